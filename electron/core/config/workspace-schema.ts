@@ -1,0 +1,213 @@
+/**
+ * The workspace file (YAML) as a zod schema. Every object is strict: an unknown field is an
+ * error (a typo must never silently turn a safety setting off). Units are in field names:
+ * `…Ms` milliseconds, `…Seconds` seconds.
+ *
+ * Credentials are references only — `{ env: NAME }`, `{ file: PATH }` (a key file readable by
+ * the user only) or `{ keychain: { service, account } }` — never inline secrets.
+ */
+import { z } from 'zod';
+
+const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"');
+
+/** Network targets are loopback-only in this build (127.0.0.0/8, ::1, localhost). */
+const loopbackHost = z
+  .string()
+  .refine((h) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === 'localhost', {
+    message: 'must be a loopback address (127.0.0.0/8, ::1 or localhost)',
+  });
+const port = z.number().int().min(1).max(65535);
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => {
+    try {
+      const { hostname, protocol } = new URL(u);
+      const h = hostname.replace(/^\[|\]$/g, '');
+      return (protocol === 'http:' || protocol === 'https:') && (/^127\./.test(h) || h === '::1' || h === 'localhost');
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL on a loopback address (127.0.0.0/8, [::1] or localhost)');
+/** `host:port` of a DNS server. */
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, 'write it as "127.0.0.1:53" or "[::1]:53"');
+
+export const SecretRefSchema = z.union([
+  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ keychain: z.object({ service: z.string().min(1), account: z.string().min(1) }).strict() }).strict(),
+]);
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+export const SshSchema = z
+  .object({
+    host: loopbackHost,
+    port: port.default(22),
+    user: z.string().min(1),
+    /** Private key (a file reference is the usual form). */
+    privateKey: SecretRefSchema,
+    /** known_hosts file pinning the host key; connections to an unknown key are refused. */
+    knownHosts: z.string().min(1),
+    connectTimeoutMs: z.number().int().positive().default(3000),
+  })
+  .strict();
+
+export const SlotSchema = z
+  .object({
+    name,
+    /** Base URL of this slot's instance, e.g. http://127.0.0.2:15301 */
+    url: httpUrl,
+    /** Health path appended to `url`. */
+    healthPath: z.string().startsWith('/').default('/health'),
+    /** How the router names this slot's upstream (nginx: "127.0.0.2:15301"; HAProxy: server name). */
+    routerId: z.string().min(1),
+  })
+  .strict();
+
+const NginxRouterSchema = z
+  .object({
+    kind: z.literal('nginx'),
+    /** Health URL of the site's entry point (through the router). */
+    entryUrl: httpUrl,
+    /** Upstream include file on the SSH host, holding `server HOST:PORT` of the live slot. */
+    upstreamFile: z.string().min(1),
+    /** nginx command line prefix used to test/reload on the SSH host (-p/-c/-e as started). */
+    nginxCommand: z.string().min(1),
+  })
+  .strict();
+
+const HaproxyRouterSchema = z
+  .object({
+    kind: z.literal('haproxy'),
+    entryUrl: httpUrl,
+    /** HAProxy admin socket path on the SSH host (runtime API). */
+    adminSocket: z.string().min(1),
+    backend: z.string().min(1),
+  })
+  .strict();
+
+export const RouterSchema = z.discriminatedUnion('kind', [NginxRouterSchema, HaproxyRouterSchema]);
+
+export const SiteSchema = z
+  .object({
+    name,
+    role: z.enum(['production', 'failover']),
+    /** The address DNS points at when this site is active. */
+    address: z.string().min(1),
+    ssh: SshSchema,
+    router: RouterSchema,
+    slots: z.array(SlotSchema).min(1),
+  })
+  .strict();
+
+const PowerDnsSchema = z
+  .object({
+    name,
+    kind: z.literal('powerdns'),
+    /** PowerDNS HTTP API base URL, e.g. http://127.0.0.1:15381 */
+    apiUrl: httpUrl,
+    serverId: z.string().default('localhost'),
+    apiKey: SecretRefSchema,
+    /** This provider's authoritative nameservers to query directly ("host:port"). */
+    nameservers: z.array(hostPort).min(1),
+  })
+  .strict();
+
+const Rfc2136Schema = z
+  .object({
+    name,
+    kind: z.literal('rfc2136'),
+    /** Primary server that accepts RFC 2136 UPDATE ("host:port"). */
+    server: hostPort,
+    /** TSIG key file in BIND's `key "name" { algorithm …; secret "…"; };` format. */
+    tsigKey: SecretRefSchema,
+    nameservers: z.array(hostPort).min(1),
+  })
+  .strict();
+
+export const DnsProviderSchema = z.discriminatedUnion('kind', [PowerDnsSchema, Rfc2136Schema]);
+
+export const RecordSchema = z
+  .object({
+    /** Fully qualified name without the trailing dot, e.g. app.lab.test */
+    name: z.string().regex(/^([a-zA-Z0-9_-]+\.)+[a-zA-Z0-9-]+$/, 'a fully qualified name like app.example.com'),
+    type: z.enum(['A', 'AAAA', 'CNAME']),
+    /** Value of the record when each site is active: site name → value. */
+    values: z.record(z.string(), z.string().min(1)),
+    ttlSeconds: z.number().int().min(1).max(604800),
+    failoverTtlSeconds: z.number().int().min(1).max(604800),
+  })
+  .strict();
+
+export const DatabaseSchema = z
+  .object({
+    name,
+    site: name,
+    engine: z.literal('postgresql'),
+    /** Address and port as seen from the site's SSH host (tunnelled) or from Standby (direct). */
+    host: loopbackHost,
+    port,
+    database: z.string().default('postgres'),
+    user: z.string().min(1),
+    password: SecretRefSchema,
+    /** Reach it through the site's SSH host (forwardOut) instead of connecting directly. */
+    viaSsh: z.boolean().default(false),
+  })
+  .strict();
+
+export const ProbeSettingsSchema = z
+  .object({
+    intervalMs: z.number().int().min(100).max(600000).default(1000),
+    timeoutMs: z.number().int().min(50).max(60000).default(800),
+    /** Consecutive successes before unhealthy → healthy. */
+    healthyThreshold: z.number().int().min(1).max(20).default(1),
+    /** Consecutive failures before healthy → unhealthy. */
+    unhealthyThreshold: z.number().int().min(1).max(20).default(2),
+  })
+  .strict();
+
+export const EnvironmentSchema = z
+  .object({
+    name,
+    objectives: z
+      .object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().nonnegative() })
+      .strict(),
+    /** Expected runbook duration used in the RTO estimate, s (measured by drills later). */
+    expectedRunbookSeconds: z.number().nonnegative().default(10),
+    probes: ProbeSettingsSchema.default({ intervalMs: 1000, timeoutMs: 800, healthyThreshold: 1, unhealthyThreshold: 2 }),
+    /** Poll interval for DNS, replication and live slot, ms. */
+    pollIntervalMs: z.number().int().min(200).max(600000).default(1000),
+    sites: z.array(SiteSchema).min(1),
+    zone: z.string().min(1),
+    dnsProviders: z.array(DnsProviderSchema).min(1),
+    records: z.array(RecordSchema),
+    databases: z.array(DatabaseSchema).default([]),
+  })
+  .strict();
+
+export const WorkspaceSchema = z
+  .object({
+    version: z.literal(1),
+    /** SQLite file for samples (relative to the workspace file). */
+    store: z
+      .object({ path: z.string().default('.standby/standby.sqlite'), retentionHours: z.number().positive().default(24) })
+      .strict()
+      .default({ path: '.standby/standby.sqlite', retentionHours: 24 }),
+    environments: z.array(EnvironmentSchema).min(1),
+  })
+  .strict();
+
+export type Workspace = z.infer<typeof WorkspaceSchema>;
+export type Environment = z.infer<typeof EnvironmentSchema>;
+export type Site = z.infer<typeof SiteSchema>;
+export type Slot = z.infer<typeof SlotSchema>;
+export type Router = z.infer<typeof RouterSchema>;
+export type DnsProviderConfig = z.infer<typeof DnsProviderSchema>;
+export type RecordConfig = z.infer<typeof RecordSchema>;
+export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
+export type SshConfig = z.infer<typeof SshSchema>;
+export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;

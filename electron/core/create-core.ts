@@ -1,0 +1,123 @@
+/**
+ * The engine both hosts (Electron main, `standby serve`) and the CLI stand on. Plain Node:
+ * never imports 'electron'. It loads the workspace, opens the store, starts one monitor per
+ * environment and exposes the typed ConsoleApi plus ConsoleEvents.
+ */
+import { EventEmitter } from 'node:events';
+import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract.ts';
+import { fail, ok } from '../../shared/result.ts';
+import type { WorkspaceInfo } from '../../shared/status.ts';
+import { loadWorkspace, formatIssues, type WorkspaceIssue } from './config/load-workspace.ts';
+import type { Workspace } from './config/workspace-schema.ts';
+import { openStore } from './store/open-store.ts';
+import { SampleStore } from './store/sample-store.ts';
+import { SshPool } from './ssh/ssh-pool.ts';
+import { EnvironmentMonitor } from './monitor/environment-monitor.ts';
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface Core {
+  readonly api: ConsoleApi;
+  readonly workspacePath: string;
+  readonly workspace: Workspace;
+  /** Subscribes to a pushed event; returns the unsubscribe function. */
+  on<E extends ConsoleEventName>(event: E, listener: (payload: ConsoleEventPayload<E>) => void): () => void;
+  /** Starts polling every environment. */
+  start(): void;
+  /** Polls one environment once (no loops) — for `standby status`. */
+  pollOnce(env: string): Promise<import('../../shared/status.ts').EnvironmentSnapshot | null>;
+  /** Stops loops, flushes samples, closes SSH connections and the store. */
+  stop(): Promise<void>;
+}
+
+export type CreateCoreResult = { ok: true; core: Core } | { ok: false; issues: WorkspaceIssue[]; message: string };
+
+export interface CoreOptions {
+  /** Called for errors inside polling loops (already turned into `unknown` states); for logs. */
+  onLoopError?: (where: string, error: unknown) => void;
+}
+
+/**
+ * Loads the workspace and builds the core (not yet polling: call `start()`).
+ * @returns the core, or the workspace issues (file:line:col field) when it is invalid.
+ */
+export async function createCore(workspacePath: string, options: CoreOptions = {}): Promise<CreateCoreResult> {
+  const loaded = await loadWorkspace(workspacePath);
+  if (!loaded.ok) return { ok: false, issues: loaded.issues, message: formatIssues(loaded.issues) };
+  const ws = loaded.workspace;
+  let db: DatabaseSync;
+  try {
+    db = openStore(ws.store.path);
+  } catch (e) {
+    const issue: WorkspaceIssue = { file: loaded.path, line: 1, col: 1, field: 'store.path', message: `cannot open the store: ${(e as Error).message}`, hint: 'point store.path at a writable location' };
+    return { ok: false, issues: [issue], message: formatIssues([issue]) };
+  }
+  const store = new SampleStore(db, ws.store.retentionHours * 3_600_000);
+  const pool = new SshPool();
+  const bus = new EventEmitter();
+  bus.setMaxListeners(100);
+  const emit = <E extends ConsoleEventName>(event: E, payload: ConsoleEventPayload<E>) => bus.emit(event, payload);
+  const onLoopError = options.onLoopError ?? (() => {});
+  const monitors = new Map<string, EnvironmentMonitor>();
+  for (const env of ws.environments) {
+    monitors.set(
+      env.name,
+      new EnvironmentMonitor(env, pool, store, {
+        snapshot: (snapshot) => emit('snapshot', { env: env.name, snapshot }),
+        samples: (metric, key, points) => emit('samples', { env: env.name, metric, key, points }),
+        error: onLoopError,
+      }),
+    );
+  }
+
+  const info: WorkspaceInfo = {
+    path: loaded.path,
+    environments: ws.environments.map((e) => ({
+      name: e.name,
+      sites: e.sites.map((s) => ({ name: s.name, role: s.role, address: s.address })),
+      objectives: { ...e.objectives },
+    })),
+  };
+  const noEnv = (env: string) =>
+    fail('not-found', `no environment named "${env}"`, `use one of: ${[...monitors.keys()].join(', ')}`, 'env');
+
+  const api: ConsoleApi = {
+    async getWorkspace() {
+      return ok(info);
+    },
+    async getSnapshot({ env }) {
+      const m = monitors.get(env);
+      return m ? ok(m.latest()) : noEnv(env);
+    },
+    async getSeries({ env, metric, key, sinceMs, maxPoints }) {
+      if (!monitors.has(env)) return noEnv(env);
+      return ok({ metric, key, points: store.series(env, metric, key, sinceMs, maxPoints ?? 600) });
+    },
+  };
+
+  let started = false;
+  const core: Core = {
+    api,
+    workspacePath: loaded.path,
+    workspace: ws,
+    on(event, listener) {
+      bus.on(event, listener as (p: unknown) => void);
+      return () => bus.off(event, listener as (p: unknown) => void);
+    },
+    start() {
+      if (started) return;
+      started = true;
+      for (const m of monitors.values()) m.start();
+    },
+    async pollOnce(env) {
+      const m = monitors.get(env);
+      return m ? m.pollOnce() : null;
+    },
+    async stop() {
+      await Promise.all([...monitors.values()].map((m) => m.stop()));
+      store.close();
+      pool.close();
+      db.close();
+    },
+  };
+  return { ok: true, core };
+}

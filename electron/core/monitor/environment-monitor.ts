@@ -1,0 +1,171 @@
+/**
+ * Watches one environment: health probes, DNS at every provider, replication, live slots.
+ * Each domain runs on its own loop (a bulkhead: a dead DNS provider or SSH host never delays
+ * the probes), writes samples to the store and the monitor assembles a snapshot from the
+ * latest statuses — on every change of a probe verdict immediately, otherwise once a second.
+ */
+import type { EnvironmentSnapshot, SiteStatus, DbRole, LiveSlotStatus, ProbeStatus } from '../../../shared/status.ts';
+import type { Environment } from '../config/workspace-schema.ts';
+import { HealthService } from '../health/health-service.ts';
+import { DnsService } from '../dns/dns-service.ts';
+import { createDnsProvider } from '../dns/create-dns-provider.ts';
+import { ReplicationService } from '../database/replication-service.ts';
+import { LiveSlotService } from '../traffic/live-slot-service.ts';
+import type { SshPool } from '../ssh/ssh-pool.ts';
+import { resolveSecret } from '../secrets/resolve-secret.ts';
+import type { SampleStore } from '../store/sample-store.ts';
+import { startPollLoop, type PollLoop } from './poll-loop.ts';
+import { computeSiteStatus } from './compute-site-status.ts';
+import { computeRpo, computeRto } from './compute-objectives.ts';
+
+export interface MonitorEvents {
+  snapshot(snapshot: EnvironmentSnapshot): void;
+  samples(metric: 'replication-lag-bytes' | 'replication-lag-seconds', key: string, points: { t: number; v: number | null }[]): void;
+  error(where: string, error: unknown): void;
+}
+
+export class EnvironmentMonitor {
+  readonly env: Environment;
+  private readonly health: HealthService;
+  private readonly dns: DnsService;
+  private readonly replication: ReplicationService;
+  private readonly slots: LiveSlotService;
+  private readonly loops: PollLoop[] = [];
+  private readonly events: MonitorEvents;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private pending: NodeJS.Timeout | null = null;
+  private last: EnvironmentSnapshot | null = null;
+
+  /**
+   * @param env validated environment
+   * @param pool shared SSH pool (router reads and DB tunnels go through site SSH hosts)
+   * @param store sample store (lag and probe latency series)
+   * @param events callbacks for snapshots, new samples and loop errors
+   */
+  constructor(env: Environment, pool: SshPool, store: SampleStore, events: MonitorEvents) {
+    this.env = env;
+    this.events = events;
+    this.health = new HealthService({
+      env,
+      onSample: (probeId, t, latencyMs) => store.add({ env: env.name, metric: 'probe-latency-ms', key: probeId, t, v: latencyMs }),
+    });
+    this.dns = new DnsService({
+      env,
+      providers: env.dnsProviders.map((p) => createDnsProvider(p, (ref) => resolveSecret(ref, `dnsProviders.${p.name}`))),
+    });
+    this.replication = new ReplicationService({
+      env,
+      pool,
+      resolveSecret,
+      onSample: (node, t, lagBytes, lagSeconds) => {
+        store.add({ env: env.name, metric: 'replication-lag-bytes', key: node, t, v: lagBytes });
+        store.add({ env: env.name, metric: 'replication-lag-seconds', key: node, t, v: lagSeconds });
+        this.events.samples('replication-lag-bytes', node, [{ t, v: lagBytes }]);
+        this.events.samples('replication-lag-seconds', node, [{ t, v: lagSeconds }]);
+      },
+    });
+    this.slots = new LiveSlotService({ env, pool });
+  }
+
+  /** Starts every loop; returns at once (first results arrive within one interval). */
+  start(): void {
+    this.health.onChange(() => this.scheduleSnapshot());
+    this.health.start();
+    const onError = (where: string) => (e: unknown) => this.events.error(`${this.env.name}/${where}`, e);
+    const every = this.env.pollIntervalMs;
+    this.loops.push(startPollLoop(every, () => this.dns.pollOnce().then(() => this.scheduleSnapshot()), onError('dns')));
+    this.loops.push(startPollLoop(every, () => this.replication.pollOnce().then(() => this.scheduleSnapshot()), onError('replication')));
+    this.loops.push(startPollLoop(every, () => this.slots.pollOnce().then(() => this.scheduleSnapshot()), onError('traffic')));
+    this.snapshotTimer = setInterval(() => this.emitSnapshot(), 1000);
+  }
+
+  /** Polls every domain once and returns the snapshot (for `standby status`). */
+  async pollOnce(): Promise<EnvironmentSnapshot> {
+    await Promise.allSettled([this.health.pollOnce(), this.dns.pollOnce(), this.replication.pollOnce(), this.slots.pollOnce()]);
+    return this.snapshot();
+  }
+
+  async stop(): Promise<void> {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    if (this.pending) clearTimeout(this.pending);
+    await Promise.all(this.loops.map((l) => l.stop()));
+    await this.health.stop();
+  }
+
+  /** Latest snapshot, assembled now from the domains' latest statuses. */
+  snapshot(): EnvironmentSnapshot {
+    const now = Date.now();
+    const probes = this.health.statuses();
+    const dns = this.dns.statuses();
+    const databases = this.replication.statuses();
+    const liveSlots = this.slots.statuses();
+    const sites: SiteStatus[] = this.env.sites.map((site) => {
+      const entry = probes.find((p) => p.site === site.name && p.slot === null) ?? placeholderProbe(this.env.name, site.name, site.router.entryUrl);
+      const slots = site.slots.map(
+        (sl) => probes.find((p) => p.site === site.name && p.slot === sl.name) ?? placeholderProbe(this.env.name, site.name, sl.url + sl.healthPath, sl.name),
+      );
+      const live: LiveSlotStatus = liveSlots.find((l) => l.site === site.name) ?? {
+        site: site.name, router: site.router.kind, state: 'unknown', liveSlot: null, reason: 'not read yet', observedAt: null, lastGoodAt: null,
+      };
+      const dbs = databases.filter((d) => d.site === site.name);
+      const dbRole: DbRole = dbs.length === 0 ? 'none' : (dbs[0]?.role ?? 'unknown');
+      const verdict = computeSiteStatus(entry, slots, live, dbRole);
+      return {
+        name: site.name,
+        role: site.role,
+        address: site.address,
+        state: verdict.state,
+        reason: verdict.reason,
+        entry,
+        slots,
+        liveSlot: live,
+        dbRole,
+        servesTraffic: dns.some((r) => r.pointsTo === site.name),
+      };
+    });
+    const pointing = new Set(dns.map((r) => r.pointsTo));
+    const activeSite = pointing.size === 1 ? ([...pointing][0] ?? null) : null;
+    const snap: EnvironmentSnapshot = {
+      environment: this.env.name,
+      generatedAt: now,
+      sites,
+      dns,
+      databases,
+      rpo: computeRpo(this.env, databases),
+      rto: computeRto(this.env, dns),
+      activeSite,
+    };
+    this.last = snap;
+    return snap;
+  }
+
+  /** Last assembled snapshot, or a fresh one. */
+  latest(): EnvironmentSnapshot {
+    return this.last ?? this.snapshot();
+  }
+
+  private scheduleSnapshot(): void {
+    // coalesce bursts (1,000 probes changing at once) into one push within 100 ms
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.emitSnapshot();
+    }, 100);
+  }
+
+  private emitSnapshot(): void {
+    try {
+      this.events.snapshot(this.snapshot());
+    } catch (e) {
+      this.events.error(`${this.env.name}/snapshot`, e);
+    }
+  }
+}
+
+function placeholderProbe(env: string, site: string, url: string, slot: string | null = null): ProbeStatus {
+  return {
+    id: slot === null ? `${env}/${site}/entry` : `${env}/${site}/slot/${slot}`,
+    site, slot, url, state: 'unknown', reason: 'not probed yet', latencyMs: null, recentLatencyMs: [],
+    consecutiveFailures: 0, consecutiveSuccesses: 0, breaker: 'closed', lastCheckedAt: null, lastGoodAt: null,
+  };
+}

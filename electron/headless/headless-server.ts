@@ -1,0 +1,212 @@
+/**
+ * `standby serve`: the core bound to HTTP + WebSocket for a browser, the headless twin of the
+ * Electron host. Same contract, same dispatch; only the transport differs.
+ *
+ * Security: listens on loopback only; every request needs the session token (printed at
+ * start) as `?token=`, `Authorization: Bearer`, or the HttpOnly SameSite=Strict cookie set
+ * when the page is first opened with `?token=`. WebSocket upgrades also check `Origin`
+ * (a page on another origin must not drive the console: cross-site WebSocket hijacking).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { consoleEventNames, wsClientMessage, type WsServerMessage } from '../../shared/contract.ts';
+import { dispatch } from '../core/api/dispatch.ts';
+import type { Core } from '../core/create-core.ts';
+
+export interface HeadlessOptions {
+  core: Core;
+  /** Loopback address to bind (127.0.0.0/8 or ::1). Default 127.0.0.1. */
+  host?: string;
+  /** TCP port; 0 = any free port. Default 7420. */
+  port?: number;
+  /** Directory of the built renderer (index.html + assets). */
+  staticDir: string;
+  /** Session token; random 32 bytes (hex) when omitted. */
+  token?: string;
+}
+
+export interface HeadlessServer {
+  url: string;
+  /** URL with the token, to open in a browser. */
+  openUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** True for addresses this build may bind: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
+}
+
+/**
+ * Starts the server.
+ * @throws Error when `host` is not loopback or the port is taken (message says which).
+ */
+export async function startHeadlessServer(opts: HeadlessOptions): Promise<HeadlessServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) throw new Error(`refusing to listen on ${host}: standby serve binds loopback only (127.0.0.0/8 or ::1)`);
+  const token = opts.token ?? randomBytes(32).toString('hex');
+  const tokenBuf = Buffer.from(token);
+  const staticDir = resolve(opts.staticDir);
+
+  const tokenOk = (candidate: string | null | undefined): boolean => {
+    if (!candidate) return false;
+    const c = Buffer.from(candidate);
+    return c.length === tokenBuf.length && timingSafeEqual(c, tokenBuf);
+  };
+  const presented = (req: IncomingMessage, url: URL): string | null => {
+    const q = url.searchParams.get('token');
+    if (q) return q;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) return auth.slice(7);
+    const cookie = /(?:^|;\s*)standby_token=([^;]+)/.exec(req.headers.cookie ?? '');
+    return cookie?.[1] ?? null;
+  };
+
+  const server: Server = createServer((req, res) => {
+    void handleHttp(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+    if (!tokenOk(presented(req, url))) {
+      res.writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Standby: a session token is required. Open the URL printed by `standby serve` (it ends with ?token=…).\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...headers, allow: 'GET, HEAD' });
+      res.end();
+      return;
+    }
+    const setCookie = url.searchParams.has('token') ? { 'set-cookie': `standby_token=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { ...headers, 'content-type': 'text/plain' });
+      res.end('ok\n');
+      return;
+    }
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = normalize(join(staticDir, rel));
+    if (!file.startsWith(staticDir + sep)) {
+      res.writeHead(404, headers);
+      res.end();
+      return;
+    }
+    let target = file;
+    try {
+      if (!(await stat(target)).isFile()) target = join(staticDir, 'index.html');
+    } catch {
+      target = join(staticDir, 'index.html'); // client-side routes fall back to the app
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(target);
+    } catch {
+      res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Standby: the dashboard is not built (${staticDir} has no index.html). Run \`npm run build\`.\n`);
+      return;
+    }
+    res.writeHead(200, { ...headers, ...setCookie, 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const clients = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    const allowedOrigin = !origin || origin === `http://${req.headers.host}`;
+    if (url.pathname !== '/ws' || !allowedOrigin || !tokenOk(presented(req, url))) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nStandby: token or origin refused\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('message', (data) => void onMessage(ws, data.toString()));
+      // first snapshot right away so a new tab does not wait for the next push
+      for (const env of opts.core.workspace.environments) {
+        void opts.core.api.getSnapshot({ env: env.name }).then((r) => {
+          if (r.ok) send(ws, { type: 'event', name: 'snapshot', payload: { env: env.name, snapshot: r.value } });
+        });
+      }
+    });
+  });
+
+  const send = (ws: WebSocket, msg: WsServerMessage): void => {
+    // a stalled client (over 4 MiB queued) misses pushes rather than growing our memory
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) ws.send(JSON.stringify(msg));
+  };
+
+  async function onMessage(ws: WebSocket, text: string): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      send(ws, { type: 'error', error: { kind: 'invalid-input', message: 'message is not JSON', hint: 'send {"id": 1, "method": "getSnapshot", "args": {"env": "lab"}}' } });
+      return;
+    }
+    const msg = wsClientMessage.safeParse(json);
+    if (!msg.success) {
+      send(ws, { type: 'error', error: { kind: 'invalid-input', message: `bad message: ${msg.error.issues[0]?.path.join('.') || '(root)'}: ${msg.error.issues[0]?.message}`, hint: 'messages are {id: number, method: string, args: object}' } });
+      return;
+    }
+    const result = await dispatch(opts.core.api, msg.data.method, msg.data.args);
+    send(ws, { type: 'result', id: msg.data.id, result });
+  }
+
+  const unsubscribers = consoleEventNames.map((name) =>
+    opts.core.on(name, (payload) => {
+      for (const ws of clients) send(ws, { type: 'event', name, payload });
+    }),
+  );
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new Error(e.code === 'EADDRINUSE' ? `port ${opts.port ?? 7420} on ${host} is already in use; pass --port N (or 0 for any free port)` : e.message)),
+    );
+    server.listen(opts.port ?? 7420, host, () => resolveListen());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7420);
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const base = `http://${hostInUrl}:${port}`;
+  return {
+    url: base,
+    openUrl: `${base}/?token=${token}`,
+    token,
+    port,
+    async close() {
+      unsubscribers.forEach((u) => u());
+      for (const ws of clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+    },
+  };
+}

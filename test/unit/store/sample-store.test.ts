@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../../electron/core/store/open-store.ts';
+import { SampleStore } from '../../../electron/core/store/sample-store.ts';
+
+test('samples survive closing and reopening the store file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-store-'));
+  try {
+    const path = join(dir, 'standby.sqlite');
+    const db1 = openStore(path);
+    const s1 = new SampleStore(db1, 3_600_000, 0);
+    for (let i = 0; i < 10; i++) s1.add({ env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', t: 1000 + i * 1000, v: i * 10 });
+    s1.close();
+    db1.close();
+    const db2 = openStore(path);
+    const s2 = new SampleStore(db2, 3_600_000, 0);
+    const pts = s2.series('lab', 'replication-lag-bytes', 'pg-replica', 0, 100, 11_000);
+    assert.equal(pts.length, 10);
+    assert.deepEqual(pts.at(-1), { t: 10_000, v: 90 });
+    db2.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('downsampling keeps the peak of each bucket and never exceeds maxPoints', () => {
+  const db = openStore(':memory:');
+  const s = new SampleStore(db, 3_600_000, 0);
+  for (let i = 0; i < 1000; i++) s.add({ env: 'e', metric: 'm', key: 'k', t: i * 10, v: i === 537 ? 9999 : 1 });
+  const pts = s.series('e', 'm', 'k', 0, 50, 10_000);
+  assert.ok(pts.length <= 51, `got ${pts.length} points`);
+  assert.equal(Math.max(...pts.map((p) => p.v ?? 0)), 9999, 'the spike survives downsampling');
+  db.close();
+});
+
+test('unknown samples stay gaps (null), not zeros', () => {
+  const db = openStore(':memory:');
+  const s = new SampleStore(db, 3_600_000, 0);
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 100, v: null });
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 5000, v: 3 });
+  const pts = s.series('e', 'm', 'k', 0, 10, 10_000);
+  assert.deepEqual(pts.map((p) => p.v), [null, 3]);
+  db.close();
+});
+
+test('prune deletes only samples older than retention', () => {
+  const db = openStore(':memory:');
+  const s = new SampleStore(db, 1000, 0);
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 100, v: 1 });
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 5000, v: 2 });
+  s.flush();
+  assert.equal(s.prune(5500), 1);
+  assert.deepEqual(s.series('e', 'm', 'k', 0, 10, 6000).map((p) => p.v), [2]);
+  db.close();
+});
