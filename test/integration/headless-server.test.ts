@@ -1,0 +1,118 @@
+/**
+ * `standby serve` as a user runs it (a child process): token required on every request and on
+ * the WebSocket, bad messages get a clear error, loopback only. The workspace points at
+ * loopback ports where nothing listens, so everything it shows must be "unknown".
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import WebSocket from 'ws';
+import { startServe, type ServeProcess } from '../support/serve-process.ts';
+import { validWorkspaceYaml } from '../unit/config/valid-workspace.ts';
+
+let dir = '';
+let serve: ServeProcess | null = null;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-serve-'));
+  // nothing listens on 127.0.0.9: every probe, provider and database is unreachable
+  const ws = validWorkspaceYaml.replaceAll('127.0.0.2', '127.0.0.9').replaceAll('127.0.0.3', '127.0.0.9').replaceAll('127.0.0.1:', '127.0.0.9:');
+  writeFileSync(join(dir, 'workspace.yaml'), ws);
+  serve = await startServe(['--workspace', join(dir, 'workspace.yaml'), '--port', '0'], 20_000, { PDNS_API_KEY: 'x', PGPASSWORD: 'x' });
+});
+
+after(async () => {
+  await serve?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('requests without the token are refused with 401 and a hint', async () => {
+  const r = await fetch(`${serve!.url}/`);
+  assert.equal(r.status, 401);
+  assert.match(await r.text(), /token is required/);
+  const wrong = await fetch(`${serve!.url}/?token=${'0'.repeat(64)}`);
+  assert.equal(wrong.status, 401);
+});
+
+test('the token in the URL is accepted and set as an HttpOnly SameSite=Strict cookie', async () => {
+  const r = await fetch(serve!.openUrl);
+  assert.notEqual(r.status, 401);
+  assert.match(r.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
+  assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+});
+
+test('it listens on loopback only', () => {
+  assert.match(serve!.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const port = new URL(serve!.url).port;
+  const ss = spawnSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' });
+  assert.equal(ss.status, 0, ss.stderr);
+  const lines = ss.stdout.trim().split('\n').filter(Boolean);
+  assert.ok(lines.length >= 1, 'the port is listening');
+  for (const l of lines) assert.match(l, /127\.0\.0\.1:\d+/, `non-loopback listener: ${l}`);
+});
+
+test('a non-loopback --host is refused with a clear message and no stack trace', () => {
+  const r = spawnSync(join(process.cwd(), 'bin/standby'), ['serve', '--workspace', join(dir, 'workspace.yaml'), '--host', '0.0.0.0', '--port', '0'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, PDNS_API_KEY: 'x', PGPASSWORD: 'x' },
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /loopback only/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+const openWs = (url: string, headers: Record<string, string> = {}) =>
+  new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+
+test('the WebSocket refuses a missing token and a foreign Origin', async () => {
+  const wsUrl = serve!.url.replace('http', 'ws') + '/ws';
+  await assert.rejects(openWs(wsUrl), /401/);
+  await assert.rejects(openWs(`${wsUrl}?token=${serve!.token}`, { Origin: 'http://evil.example' }), /401/);
+});
+
+test('over the WebSocket: bad messages get clear errors, snapshots show unknown with reasons', async () => {
+  const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
+  try {
+    const messages: { type: string; id?: number; result?: { ok: boolean; value?: unknown; error?: { kind: string; message: string } }; error?: { message: string } }[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+    const waitFor = async (pred: (m: (typeof messages)[number]) => boolean, ms = 8000) => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const m = messages.find(pred);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no matching message in ${ms} ms: ${JSON.stringify(messages).slice(0, 500)}`);
+    };
+    ws.send('not json');
+    const e1 = await waitFor((m) => m.type === 'error');
+    assert.match(e1.error!.message, /not JSON/);
+    ws.send(JSON.stringify({ id: 1, method: 'getSnapshot', args: { env: 'nope' } }));
+    const r1 = await waitFor((m) => m.type === 'result' && m.id === 1);
+    assert.equal(r1.result!.ok, false);
+    assert.equal(r1.result!.error!.kind, 'not-found');
+    ws.send(JSON.stringify({ id: 2, method: 'getSnapshot', args: { env: 'lab' } }));
+    // after a few poll rounds, everything must be unknown/unhealthy — never healthy
+    await new Promise((r) => setTimeout(r, 3500));
+    ws.send(JSON.stringify({ id: 3, method: 'getSnapshot', args: { env: 'lab' } }));
+    const r3 = await waitFor((m) => m.type === 'result' && m.id === 3);
+    const snap = r3.result!.value as { sites: { state: string; reason: string }[]; dns: { providers: { api: { state: string; reason?: string } }[] }[]; rpo: { verdict: string } };
+    for (const s of snap.sites) assert.notEqual(s.state, 'healthy', s.reason);
+    for (const p of snap.dns[0]!.providers) {
+      assert.equal(p.api.state, 'unknown');
+      assert.ok(p.api.reason && p.api.reason.length > 0, 'an unknown view carries its reason');
+    }
+    assert.equal(snap.rpo.verdict, 'unknown');
+  } finally {
+    ws.close();
+  }
+});
