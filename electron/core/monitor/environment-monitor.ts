@@ -8,7 +8,8 @@ import type { EnvironmentSnapshot, SiteStatus, DbRole, LiveSlotStatus, ProbeStat
 import type { Environment } from '../config/workspace-schema.ts';
 import { HealthService } from '../health/health-service.ts';
 import { DnsService } from '../dns/dns-service.ts';
-import { createDnsProvider } from '../dns/create-dns-provider.ts';
+import { createDnsProviders } from '../dns/create-dns-provider.ts';
+import type { DnsProvider } from '../dns/dns-provider.ts';
 import { ReplicationService } from '../database/replication-service.ts';
 import { LiveSlotService } from '../traffic/live-slot-service.ts';
 import type { SshPool } from '../ssh/ssh-pool.ts';
@@ -28,6 +29,7 @@ export class EnvironmentMonitor {
   readonly env: Environment;
   private readonly health: HealthService;
   private readonly dns: DnsService;
+  private readonly dnsProviders: DnsProvider[];
   private readonly replication: ReplicationService;
   private readonly slots: LiveSlotService;
   private readonly loops: PollLoop[] = [];
@@ -49,10 +51,8 @@ export class EnvironmentMonitor {
       env,
       onSample: (probeId, t, latencyMs) => store.add({ env: env.name, metric: 'probe-latency-ms', key: probeId, t, v: latencyMs }),
     });
-    this.dns = new DnsService({
-      env,
-      providers: env.dnsProviders.map((p) => createDnsProvider(p, (ref) => resolveSecret(ref, `dnsProviders.${p.name}`))),
-    });
+    this.dnsProviders = createDnsProviders(env, (ref) => resolveSecret(ref, `environments.${env.name}.dnsProviders`));
+    this.dns = new DnsService({ env, providers: this.dnsProviders });
     this.replication = new ReplicationService({
       env,
       pool,
@@ -90,6 +90,7 @@ export class EnvironmentMonitor {
     if (this.pending) clearTimeout(this.pending);
     await Promise.all(this.loops.map((l) => l.stop()));
     await this.health.stop();
+    await Promise.allSettled(this.dnsProviders.map((p) => p.close()));
   }
 
   /** Latest snapshot, assembled now from the domains' latest statuses. */
