@@ -24,8 +24,18 @@ case "$ACTION" in
     if is_ours "$pid" "$NAME"; then echo "$NAME running $pid"; else echo "$NAME stopped"; fi ;;
   stop)
     if is_ours "$pid" "$NAME"; then
+      # A host that goes down takes its SSH sessions with it: OpenSSH keeps one process per
+      # established session, children of the listener, which outlive a stopped listener.
+      sessions=()
+      if [[ "$NAME" == *-sshd ]]; then
+        for st in /proc/[0-9]*/stat; do
+          read -r cpid ccomm _ cppid _ < "$st" 2>/dev/null || continue
+          [ "$cppid" = "$pid" ] && [ "$ccomm" = "(sshd)" ] && sessions+=("$cpid")
+        done
+      fi
       stop_pid "$pid" "$NAME"
-      echo "$NAME stopped (was $pid)"
+      for s in "${sessions[@]}"; do kill -TERM "$s" 2>/dev/null || true; done
+      echo "$NAME stopped (was $pid${sessions:+, and ${#sessions[@]} session(s)})"
     else
       echo "$NAME was not running"
     fi ;;

@@ -90,7 +90,7 @@ export class EnvironmentMonitor {
     if (this.pending) clearTimeout(this.pending);
     await Promise.all(this.loops.map((l) => l.stop()));
     await this.health.stop();
-    await Promise.allSettled(this.dnsProviders.map((p) => p.close()));
+    await Promise.allSettled([...this.dnsProviders.map((p) => p.close()), this.replication.close()]);
   }
 
   /** Latest snapshot, assembled now from the domains' latest statuses. */
