@@ -101,7 +101,7 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
       res.end();
       return;
     }
-    const setCookie = url.searchParams.has('token') ? { 'set-cookie': `standby_token=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
+    if (url.searchParams.has('token')) res.setHeader('set-cookie', `standby_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (url.pathname === '/healthz') {
       res.writeHead(200, { ...headers, 'content-type': 'text/plain' });
       res.end('ok\n');
@@ -129,7 +129,7 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
       res.end(`Standby: the dashboard is not built (${staticDir} has no index.html). Run \`npm run build\`.\n`);
       return;
     }
-    res.writeHead(200, { ...headers, ...setCookie, 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });
+    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
