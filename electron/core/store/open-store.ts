@@ -48,7 +48,7 @@ export function openStore(path: string): DatabaseSync {
       db.exec('COMMIT');
     } catch (e) {
       db.exec('ROLLBACK');
-      throw new Error(`store migration ${m.id} failed on ${path}: ${(e as Error).message}`);
+      throw new Error(`store migration ${m.id} failed on ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
   return db;
