@@ -31,6 +31,7 @@ export default defineConfig({
     build: {
       outDir: 'out/renderer',
       emptyOutDir: true,
+      minify: true,
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
   },

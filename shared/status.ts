@@ -182,6 +182,10 @@ export interface EnvironmentSummary {
   name: string;
   sites: { name: string; role: 'production' | 'failover'; address: string }[];
   objectives: { rtoSeconds: number; rpoSeconds: number };
+  /** Health probe interval, ms (probe observations are stale past 3× this). */
+  probeIntervalMs: number;
+  /** DNS, replication and live-slot poll interval, ms (stale past 3× this). */
+  pollIntervalMs: number;
 }
 
 export interface WorkspaceInfo {

@@ -75,6 +75,8 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
       name: e.name,
       sites: e.sites.map((s) => ({ name: s.name, role: s.role, address: s.address })),
       objectives: { ...e.objectives },
+      probeIntervalMs: e.probes.intervalMs,
+      pollIntervalMs: e.pollIntervalMs,
     })),
   };
   const noEnv = (env: string) =>

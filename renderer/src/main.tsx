@@ -1,0 +1,31 @@
+/** Renderer entry: pick the transport, start syncing stores, render. */
+// Must stay the first import: it configures zod before the contract builds its schemas.
+import './zod-jitless.ts';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createConsoleClient } from './api/console-client.ts';
+import { startSync } from './api/sync-stores.ts';
+import { App } from './components/app.tsx';
+import { startClock } from './stores/clock-store.ts';
+
+const client = createConsoleClient();
+const stopSync = startSync(client);
+const stopClock = startClock();
+
+window.addEventListener('pagehide', () => {
+  stopSync();
+  stopClock();
+  client.close();
+});
+// Restored from the back/forward cache with a closed client: start over.
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) window.location.reload();
+});
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html lacks #root');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
