@@ -19,17 +19,17 @@ export function computeSiteStatus(entry: ProbeStatus, slots: ProbeStatus[], live
   if (entry.state === 'unknown') {
     return { state: 'unknown', reason: `entry point not verified yet${entry.reason ? ` — ${entry.reason}` : ''}` };
   }
+  const slotProblems = slots
+    .filter((s) => s.state !== 'healthy')
+    .map((s) => `${live.liveSlot === s.slot ? 'live ' : ''}slot ${s.slot} ${s.state}${s.reason ? ` — ${s.reason}` : ''}`);
   if (entry.state === 'unhealthy') {
-    return { state: 'unhealthy', reason: `entry point ${entry.url} failing — ${entry.reason ?? 'unhealthy'}` };
+    // name the slots too: "entry failing" alone does not tell the on-call engineer why
+    const why = [`entry point ${entry.url} failing — ${entry.reason ?? 'unhealthy'}`, ...slotProblems];
+    return { state: 'unhealthy', reason: why.join('; ') };
   }
   const problems: string[] = [];
   if (live.state === 'unknown') problems.push(`live slot unknown — ${live.reason ?? 'router not readable'}`);
-  for (const s of slots) {
-    if (s.state !== 'healthy') {
-      const isLive = live.liveSlot === s.slot;
-      problems.push(`${isLive ? 'live ' : ''}slot ${s.slot} ${s.state}${s.reason ? ` — ${s.reason}` : ''}`);
-    }
-  }
+  problems.push(...slotProblems);
   if (dbRole === 'unknown') problems.push('database role unknown');
   if (problems.length > 0) return { state: 'degraded', reason: problems.join('; ') };
   return { state: 'healthy', reason: `entry point and ${slots.length} slot(s) healthy` };

@@ -82,6 +82,13 @@ export class EnvironmentMonitor {
   /** Polls every domain once and returns the snapshot (for `standby status`). */
   async pollOnce(): Promise<EnvironmentSnapshot> {
     await Promise.allSettled([this.health.pollOnce(), this.dns.pollOnce(), this.replication.pollOnce(), this.slots.pollOnce()]);
+    // A target that answered once but has not met its threshold yet is "unknown": probe again
+    // (at most threshold rounds) so a one-shot status gives the verdict the dashboard would.
+    const p = this.env.probes;
+    const rounds = Math.max(p.healthyThreshold, p.unhealthyThreshold);
+    for (let i = 1; i < rounds && this.health.statuses().some((s) => s.state === 'unknown' && s.lastCheckedAt !== null); i++) {
+      await this.health.pollOnce();
+    }
     return this.snapshot();
   }
 

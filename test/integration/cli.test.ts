@@ -1,0 +1,88 @@
+/**
+ * The `standby` command as a user runs it: bad workspaces give file:line:field errors and a
+ * non-zero exit (no crash, no stack trace); `status --json` gives one snapshot of the real lab.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { labAvailable, startLab, type Lab } from '../lab/lab.ts';
+
+const bin = resolve('bin/standby');
+const avail = labAvailable();
+const skip = avail.ok ? false : `lab not available: ${avail.reason}`;
+if (skip) console.log(`# skipping lab tests: ${skip}`);
+
+let lab: Lab | null = null;
+let dir = '';
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+  if (!skip) lab = await startLab({ portBase: 32300 });
+});
+after(async () => {
+  await lab?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs bin/standby with a hard time limit; resolves with exit code and output. */
+function run(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+const cases: { name: string; mutate: (yaml: string) => string; expect: RegExp }[] = [
+  { name: 'bad YAML', mutate: (y) => y.replace('version: 1', 'version: 1\n  bad: [unclosed'), expect: /workspace\.yaml:\d+:\d+ \(syntax\): YAML syntax error/ },
+  { name: 'unknown field', mutate: (y) => y.replace(/^(\s+)zone: /m, '$1zoen: x\n$1zone: '), expect: /workspace\.yaml:\d+:\d+ environments\[0\]\.zoen: unknown field "zoen"\. Fix: remove or rename/ },
+  { name: 'wrong type', mutate: (y) => y.replace(/rtoSeconds: \d+/, 'rtoSeconds: soon'), expect: /workspace\.yaml:\d+:\d+ environments\[0\]\.objectives\.rtoSeconds: .*expected number.*Fix: give a value of type number/ },
+];
+
+for (const c of cases) {
+  test(`a malformed workspace (${c.name}) is refused with file:line:field by validate and serve, without a stack trace`, { skip }, async () => {
+    const file = join(dir, `${c.name.replace(/\W/g, '-')}`, 'workspace.yaml');
+    rmSync(join(file, '..'), { recursive: true, force: true });
+    await import('node:fs').then((fs) => fs.mkdirSync(join(file, '..'), { recursive: true }));
+    writeFileSync(file, c.mutate(readFileSync(lab!.workspacePath, 'utf8')));
+    for (const args of [['validate', '--workspace', file], ['serve', '--workspace', file, '--port', '0']]) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args[0]} exit code; stderr: ${r.stderr}`);
+      assert.match(r.stderr, c.expect);
+      assert.doesNotMatch(r.stderr, /\n\s+at \S+ \(/, 'no stack trace');
+    }
+  });
+}
+
+test('status --json prints one snapshot of the real lab and exits 0 when both sites are healthy', { skip }, async () => {
+  const r = await run(['status', '--workspace', lab!.workspacePath, '--json']);
+  assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 2000));
+  const snap = JSON.parse(r.stdout) as { activeSite: string; sites: { name: string; state: string; liveSlot: { liveSlot: string } }[]; dns: { providers: { served: Record<string, { values: string[]; ttlSeconds: number }> }[] }[]; databases: { name: string; role: string }[] };
+  assert.equal(snap.activeSite, 'primary');
+  assert.deepEqual(snap.sites.map((s) => [s.name, s.state, s.liveSlot.liveSlot]), [['primary', 'healthy', 'blue'], ['failover', 'healthy', 'blue']]);
+  for (const p of snap.dns[0]!.providers) {
+    for (const a of Object.values(p.served)) assert.deepEqual([a.values, a.ttlSeconds], [['127.0.0.2'], 30]);
+  }
+  assert.deepEqual(snap.databases.map((d) => [d.name, d.role]), [['pg-primary', 'primary'], ['pg-replica', 'replica']]);
+});
+
+test('status exits 3 and says why when a site is not healthy', { skip }, async () => {
+  await lab!.stopProcess('failover-blue');
+  try {
+    const r = await run(['status', '--workspace', lab!.workspacePath]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /site failover .*: (UNHEALTHY|DEGRADED) — .*blue/);
+  } finally {
+    await lab!.startProcess('failover-blue');
+  }
+});
