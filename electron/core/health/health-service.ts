@@ -1,0 +1,229 @@
+/**
+ * HTTP health of one environment: every site's entry point (through its router) and every
+ * blue/green slot, each probed on its own timer, with thresholds, a latency history and a
+ * circuit breaker per target (see probe-target.ts for the policy and the detection bound).
+ */
+import type { Environment } from '../config/workspace-schema.ts';
+import type { ProbeStatus } from '../../../shared/status.ts';
+import { createProbeAgent, httpProbe } from './http-probe.ts';
+import type { HttpProbeResult, ProbeAgentOptions } from './http-probe.ts';
+import { ProbeTarget } from './probe-target.ts';
+import type { ProbeFn, ProbeTargetSettings, ProbeTargetSpec } from './probe-target.ts';
+import type { Agent } from 'undici';
+
+/** Options of {@link HealthService}. */
+export interface HealthServiceOptions {
+  /** Validated environment (workspace-schema.ts); `probes` gives interval, timeout and thresholds. */
+  env: Environment;
+  /** Clock for timestamps (`lastCheckedAt`, samples), epoch ms. Scheduling uses a monotonic clock. */
+  now?: () => number;
+  /**
+   * Called after every probe: target id, completion time (epoch ms), latency (ms) or null when
+   * the probe failed. Exceptions are caught and ignored (a sink must not stop probing).
+   */
+  onSample?: (probeId: string, t: number, latencyMs: number | null) => void;
+  /** Overrides of breaker/retry/history defaults (probe-target.ts). Thresholds come from `env.probes`. */
+  resilience?: Pick<ProbeTargetSettings, 'historySize' | 'breakerThreshold' | 'halfOpenAfterMs' | 'retryDelayMs'>;
+  /** Options of the shared undici Agent. */
+  agent?: ProbeAgentOptions;
+  /** Replaces the HTTP attempt (unit tests only). */
+  probe?: ProbeFn;
+}
+
+/**
+ * The targets of an environment, in workspace order: per site its entry (`router.entryUrl`,
+ * slot null) then each slot (`url` + `healthPath`).
+ * Ids: `${env}/${site}/entry`, `${env}/${site}/slot/${slot}`.
+ */
+export function healthTargets(env: Environment): ProbeTargetSpec[] {
+  const out: ProbeTargetSpec[] = [];
+  for (const site of env.sites) {
+    out.push({ id: `${env.name}/${site.name}/entry`, site: site.name, slot: null, url: site.router.entryUrl });
+    for (const slot of site.slots) {
+      out.push({
+        id: `${env.name}/${site.name}/slot/${slot.name}`,
+        site: site.name,
+        slot: slot.name,
+        url: slot.url.replace(/\/+$/, '') + slot.healthPath,
+      });
+    }
+  }
+  return out;
+}
+
+interface Runner {
+  target: ProbeTarget;
+  timer: NodeJS.Timeout | undefined;
+  inflight: Promise<void> | undefined;
+  /** Monotonic time (performance.now(), ms) the next probe is due. */
+  dueAt: number;
+}
+
+/**
+ * Probes all targets of one environment.
+ *
+ * Scheduling: each target has its own setTimeout chain at `probes.intervalMs`, fixed-rate
+ * (the next probe is due one interval after the previous one was *due*), never overlapping
+ * (a probe that overruns delays the next one; a late timer skips missed slots instead of
+ * bursting). The first tick of each target is spread uniformly over one interval so that
+ * 1,000 targets do not fire in the same millisecond.
+ *
+ * Lifecycle: `start()` → (`statuses()`, `onChange`) → `await stop()`. `pollOnce()` works with
+ * or without `start()`; after using it alone, call `stop()` to close the keep-alive sockets.
+ */
+export class HealthService {
+  readonly env: Environment;
+  readonly #now: () => number;
+  readonly #onSample: HealthServiceOptions['onSample'];
+  readonly #agentOptions: ProbeAgentOptions;
+  readonly #customProbe: ProbeFn | undefined;
+  readonly #runners: Runner[];
+  readonly #listeners = new Set<(status: ProbeStatus) => void>();
+  #agent: Agent | undefined;
+  #abort = new AbortController();
+  #running = false;
+  /** Incremented by start() and stop(): a timer chain of an older run never reschedules itself. */
+  #generation = 0;
+
+  constructor(options: HealthServiceOptions) {
+    this.env = options.env;
+    this.#now = options.now ?? Date.now;
+    this.#onSample = options.onSample;
+    this.#agentOptions = options.agent ?? {};
+    this.#customProbe = options.probe;
+    const p = options.env.probes;
+    const settings: ProbeTargetSettings = {
+      ...options.resilience,
+      timeoutMs: p.timeoutMs,
+      healthyThreshold: p.healthyThreshold,
+      unhealthyThreshold: p.unhealthyThreshold,
+    };
+    const probe: ProbeFn = (url, signal) => this.#attempt(url, signal);
+    this.#runners = healthTargets(options.env).map((spec) => ({
+      target: new ProbeTarget(spec, settings, probe, this.#now),
+      timer: undefined,
+      inflight: undefined,
+      dueAt: 0,
+    }));
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  #attempt(url: string, signal: AbortSignal): Promise<HttpProbeResult> {
+    if (this.#customProbe) return this.#customProbe(url, signal);
+    // Never (re)create the Agent for a probe that stop() already aborted: it would leak sockets.
+    if (signal.aborted || this.#abort.signal.aborted) return Promise.resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' });
+    this.#agent ??= createProbeAgent(this.#agentOptions);
+    return httpProbe(url, { dispatcher: this.#agent, signal });
+  }
+
+  /** Start periodic probing. Idempotent. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const gen = ++this.#generation;
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
+    const interval = this.env.probes.intervalMs;
+    const t0 = performance.now();
+    for (const r of this.#runners) {
+      const jitter = Math.random() * interval;
+      r.dueAt = t0 + jitter;
+      r.timer = setTimeout(() => this.#tick(r, gen), jitter);
+    }
+  }
+
+  #tick(r: Runner, gen: number): void {
+    r.timer = undefined;
+    if (gen !== this.#generation) return;
+    void this.#runOne(r).then(() => {
+      if (gen !== this.#generation) return;
+      const interval = this.env.probes.intervalMs;
+      const now = performance.now();
+      r.dueAt += interval;
+      // Late (event loop stalled or the probe overran): skip the missed slots, keep the phase.
+      if (r.dueAt < now) r.dueAt += Math.ceil((now - r.dueAt) / interval) * interval;
+      r.timer = setTimeout(() => this.#tick(r, gen), r.dueAt - now);
+    });
+  }
+
+  /** One probe of one target; joins the in-flight one instead of overlapping it. */
+  #runOne(r: Runner): Promise<void> {
+    if (r.inflight) return r.inflight;
+    const signal = this.#abort.signal;
+    const p = r.target.probe(signal).then((changed) => {
+      if (signal.aborted) return;
+      const target = r.target;
+      if (this.#onSample) {
+        try {
+          this.#onSample(target.spec.id, target.lastCheckedAt ?? this.#now(), target.latencyMs);
+        } catch {
+          // a failing sink must not stop probing
+        }
+      }
+      // A full snapshot copies the latency history: build it only for listeners, on a change.
+      if (changed && this.#listeners.size > 0) this.#emit(target.status());
+    });
+    r.inflight = p.finally(() => {
+      r.inflight = undefined;
+    });
+    return r.inflight;
+  }
+
+  #emit(status: ProbeStatus): void {
+    for (const cb of this.#listeners) {
+      try {
+        cb(status);
+      } catch {
+        // one bad listener must not starve the others
+      }
+    }
+  }
+
+  /**
+   * Stop probing: clears timers, aborts in-flight probes (their outcome is dropped), closes the
+   * Agent's sockets. Statuses keep their last values. `start()` may be called again afterwards.
+   */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#generation++;
+    for (const r of this.#runners) {
+      if (r.timer) clearTimeout(r.timer);
+      r.timer = undefined;
+    }
+    this.#abort.abort();
+    await Promise.all(this.#runners.map((r) => r.inflight));
+    const agent = this.#agent;
+    this.#agent = undefined;
+    if (agent) await agent.destroy();
+  }
+
+  /**
+   * Probe every target once, concurrently (joins probes already in flight), and return the
+   * statuses. For tests and `standby status`. Resolves within about `probes.timeoutMs`.
+   */
+  async pollOnce(): Promise<ProbeStatus[]> {
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
+    await Promise.all(this.#runners.map((r) => this.#runOne(r)));
+    return this.statuses();
+  }
+
+  /** Current status of every target, in workspace order (see {@link healthTargets}). */
+  statuses(): ProbeStatus[] {
+    return this.#runners.map((r) => r.target.status());
+  }
+
+  /**
+   * Subscribe to verdict changes (`state` of a target changed). Called synchronously after the
+   * probe that changed it, with that target's new status — push a snapshot from there.
+   * @returns unsubscribe function
+   */
+  onChange(cb: (status: ProbeStatus) => void): () => void {
+    this.#listeners.add(cb);
+    return () => {
+      this.#listeners.delete(cb);
+    };
+  }
+}
