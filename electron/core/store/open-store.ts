@@ -23,6 +23,75 @@ const migrations: { id: number; sql: string }[] = [
       CREATE INDEX samples_t ON samples (t);
     `,
   },
+  {
+    // Runbook runs (electron/core/runbooks/): the durable journal, the per-environment lock and
+    // the anchor of the hash-chained audit file. Times are epoch ms, durations ms.
+    id: 2,
+    sql: `
+      CREATE TABLE runs (
+        id              TEXT    PRIMARY KEY,
+        env             TEXT    NOT NULL,
+        runbook_name    TEXT    NOT NULL,
+        runbook_kind    TEXT    NOT NULL,
+        runbook_json    TEXT    NOT NULL,  -- the validated runbook the run executes
+        plan_json       TEXT    NOT NULL,  -- the plan the operator confirmed
+        status          TEXT    NOT NULL,  -- running|paused|succeeded|failed|aborted|rolling-back|rolled-back|rollback-failed
+        pause_reason    TEXT,              -- approval|safety|step-failed (when paused)
+        detail          TEXT,              -- why it paused / failed, in words
+        actor           TEXT    NOT NULL,
+        overrides_json  TEXT    NOT NULL DEFAULT '[]',
+        abort_requested INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        finished_at     INTEGER,
+        duration_ms     INTEGER,
+        recovery_ms     INTEGER            -- measured recovery time, set by the RTO measurement
+      );
+      CREATE INDEX runs_env ON runs (env, created_at);
+      CREATE TABLE run_steps (
+        run_id        TEXT    NOT NULL REFERENCES runs (id),
+        phase         TEXT    NOT NULL,   -- run | rollback
+        idx           INTEGER NOT NULL,
+        step_id       TEXT    NOT NULL,
+        kind          TEXT    NOT NULL,
+        state         TEXT    NOT NULL,   -- pending|awaiting-approval|acting|verifying|verified|failed|skipped
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        acted         INTEGER NOT NULL DEFAULT 0,
+        started_at    INTEGER,
+        finished_at   INTEGER,
+        duration_ms   INTEGER,
+        evidence      TEXT,
+        error_json    TEXT,
+        plan_json     TEXT,
+        verdicts_json TEXT,
+        approved_by   TEXT,
+        approved_at   INTEGER,
+        PRIMARY KEY (run_id, phase, step_id)
+      );
+      CREATE TABLE step_logs (
+        run_id  TEXT    NOT NULL,
+        phase   TEXT    NOT NULL,
+        step_id TEXT    NOT NULL,
+        t       INTEGER NOT NULL,
+        level   TEXT    NOT NULL,
+        message TEXT    NOT NULL
+      );
+      CREATE INDEX step_logs_step ON step_logs (run_id, phase, step_id, t);
+      CREATE TABLE env_locks (
+        env          TEXT    PRIMARY KEY,
+        run_id       TEXT    NOT NULL,
+        holder_pid   INTEGER,             -- NULL while the run is paused (no process acts)
+        holder_host  TEXT    NOT NULL,
+        state        TEXT    NOT NULL,    -- active | paused
+        started_at   INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+      CREATE TABLE audit_head (
+        file TEXT    PRIMARY KEY,         -- absolute path of the audit JSON-lines file
+        seq  INTEGER NOT NULL,
+        hash TEXT    NOT NULL
+      );
+    `,
+  },
 ];
 
 /**
