@@ -358,7 +358,7 @@ zone "${ZONE}" { type primary; file "${dir}/${ZONE}.zone"; };
       if (proc.exitCode !== null || performance.now() - t0 > 10_000) {
         proc.kill('SIGKILL');
         rmSync(dir, { recursive: true, force: true });
-        throw new Error(`named did not answer: ${(e as Error).message}\n${stderr}`);
+        throw new Error(`named did not answer: ${(e as Error).message}\n${stderr}`, { cause: e });
       }
       await sleep(50);
     }

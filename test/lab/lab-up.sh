@@ -389,8 +389,11 @@ for p in primary-blue primary-green; do start_proc "$p"; done
 t0=$(now_ms)
 # The replication password sits in a passfile the replica server reads (lab user, 600);
 # -R writes primary_conninfo with passfile=…, -C -S creates the physical slot replica1.
-( umask 077; printf '%s:%s:*:replicator:%s\n' "$PRIMARY_ADDR" "$PG_PORT" "$REPL_PASSWORD" > "$PG_REPLICA_PASSFILE" )
-if is_root; then chown "$LAB_USER:" "$PG_REPLICA_PASSFILE"; fi
+( umask 077; printf '%s:%s:*:replicator:%s\n' "$PRIMARY_ADDR" "$PG_PORT" "$REPL_PASSWORD" > "$PG_REPLICA_PASSFILE"
+  # After a failover the old primary is rejoined as a replica of the failover node (db.rejoin):
+  # its primary_conninfo points at this passfile (workspace databases[].replicationPassfile).
+  printf '%s:%s:*:replicator:%s\n' "$FAILOVER_ADDR" "$PG_PORT" "$REPL_PASSWORD" > "$PG_PRIMARY_PASSFILE" )
+if is_root; then chown "$LAB_USER:" "$PG_REPLICA_PASSFILE" "$PG_PRIMARY_PASSFILE"; fi
 as_lab env PGPASSFILE="$PG_REPLICA_PASSFILE" "$PGBIN/pg_basebackup" -h "$PRIMARY_ADDR" -p "$PG_PORT" -U replicator \
   -D "$PG_REPLICA_DATA" -R -X stream -C -S replica1 -c fast --no-sync >"$LOGS/basebackup.log" 2>&1 \
   || die "pg_basebackup failed (see $LOGS/basebackup.log)"
@@ -413,6 +416,11 @@ streaming() {
 }
 wait_until 20 streaming || die "the replica is not streaming (see $LOGS/pg-replica.log)"
 record "pg replica start + streaming" $(( $(now_ms) - t0 ))
+# A database's startCommand (workspace.yaml) is `lab-ctl.sh DIR start pg-…` run over SSH as the
+# lab user, so it must be able to record the new PID and append to the log, like lab-ctl as root.
+if is_root; then
+  for p in pg-primary pg-replica; do chown "$LAB_USER:" "$PIDS/$p.pid" "$LOGS/$p.log"; done
+fi
 
 # ---------------------------------------------------------------- apps, routers
 t0=$(now_ms)
@@ -512,6 +520,7 @@ environments:
           entryUrl: "http://$FAILOVER_ADDR:$ROUTER_PORT/health"
           adminSocket: "$HAPROXY_SOCKET"
           backend: be
+          serverStateFile: "$HAPROXY_STATE_FILE"
         slots:
           - name: blue
             url: "http://$FAILOVER_ADDR:$APP_BLUE_PORT"
@@ -549,6 +558,12 @@ environments:
         user: postgres
         password: { file: "$PG_PASSWORD_FILE" }
         viaSsh: true
+        dataDir: "$PG_PRIMARY_DATA"
+        pgBin: $PGBIN
+        # started exactly as lab-up/lab-ctl start it (site settings on the postgres command line)
+        startCommand: "bash $LAB_HERE/lab-ctl.sh $L start pg-primary"
+        replicationUser: replicator
+        replicationPassfile: "$PG_PRIMARY_PASSFILE"
       - name: pg-replica
         site: failover
         engine: postgresql
@@ -558,6 +573,12 @@ environments:
         user: postgres
         password: { file: "$PG_PASSWORD_FILE" }
         viaSsh: true
+        dataDir: "$PG_REPLICA_DATA"
+        pgBin: $PGBIN
+        startCommand: "bash $LAB_HERE/lab-ctl.sh $L start pg-replica"
+        replicationUser: replicator
+        replicationPassfile: "$PG_REPLICA_PASSFILE"
+        replicationSlot: replica1
 EOF
 chmod 644 "$WORKSPACE"
 t0=$(now_ms)

@@ -41,6 +41,7 @@ lab_vars() {
   PG_PRIMARY_DATA="$L/primary/pgdata"; PG_PRIMARY_SOCK="$L/primary/pgsock"
   PG_REPLICA_DATA="$L/failover/pgdata"; PG_REPLICA_SOCK="$L/failover/pgsock"
   PG_REPLICA_PASSFILE="$L/failover/pgpass"   # replication password; the replica server reads it
+  PG_PRIMARY_PASSFILE="$L/primary/pgpass"    # the same, for the primary node once rejoined as a replica
   WORKSPACE="$L/workspace.yaml"; PORTS_ENV="$L/ports.env"; LAB_ENV="$L/lab.env"
   APP_NODE="${LAB_APP_NODE:-/usr/bin/node}"
 }

@@ -87,6 +87,11 @@ const HaproxyRouterSchema = z
     /** HAProxy admin socket path on the SSH host (runtime API). */
     adminSocket: z.string().min(1),
     backend: z.string().min(1),
+    /**
+     * HAProxy's `server-state-file` on the SSH host (optional). When set, a slot switch writes
+     * `show servers state` into it so a reload (`load-server-state-from-file`) keeps the switch.
+     */
+    serverStateFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -156,6 +161,26 @@ export const DatabaseSchema = z
     password: SecretRefSchema,
     /** Reach it through the site's SSH host (forwardOut) instead of connecting directly. */
     viaSsh: z.boolean().default(false),
+    // --- Optional: needed only by the mutating steps (hard fence, rejoin), which run commands
+    // on the site's SSH host as the SSH user (who must own the data directory).
+    /** Data directory on the site's SSH host (`pg_ctl -D`). Required for a hard fence and a rejoin. */
+    dataDir: z.string().startsWith('/', 'an absolute path on the SSH host').optional(),
+    /** Directory holding pg_ctl, pg_rewind, pg_basebackup on the SSH host (default: found on PATH). */
+    pgBin: z.string().startsWith('/', 'an absolute path on the SSH host').optional(),
+    /**
+     * Shell command (run over SSH) that starts this node and returns once it accepts connections,
+     * e.g. the service manager's start. Default: `pg_ctl -D <dataDir> -l <dataDir>/standby-start.log -w -t 60 start`.
+     */
+    startCommand: z.string().min(1).optional(),
+    /** Role this node uses to stream from the primary when it is (re)joined as a replica (default: `user`). */
+    replicationUser: z.string().min(1).optional(),
+    /** libpq passfile on this node's SSH host holding `replicationUser`'s password, referenced from `primary_conninfo`. */
+    replicationPassfile: z.string().startsWith('/', 'an absolute path on the SSH host').optional(),
+    /** Physical slot this node streams through when it is a replica (default `standby_<name>`). */
+    replicationSlot: z
+      .string()
+      .regex(/^[a-z0-9_]{1,63}$/, 'lower-case letters, digits and "_" (PostgreSQL slot names)')
+      .optional(),
   })
   .strict();
 

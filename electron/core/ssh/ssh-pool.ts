@@ -175,6 +175,9 @@ export class SshPool {
         if (this.#closed) return fail(new Error('the SSH pool is closed'));
         settled = true;
         clearTimeout(guard);
+        // Small request/response exchanges (exec, SQL through a tunnel) otherwise wait on
+        // Nagle + delayed ACK: measured 43.8 ms per `select 1` through a tunnel vs 0.45 ms.
+        client.setNoDelay(true);
         entry.client = client;
         resolve(client);
       });

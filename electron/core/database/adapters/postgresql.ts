@@ -4,31 +4,46 @@
  * directly or through an SSH local forward of the node's site.
  *
  * The monitoring role needs `pg_monitor` (or superuser) to see `pg_stat_replication` LSNs and
- * `pg_stat_wal_receiver`.
+ * `pg_stat_wal_receiver`. The mutations (fence, promote, rewind; flows in postgresql-control.ts)
+ * need a superuser (`pg_promote`, `ALTER SYSTEM`, `CHECKPOINT`, pg_rewind's source session), and
+ * for a hard fence / rejoin an SSH user on the node's host who owns the data directory.
  */
 import pg from 'pg';
-import type { OpError, OpErrorKind } from '../../../../shared/result.ts';
+import type { OpErrorKind } from '../../../../shared/result.ts';
 import type { DatabaseConfig, SshConfig } from '../../config/workspace-schema.ts';
 import type { SecretResolver } from '../../secrets/resolve-secret.ts';
 import { toOpError } from '../../ssh/ssh-error.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
 import { openTunnel } from '../../ssh/ssh-tunnel.ts';
 import type { Tunnel } from '../../ssh/ssh-tunnel.ts';
-import type { NodeObservation, ReplicationAdapter, ReplicationCapabilities, ReplicationPeer } from '../replication-adapter.ts';
+import { exec } from '../../ssh/ssh-exec.ts';
+import type { ExecResult } from '../../ssh/ssh-exec.ts';
+import { sshTarget } from '../../ssh/ssh-pool.ts';
+import { CommandLog } from '../command-log.ts';
+import { planFence, planPromote, planRewind } from '../pg-commands.ts';
+import type { PlanTarget } from '../pg-commands.ts';
+import type {
+  FenceCheck,
+  FenceMode,
+  FenceResult,
+  NodeObservation,
+  OpCommand,
+  PromoteCheck,
+  PromoteResult,
+  ReplicationAdapter,
+  ReplicationCapabilities,
+  ReplicationPeer,
+  RewindOptions,
+  RewindResult,
+  StreamingCheck,
+} from '../replication-adapter.ts';
+import { fencePg, promotePg, rewindPg, verifyFencedPg, verifyPromotedPg, verifyStreamingPg } from './postgresql-control.ts';
+import type { PgControlHost, ShellOptions, SqlSession } from './postgresql-control.ts';
 
-/**
- * Observing a node failed. `error.kind`: `unreachable` (refused, reset, server starting or
- * shutting down, tunnel refused), `timeout` (connect or statement timeout, cancellation),
- * `auth` (password / pg_hba), `not-found` (database), `internal` (anything else).
- */
-export class ReplicationError extends Error {
-  readonly error: OpError;
-  constructor(error: OpError, options?: { cause?: unknown }) {
-    super(error.message, options);
-    this.name = 'ReplicationError';
-    this.error = error;
-  }
-}
+import { ReplicationError } from '../replication-error.ts';
+
+/** Re-exported: the class lives in replication-error.ts since mutations share it. */
+export { ReplicationError };
 
 /** Options of {@link PostgresAdapter}. */
 export interface PostgresAdapterOptions {
@@ -59,7 +74,8 @@ interface PgConn {
  */
 export class PostgresAdapter implements ReplicationAdapter {
   readonly engine = 'postgresql' as const;
-  readonly capabilities: ReplicationCapabilities = { observe: true, fence: false, promote: false, rewind: false };
+  /** fence (soft always; hard needs `dataDir` + SSH), promote, rewind (needs `dataDir` + SSH). */
+  readonly capabilities: ReplicationCapabilities;
   readonly #o: PostgresAdapterOptions & { connectTimeoutMs: number; statementTimeoutMs: number; where: string };
   #conn: PgConn | null = null;
   #tunnel: Promise<Tunnel> | null = null;
@@ -69,6 +85,178 @@ export class PostgresAdapter implements ReplicationAdapter {
   constructor(options: PostgresAdapterOptions) {
     if (options.db.viaSsh && !options.ssh) throw new Error(`database ${options.db.name}: viaSsh needs the site's ssh settings`);
     this.#o = { connectTimeoutMs: 3000, statementTimeoutMs: 2000, where: `database ${options.db.name}`, ...options };
+    this.capabilities = { observe: true, fence: true, promote: true, rewind: options.db.dataDir !== undefined && options.ssh !== undefined };
+  }
+
+  /** The configured node (read-only). */
+  get db(): DatabaseConfig {
+    return this.#o.db;
+  }
+
+  /**
+   * Fences this node (see `fencePg`): `hard` stops it with `pg_ctl -m fast` over SSH, `soft` makes
+   * it read-only by default and ends client sessions. Rejects with {@link ReplicationError}.
+   */
+  fence(mode: FenceMode, signal?: AbortSignal): Promise<FenceResult> {
+    return fencePg(this.controlHost(), mode, signal);
+  }
+
+  /** Down, in recovery, or refusing a write → fenced (see `verifyFencedPg`). */
+  verifyFenced(signal?: AbortSignal): Promise<FenceCheck> {
+    return verifyFencedPg(this.controlHost(), signal);
+  }
+
+  /** `pg_promote(wait => true, wait_seconds => waitSeconds)` + read-back (see `promotePg`). */
+  promote(options: { waitSeconds: number; signal?: AbortSignal }): Promise<PromoteResult> {
+    return promotePg(this.controlHost(), options.waitSeconds, options.signal);
+  }
+
+  /**
+   * The commands `fence` / `promote` / `rewind` will run, for a runbook plan (pure: nothing is
+   * contacted). Throws (Error) when the configuration cannot support the operation (no dataDir).
+   */
+  plan(op: { kind: 'fence'; mode: FenceMode } | { kind: 'promote'; waitSeconds: number } | { kind: 'rewind'; source: PostgresAdapter; method?: 'auto' | 'base-backup' }): OpCommand[] {
+    const me = this.#planTarget();
+    if (op.kind === 'fence') return planFence(me, op.mode);
+    if (op.kind === 'promote') return planPromote(me, op.waitSeconds);
+    return planRewind(me, op.source.#planTarget(), op.method ?? 'auto');
+  }
+
+  #planTarget(): PlanTarget {
+    return { db: this.#o.db, where: this.#o.where, ssh: this.#o.ssh ? sshTarget(this.#o.ssh) : null };
+  }
+
+  /** Out of recovery and a write commits (see `verifyPromotedPg`). */
+  verifyPromoted(signal?: AbortSignal): Promise<PromoteCheck> {
+    return verifyPromotedPg(this.controlHost(), signal);
+  }
+
+  /**
+   * Rebuilds this fenced node as a replica of `options.source` (a PostgresAdapter) with pg_rewind,
+   * or a base backup when rewind is impossible (see `rewindPg`). `method: 'base-backup'` skips
+   * pg_rewind. Rejects with {@link ReplicationError} (`invalid-input` when `source` is not a
+   * PostgresAdapter or dataDir/SSH is missing).
+   */
+  rewind(options: RewindOptions): Promise<RewindResult> {
+    const source = options.source;
+    if (!(source instanceof PostgresAdapter)) {
+      return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `cannot rejoin ${this.#o.db.name} to a ${source.engine} node of another adapter type`, where: this.#o.where }));
+    }
+    return rewindPg(this.controlHost(), source.controlHost(), {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.allowBaseBackup !== undefined ? { allowBaseBackup: options.allowBaseBackup } : {}),
+      ...(options.streamTimeoutMs !== undefined ? { streamTimeoutMs: options.streamTimeoutMs } : {}),
+      ...(options.method ? { method: options.method } : {}),
+    });
+  }
+
+  /** In recovery and streaming (from `source` when given, a PostgresAdapter); see `verifyStreamingPg`. */
+  verifyStreaming(source?: ReplicationAdapter, signal?: AbortSignal): Promise<StreamingCheck> {
+    if (source !== undefined && !(source instanceof PostgresAdapter)) {
+      return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `cannot compare with a ${source.engine} node of another adapter type`, where: this.#o.where }));
+    }
+    return verifyStreamingPg(this.controlHost(), source?.controlHost(), signal);
+  }
+
+  /**
+   * This node as the control flows (postgresql-control.ts) see it: fresh SQL sessions (not the
+   * observe session, so a slow `pg_promote` or `CHECKPOINT` never delays monitoring) and
+   * commands on the site's SSH host, each recorded in the caller's {@link CommandLog}.
+   */
+  controlHost(): PgControlHost {
+    const o = this.#o;
+    return {
+      db: o.db,
+      where: o.where,
+      sshTarget: o.ssh ? sshTarget(o.ssh) : null,
+      withSession: (log, fn, opts) => this.#withSession(log, fn, opts),
+      shell: (log, command, opts) => this.#shell(log, command, opts),
+      password: () => o.resolveSecret(o.db.password, `${o.where} password`),
+      refusedOnPort: (e) => this.#refusedOnPort(e),
+      toError: (e, log) => {
+        if (e instanceof ReplicationError) return e.commands.length > 0 ? e : new ReplicationError(e.error, { cause: e.cause ?? e, commands: log.commands });
+        const mapped = this.#error(e);
+        return new ReplicationError(toOpError(mapped, o.where), { cause: e, commands: log.commands });
+      },
+    };
+  }
+
+  async #withSession<T>(log: CommandLog, fn: (s: SqlSession) => Promise<T>, opts: { statementTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    if (this.#closed) throw new ReplicationError({ kind: 'internal', message: 'adapter is closed', where: this.#o.where });
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const { db } = this.#o;
+    const { host, port } = await this.#endpoint();
+    const password = await this.#o.resolveSecret(db.password, `${this.#o.where} password`);
+    signal?.throwIfAborted();
+    const statementTimeoutMs = opts.statementTimeoutMs ?? this.#o.statementTimeoutMs;
+    const client = new pg.Client({
+      host,
+      port,
+      user: db.user,
+      password,
+      database: db.database,
+      application_name: 'standby-control',
+      connectionTimeoutMillis: this.#o.connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 1000,
+    });
+    client.on('error', () => {});
+    const conn: PgConn = { client, version: 0, dead: false };
+    const onAbort = (): void => this.#kill(conn);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+      const session: SqlSession = {
+        query: <R extends object>(text: string, params?: readonly unknown[]) =>
+          log.run(
+            { kind: 'sql', target: this.#o.where, text: params && params.length ? `${text} -- ${params.map((p, i) => `$${i + 1} = ${JSON.stringify(p)}`).join(', ')}` : text },
+            async () => (await client.query(text, params ? [...params] : undefined)).rows as R[],
+            (rows) => (rows.length === 1 ? JSON.stringify(rows[0]) : `${rows.length} rows`),
+          ),
+      };
+      return await fn(session);
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason ?? e;
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
+      this.#kill(conn);
+    }
+  }
+
+  #shell(log: CommandLog, command: string, opts: ShellOptions = {}): Promise<ExecResult> {
+    const ssh = this.#o.ssh;
+    if (!ssh) return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `${this.#o.db.name} has no SSH host to run commands on`, where: this.#o.where }));
+    const where = sshTarget(ssh);
+    return log.run(
+      { kind: 'shell', target: where, text: opts.stdin !== undefined ? `${command}  # stdin: secret, not shown` : command },
+      () =>
+        exec(this.#o.pool, ssh, command, {
+          timeoutMs: opts.timeoutMs ?? 30_000,
+          ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+          ...(opts.successExitCodes ? { successExitCodes: opts.successExitCodes } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }),
+      (r) => `exit ${r.exitCode}${(r.stdout.trim() || r.stderr.trim()) ? `: ${(r.stdout.trim() || r.stderr.trim()).split('\n').slice(-1)[0]}` : ''}`,
+    );
+  }
+
+  /**
+   * True when nothing listens on the node's port: ECONNREFUSED for a direct connection; through
+   * the tunnel, the SSH host reporting "Connection refused" (SSH_OPEN_CONNECT_FAILED, reason 2)
+   * for the forward while pg saw its socket close.
+   */
+  #refusedOnPort(e: unknown): boolean {
+    const err = e as { code?: unknown; message?: unknown } | null;
+    if (!err || typeof err !== 'object') return false;
+    if (!this.#o.db.viaSsh) return err.code === 'ECONNREFUSED';
+    const te = this.#openTunnel?.lastError;
+    if (!te || !/terminated|ECONNRESET|closed/i.test(String(err.message ?? ''))) return false;
+    const cause = (te as { cause?: { reason?: unknown; message?: unknown } }).cause;
+    return cause?.reason === 2 || /connection refused/i.test(String(cause?.message ?? te.message));
   }
 
   async observe(signal?: AbortSignal): Promise<NodeObservation> {
@@ -107,24 +295,26 @@ export class PostgresAdapter implements ReplicationAdapter {
     await (await tunnel?.catch(() => null))?.close();
   }
 
+  /** Where pg connects: the node itself, or (viaSsh) the local end of the site's tunnel. */
+  async #endpoint(): Promise<{ host: string; port: number }> {
+    const { db } = this.#o;
+    if (!db.viaSsh) return { host: db.host, port: db.port };
+    // Surface SSH failures (refused, host key, auth) as themselves rather than as the
+    // "connection terminated" the tunnel's closed socket would give pg.
+    await this.#o.pool.client(this.#o.ssh!);
+    this.#tunnel ??= openTunnel(this.#o.pool, this.#o.ssh!, db.host, db.port);
+    const tunnel = await this.#tunnel.catch((e: unknown) => {
+      this.#tunnel = null;
+      throw e;
+    });
+    this.#openTunnel = tunnel;
+    return { host: tunnel.host, port: tunnel.port };
+  }
+
   async #session(signal?: AbortSignal): Promise<PgConn> {
     if (this.#conn && !this.#conn.dead) return this.#conn;
     const { db } = this.#o;
-    let host = db.host;
-    let port = db.port;
-    if (db.viaSsh) {
-      // Surface SSH failures (refused, host key, auth) as themselves rather than as the
-      // "connection terminated" the tunnel's closed socket would give pg.
-      await this.#o.pool.client(this.#o.ssh!);
-      this.#tunnel ??= openTunnel(this.#o.pool, this.#o.ssh!, db.host, db.port);
-      const tunnel = await this.#tunnel.catch((e: unknown) => {
-        this.#tunnel = null;
-        throw e;
-      });
-      this.#openTunnel = tunnel;
-      host = tunnel.host;
-      port = tunnel.port;
-    }
+    const { host, port } = await this.#endpoint();
     const password = await this.#o.resolveSecret(db.password, `${this.#o.where} password`);
     signal?.throwIfAborted();
     const client = new pg.Client({

@@ -14,9 +14,14 @@
  */
 import type { Site, Slot } from '../../config/workspace-schema.ts';
 import { exec, shellQuote } from '../../ssh/ssh-exec.ts';
+import type { ExecResult } from '../../ssh/ssh-exec.ts';
+import { toOpError } from '../../ssh/ssh-error.ts';
+import { sshTarget } from '../../ssh/ssh-pool.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
-import { SlotRouterError, resolveLiveSlot } from '../slot-router.ts';
-import type { LiveSlotReading, SlotRouter, SlotRouterCapabilities } from '../slot-router.ts';
+import { RouterCommandLog } from '../router-command-log.ts';
+import { SlotRouterError, SlotSwitchError, resolveLiveSlot } from '../slot-router.ts';
+import type { LiveSlotReading, RouterCommand, SlotRouter, SlotRouterCapabilities, SlotVerification, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult, VerifySlotOptions } from '../slot-router.ts';
+import { verifySlotLive } from '../verify-slot.ts';
 
 /** `srv_op_state` of a running (UP) server. */
 export const SRV_OP_RUNNING = 2;
@@ -109,6 +114,30 @@ export function haproxyLiveSlot(rows: HaproxyServerState[], backend: string, slo
   return resolveLiveSlot(mine.filter(serverIsLive).map((r) => r.name), slots, evidence);
 }
 
+/** HAProxy server names: letters, digits, `_ . : -` (anything else is refused before building a command). */
+export const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/** `printf '%s\n' CMD | socat -t 2 - UNIX-CONNECT:SOCKET`: one runtime API command on the SSH host. */
+export function haproxyApiCommand(adminSocket: string, command: string): string {
+  return `printf '%s\\n' ${shellQuote(command)} | socat -t 2 - ${shellQuote(`UNIX-CONNECT:${adminSocket}`)}`;
+}
+
+/**
+ * Writes `show servers state` (all backends: the server-state-file format) into `stateFile`
+ * through a temp file + rename, so a reload with `load-server-state-from-file` keeps the runtime
+ * switch. Exit 5: socat failed; 6: the answer is not a version 1 state (printed on stderr).
+ */
+export function haproxyPersistStateCommand(adminSocket: string, stateFile: string): string {
+  const f = shellQuote(stateFile);
+  const t = shellQuote(`${stateFile}.standby-tmp`);
+  return [
+    'set -u',
+    `${haproxyApiCommand(adminSocket, 'show servers state')} > ${t} || { rm -f -- ${t}; exit 5; }`,
+    `if [ "$(head -n 1 ${t})" != 1 ]; then cat ${t} >&2; rm -f -- ${t}; exit 6; fi`,
+    `mv -f -- ${t} ${f}`,
+  ].join('\n');
+}
+
 /** Options of {@link HaproxyRouter}. */
 export interface HaproxyRouterOptions {
   site: Site;
@@ -117,10 +146,10 @@ export interface HaproxyRouterOptions {
   timeoutMs?: number;
 }
 
-/** Reads a site's HAProxy backend state over SSH (socat on the host). Switching comes next. */
+/** Reads and switches a site's HAProxy backend over SSH (runtime API through socat on the host). */
 export class HaproxyRouter implements SlotRouter {
   readonly kind = 'haproxy' as const;
-  readonly capabilities: SlotRouterCapabilities = { read: true, switch: false };
+  readonly capabilities: SlotRouterCapabilities = { read: true, switch: true };
   readonly #o: HaproxyRouterOptions;
 
   constructor(options: HaproxyRouterOptions) {
@@ -158,5 +187,147 @@ export class HaproxyRouter implements SlotRouter {
       throw e;
     }
     return haproxyLiveSlot(rows, r.backend, site.slots);
+  }
+
+  /**
+   * Moves traffic to slot `to` in the order that loses no request (lab recipe §4, gotcha 9):
+   * `set server BE/<to> state ready` → wait (≤ `upTimeoutMs`, default 10 s) until HAProxy's own
+   * health check has it UP (op_state 2) → `set server BE/<old> state maint` for every other live
+   * slot → `show servers state` into `serverStateFile` when configured (a reload keeps the
+   * switch) → read back. `to` already the only live slot → `changed: false`. If `to` never comes
+   * UP it is put back in maintenance (if it was) and nothing else changed.
+   * Rejects with {@link SlotSwitchError}: `invalid-input` (unknown slot, bad server name),
+   * `conflict` (HAProxy refused a command: its answer in `stderr`), `timeout` (never UP;
+   * reverted), `internal` (read-back disagrees), or the SSH error's kind.
+   */
+  async switchSlot(to: string, options: SwitchSlotOptions = {}): Promise<SwitchSlotResult> {
+    return (await this.#switch(to, options, false)) as SwitchSlotResult;
+  }
+
+  /** What {@link switchSlot} would run: reads the backend state, lists the runtime API commands. */
+  async planSwitch(to: string, options: { signal?: AbortSignal } = {}): Promise<SwitchSlotPlan> {
+    return (await this.#switch(to, options, true)) as SwitchSlotPlan;
+  }
+
+  async #switch(to: string, options: SwitchSlotOptions, planOnly: boolean): Promise<SwitchSlotResult | SwitchSlotPlan> {
+    const { site, pool } = this.#o;
+    const r = site.router;
+    if (r.kind !== 'haproxy') throw new Error('unreachable');
+    const log = new RouterCommandLog();
+    const { signal } = options;
+    const where = sshTarget(site.ssh);
+    const phaseMs: Record<string, number> = {};
+    const progress = (phase: string, message: string): void => options.onProgress?.({ phase, message, elapsedMs: log.elapsedMs() });
+    const fail = (kind: 'invalid-input' | 'conflict' | 'timeout' | 'internal', message: string, hint?: string, stderr?: string): SlotSwitchError =>
+      new SlotSwitchError({ kind, message, ...(hint !== undefined ? { hint } : {}), where: site.name }, { commands: log.commands, ...(stderr !== undefined ? { stderr } : {}) });
+    const shell = (command: string, timeoutMs = 5000): Promise<ExecResult> =>
+      log.run({ kind: 'shell', target: where, text: command }, () => exec(pool, site.ssh, command, { timeoutMs, ...(signal ? { signal } : {}), maxOutputBytes: 1024 * 1024 }), (x) => `exit ${x.exitCode}${x.stdout.trim() ? `: ${x.stdout.trim().split('\n')[0]}` : ''}`);
+    /** A `set …` command: HAProxy answers nothing (or a blank line) on success, words otherwise. */
+    const set = async (command: string): Promise<void> => {
+      const out = (await shell(haproxyApiCommand(r.adminSocket, command))).stdout.trim();
+      if (out !== '') throw fail('conflict', `HAProxy refused "${command}": ${out.split('\n')[0]}`, undefined, out);
+    };
+    const state = async (): Promise<HaproxyServerState[]> => {
+      const out = await shell(this.command());
+      return parseServersState(out.stdout).filter((x) => x.backend === r.backend);
+    };
+    try {
+      const slot = site.slots.find((s) => s.name === to);
+      if (!slot) throw fail('invalid-input', `site ${site.name} has no slot "${to}" (slots: ${site.slots.map((s) => s.name).join(', ')})`);
+      const bad = site.slots.find((s) => !HAPROXY_NAME.test(s.routerId));
+      if (bad) throw fail('invalid-input', `slot ${bad.name}'s routerId ${JSON.stringify(bad.routerId)} is not an HAProxy server name`, 'fix sites[].slots[].routerId');
+
+      progress('read', `show servers state ${r.backend}`);
+      const rows0 = await state();
+      const before = haproxyLiveSlot(rows0, r.backend, site.slots);
+      const row = (rows: HaproxyServerState[], id: string): HaproxyServerState | undefined => rows.find((x) => x.name.toLowerCase() === id.toLowerCase());
+      const target = row(rows0, slot.routerId);
+      if (!target) throw fail('invalid-input', `backend ${r.backend} has no server ${slot.routerId} (slot ${to})`, 'fix sites[].slots[].routerId');
+      if (before.liveSlot === to) {
+        const summary = `${to} is already the only live slot of ${site.name} (${before.evidence}): nothing to do`;
+        if (planOnly) return { from: to, to, changed: false, summary, reads: log.commands, commands: [] };
+        return { from: to, to, after: before, durationMs: log.elapsedMs(), changed: false, summary, commands: log.commands, phaseMs };
+      }
+      if (target.uweight === 0) throw fail('conflict', `server ${r.backend}/${target.name} has weight 0: it would take no traffic`, `set its weight first (set server ${r.backend}/${target.name} weight 100%)`);
+      const toMaint = site.slots
+        .filter((o) => o.name !== to)
+        .map((o) => row(rows0, o.routerId))
+        .filter((o): o is HaproxyServerState => o !== undefined && (o.adminState & SRV_ADMF_ANY_MAINT) === 0);
+
+      const wasOut = !serverIsLive(target);
+      if (planOnly) {
+        const api = (command: string, outcome?: string): RouterCommand => ({ kind: 'shell', target: where, text: haproxyApiCommand(r.adminSocket, command), ...(outcome ? { outcome } : {}) });
+        const commands: RouterCommand[] = [
+          ...(wasOut ? [api(`set server ${r.backend}/${target.name} state ready`)] : []),
+          { kind: 'shell', target: where, text: this.command(), outcome: `repeated until ${r.backend}/${target.name} is UP (op_state 2), ≤ ${options.upTimeoutMs ?? 10_000} ms; else put back in maintenance` },
+          ...toMaint.map((o) => api(`set server ${r.backend}/${o.name} state maint`)),
+          ...(r.serverStateFile ? [{ kind: 'shell' as const, target: where, text: haproxyPersistStateCommand(r.adminSocket, r.serverStateFile) }] : []),
+          { kind: 'shell', target: where, text: this.command(), outcome: `read-back: only ${target.name} live` },
+        ];
+        const summary = `switch ${site.name} from ${before.liveSlot ?? 'no single slot'} to ${to}: ${wasOut ? `${target.name} ready, ` : ''}wait until UP, then ${toMaint.map((o) => o.name).join(', ') || 'nothing'} to maintenance${r.serverStateFile ? ', save state' : ' (no server-state file: a reload would undo it)'}`;
+        return { from: before.liveSlot, to, changed: true, summary, reads: log.commands, commands };
+      }
+      if (wasOut) {
+        progress('ready', `set server ${r.backend}/${target.name} state ready`);
+        await set(`set server ${r.backend}/${target.name} state ready`);
+      }
+      progress('wait-up', `waiting until ${r.backend}/${target.name} is UP`);
+      const upTimeout = options.upTimeoutMs ?? 10_000;
+      const t0 = performance.now();
+      let up = false;
+      let lastRow: HaproxyServerState | undefined;
+      for (let i = 0; i < 500 && performance.now() - t0 < upTimeout; i++) {
+        lastRow = row(await state(), slot.routerId);
+        if (lastRow && serverIsLive(lastRow)) {
+          up = true;
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      phaseMs['wait-up'] = Math.round(performance.now() - t0);
+      if (!up) {
+        if (wasOut) await set(`set server ${r.backend}/${target.name} state maint`).catch(() => {});
+        throw fail('timeout', `${r.backend}/${target.name} did not come UP within ${upTimeout} ms (op_state ${lastRow?.opState ?? '?'}, admin_state ${lastRow?.adminState ?? '?'}); ${wasOut ? 'put back in maintenance; ' : ''}traffic stays on ${before.liveSlot ?? 'the current servers'}`, `check slot ${to}'s health (${slot.url}${slot.healthPath})`);
+      }
+
+      const t1 = performance.now();
+      for (const o of toMaint) {
+        progress('maint', `set server ${r.backend}/${o.name} state maint`);
+        await set(`set server ${r.backend}/${o.name} state maint`);
+      }
+      phaseMs.maint = Math.round(performance.now() - t1);
+
+      if (r.serverStateFile) {
+        progress('persist', `show servers state > ${r.serverStateFile}`);
+        try {
+          await shell(haproxyPersistStateCommand(r.adminSocket, r.serverStateFile));
+        } catch (e) {
+          const stderr = String((e as { stderr?: unknown }).stderr ?? '');
+          throw fail('internal', `switched to ${to}, but the state could not be saved to ${r.serverStateFile} (${toOpError(e).message}): a reload would undo the switch`, 'check that the SSH user can write the server-state file', stderr);
+        }
+      }
+
+      progress('read-back', `show servers state ${r.backend}`);
+      const after = haproxyLiveSlot(await state(), r.backend, site.slots);
+      if (after.liveSlot !== to) throw fail('internal', `after the switch HAProxy reports ${after.liveSlot ?? 'no single live slot'} (${after.evidence}${after.reason ? `; ${after.reason}` : ''})`);
+      return {
+        from: before.liveSlot,
+        to,
+        after,
+        durationMs: log.elapsedMs(),
+        changed: true,
+        summary: `switched ${site.name} from ${before.liveSlot ?? 'no single slot'} to ${to} (UP after ${phaseMs['wait-up']} ms${r.serverStateFile ? '; state saved' : '; no server-state file configured: a reload would undo it'})`,
+        commands: log.commands,
+        phaseMs,
+      };
+    } catch (e) {
+      if (e instanceof SlotSwitchError) throw e;
+      throw new SlotSwitchError(toOpError(e, site.name), { commands: log.commands, cause: e });
+    }
+  }
+
+  /** See {@link SlotRouter.verifySlot}: HAProxy's state names `expected` and the entry URL serves it. */
+  verifySlot(expected: string, options: VerifySlotOptions = {}): Promise<SlotVerification> {
+    return verifySlotLive(this.#o.site, { command: this.command(), target: sshTarget(this.#o.site.ssh), readLiveSlot: (signal) => this.readLiveSlot(signal) }, expected, options);
   }
 }
