@@ -11,6 +11,7 @@ import { fail } from '../../shared/result.ts';
 import { dispatch } from '../core/api/dispatch.ts';
 import { createCore, type Core } from '../core/create-core.ts';
 import { resolveWorkspacePath } from './resolve-workspace-path.ts';
+import { isTrustedRendererUrl } from './trusted-sender.ts';
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -21,9 +22,7 @@ let win: BrowserWindow | null = null;
 /** Only our own renderer's top frame may call the API (not iframes, not other origins). */
 function trustedSender(frame: WebFrameMain | null): boolean {
   if (!frame || !win || frame !== win.webContents.mainFrame) return false;
-  const url = frame.url;
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  return url.startsWith('file://') || (devUrl !== undefined && url.startsWith(devUrl));
+  return isTrustedRendererUrl(frame.url, process.env.ELECTRON_RENDERER_URL, join(import.meta.dirname, '../renderer'));
 }
 
 function bindIpc(c: Core): void {
