@@ -4,17 +4,19 @@
  * binary comes from GitHub), so there this spec skips and prints why.
  */
 import { test, expect, _electron as electron } from '@playwright/test';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readE2eState } from './e2e-state.ts';
 
 function electronBinary(): string | null {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown as string;
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
+  // Read what the electron package records instead of require('electron'): requiring it
+  // without a binary can start a download attempt (traffic off loopback).
+  const pkgDir = fileURLToPath(new URL('../../node_modules/electron/', import.meta.url));
+  const pathFile = join(pkgDir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const bin = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(bin) ? bin : null;
 }
 
 test('the Electron window shows the same dashboard over IPC', async () => {
