@@ -72,7 +72,7 @@ export function LagChart({ env, nodes, now, rpoObjectiveSeconds }: LagChartProps
         <p className="muted chart-empty">No lag samples yet for this environment.</p>
       ) : (
         <div className="charts-row">
-          <MetricChart title="lag, bytes" lines={lines.bytes} from={from} to={to} format={formatBytes} axis={formatBytesAxis} referenceY={0} referenceLabel="" />
+          <MetricChart title="lag, bytes" lines={lines.bytes} from={from} to={to} format={formatBytes} axis={formatBytesAxis} referenceY={0} referenceLabel="" minSpan={1024} />
           <MetricChart
             title="lag, seconds"
             lines={lines.seconds}
@@ -99,10 +99,12 @@ interface MetricChartProps {
   /** Dashed objective line, same unit as the series; 0 = none. */
   referenceY: number;
   referenceLabel: string;
+  /** Smallest top of the y axis (so an all-zero series shows a readable 0…1 KiB scale). */
+  minSpan?: number;
 }
 
 /** One metric over the window; memoised so it redraws only when its inputs change. */
-const MetricChart = memo(function MetricChart({ title, lines, from, to, format, axis, referenceY, referenceLabel }: MetricChartProps) {
+const MetricChart = memo(function MetricChart({ title, lines, from, to, format, axis, referenceY, referenceLabel, minSpan = 1 }: MetricChartProps) {
   const ticks = useMemo(() => timeTicks(from, to, 10 * 60 * 1000), [from, to]);
   return (
     <figure className="metric-chart">
@@ -128,7 +130,7 @@ const MetricChart = memo(function MetricChart({ title, lines, from, to, format, 
             tick={{ fontSize: 10 }}
             allowDecimals
             // Keep the objective on screen: how close the line runs to it is the point.
-            domain={[0, (dataMax: number) => Math.max(Number.isFinite(dataMax) ? dataMax : 0, referenceY * 1.15, 1e-9)]}
+            domain={[0, (dataMax: number) => Math.max(Number.isFinite(dataMax) ? dataMax : 0, referenceY * 1.15, minSpan)]}
           />
           <Tooltip
             isAnimationActive={false}
