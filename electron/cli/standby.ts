@@ -16,6 +16,8 @@ import { createCore } from '../core/create-core.ts';
 import { loadWorkspace, formatIssues } from '../core/config/load-workspace.ts';
 import { startHeadlessServer } from '../headless/headless-server.ts';
 import { formatStatus } from './format-status.ts';
+import { findElectronBinary } from './find-electron.ts';
+import { spawn } from 'node:child_process';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where `standby lab up` puts the lab when no --dir is given (short: unix socket paths ≤ 107 bytes). */
@@ -24,7 +26,8 @@ export const DEFAULT_LAB_DIR = '/tmp/standby-lab';
 class UsageError extends Error {}
 
 const USAGE = `usage:
-  standby start  [--dir DIR] [--port N]          start the lab (if needed) and the console on it
+  standby start  [--dir DIR] [--port N] [--no-window]   start the lab (if needed) and the console on it
+                 (the Electron window where Electron is installed, else serve and its URL)
   standby serve  [--workspace FILE] [--host 127.0.0.1] [--port 7420]
   standby status [--workspace FILE] [--env NAME] [--json]
   standby validate [--workspace FILE]
@@ -83,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     }
     case 'start': {
-      const { values } = opt(rest, { dir: { type: 'string' }, port: { type: 'string' }, 'port-base': { type: 'string' } });
+      const { values } = opt(rest, { dir: { type: 'string' }, port: { type: 'string' }, 'port-base': { type: 'string' }, 'no-window': { type: 'boolean' } });
       const dir = resolve((values.dir as string | undefined) ?? DEFAULT_LAB_DIR);
       if (!existsSync(join(dir, 'ports.env'))) {
         const { labUp } = await import('../../test/lab/lab-cli.ts');
@@ -91,7 +94,15 @@ async function main(argv: string[]): Promise<number> {
       } else {
         console.log(`lab already running in ${dir}`);
       }
-      await serve(join(dir, 'workspace.yaml'), undefined, Number(values.port ?? 7420));
+      const workspace = join(dir, 'workspace.yaml');
+      const electronBin = values['no-window'] ? null : findElectronBinary(root);
+      if (electronBin && existsSync(join(root, 'out/main/index.js'))) {
+        // the desktop window where Electron is installed; the same core, bound over IPC
+        console.log(`Opening the Standby window (${electronBin}) on ${workspace}`);
+        const child = spawn(electronBin, [root, '--workspace', workspace], { stdio: 'inherit' });
+        return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+      }
+      await serve(workspace, undefined, Number(values.port ?? 7420));
       return -1;
     }
     case 'status': {
