@@ -12,45 +12,14 @@
  *
  * Similar in spirit to Route 53 ARC's assertion rules and octoDNS's UnsafePlan.
  */
-import { z } from 'zod';
+
 import type { EnvironmentSnapshot, SiteStatus } from '../../../shared/status.ts';
 import type { StepEffect } from './step-plan.ts';
 
 /** Rule names, as shown in refusals and given in overrides. */
-export const safetyRuleNames = [
-  'record-points-at-healthy-site',
-  'last-healthy-slot',
-  'fence-before-promote',
-  'lag-within-rpo',
-  'target-healthy-before-traffic',
-  /** Not a rule of the issue: a step whose plan could not be computed (verdict `unknown`). */
-  'plan-computed',
-] as const;
-/** One of {@link safetyRuleNames}. */
-export type SafetyRuleName = (typeof safetyRuleNames)[number];
-
-/** One rule's judgement of one step. */
-export interface SafetyVerdict {
-  rule: SafetyRuleName;
-  stepId: string;
-  verdict: 'pass' | 'refuse' | 'unknown';
-  /** The observed facts behind the verdict, with names and numbers. */
-  evidence: string;
-  /** Whether an override with a reason may lift this verdict (always false for `pass`). */
-  overridable: boolean;
-}
-
-/** An operator's typed override. `stepId` narrows it to one step (default: every step). */
-export const SafetyOverrideSchema = z
-  .object({
-    rule: z.enum(safetyRuleNames),
-    /** Why it is safe anyway; recorded in the audit log. */
-    reason: z.string().trim().min(10, 'give a reason of at least 10 characters'),
-    stepId: z.string().min(1).optional(),
-  })
-  .strict();
-/** A validated override: `{ rule, reason (trimmed, ≥ 10 chars), stepId? }`. */
-export type SafetyOverride = z.infer<typeof SafetyOverrideSchema>;
+export { safetyRuleNames, SafetyOverrideSchema } from '../../../shared/runs/safety-verdict.ts';
+export type { SafetyRuleName, SafetyVerdict, SafetyOverride } from '../../../shared/runs/safety-verdict.ts';
+import type { SafetyOverride, SafetyRuleName, SafetyVerdict } from '../../../shared/runs/safety-verdict.ts';
 
 /** Journal state of a step as the rules see it (`planned` = not started, will run). */
 export type SafetyStepState = 'planned' | 'pending' | 'awaiting-approval' | 'acting' | 'verifying' | 'verified' | 'failed' | 'skipped';

@@ -1,0 +1,42 @@
+/**
+ * Safety verdicts and operator overrides: what the plan view shows per rule and what an
+ * override must carry. The rules themselves live in electron/core/runbooks/safety-rules.ts.
+ */
+import { z } from 'zod';
+
+/** Names of the safety rules, evaluated on the plan and again before every step. */
+export const safetyRuleNames = [
+  'record-points-at-healthy-site',
+  'last-healthy-slot',
+  'fence-before-promote',
+  'lag-within-rpo',
+  'target-healthy-before-traffic',
+  /** Not a rule of the issue: a step whose plan could not be computed (verdict `unknown`). */
+  'plan-computed',
+] as const;
+/** One of {@link safetyRuleNames}. */
+export type SafetyRuleName = (typeof safetyRuleNames)[number];
+
+/** One rule's judgement of one step. */
+export interface SafetyVerdict {
+  rule: SafetyRuleName;
+  stepId: string;
+  verdict: 'pass' | 'refuse' | 'unknown';
+  /** The observed facts behind the verdict, with names and numbers. */
+  evidence: string;
+  /** Whether an override with a reason may lift this verdict (always false for `pass`). */
+  overridable: boolean;
+}
+
+/** An operator's typed override. `stepId` narrows it to one step (default: every step). */
+export const SafetyOverrideSchema = z
+  .object({
+    rule: z.enum(safetyRuleNames),
+    /** Why it is safe anyway; recorded in the audit log. */
+    reason: z.string().trim().min(10, 'give a reason of at least 10 characters'),
+    stepId: z.string().min(1).optional(),
+  })
+  .strict();
+/** A validated override: `{ rule, reason (trimmed, ≥ 10 chars), stepId? }`. */
+export type SafetyOverride = z.infer<typeof SafetyOverrideSchema>;
+
