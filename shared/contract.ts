@@ -16,6 +16,10 @@ import type {
   SeriesPoint,
   WorkspaceInfo,
 } from './status.ts';
+import type { RunPlan } from './runs/run-plan.ts';
+import type { RunEvent, RunOutcome } from './runs/run-event.ts';
+import type { RunbookSummary, RunSummary, RunDetail, LockInfo } from './runs/run-summary.ts';
+import { SafetyOverrideSchema } from './runs/safety-verdict.ts';
 
 const envName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
 
@@ -37,6 +41,29 @@ export const consoleApi = {
       maxPoints: z.number().int().min(2).max(5000).default(600),
     })
     .strict(),
+  /** Runbooks found in the workspace's runbooks folder, validated. */
+  listRunbooks: z.object({ env: envName }).strict(),
+  /** Computes a plan from live state: per-step changes, exact commands, safety verdicts. */
+  planRun: z.object({ env: envName, runbook: z.string().min(1).max(64) }).strict(),
+  /**
+   * Runs a plan. `confirmation` must equal the environment's name (typed by the operator);
+   * `overrides` lift overridable refusals, each with a reason (audited). Resolves when the run
+   * finishes or pauses; follow it live through `run` events.
+   */
+  executeRun: z
+    .object({ planId: z.string().min(1).max(100), confirmation: z.string().max(64), overrides: z.array(SafetyOverrideSchema).max(20).default([]) })
+    .strict(),
+  resumeRun: z.object({ runId: z.string().min(1).max(100), overrides: z.array(SafetyOverrideSchema).max(20).default([]) }).strict(),
+  approveStep: z.object({ runId: z.string().min(1).max(100), stepId: z.string().min(1).max(64) }).strict(),
+  /** Stops after the current step; rollbacks are then offered (rollbackRun). */
+  abortRun: z.object({ runId: z.string().min(1).max(100), reason: z.string().max(500).optional() }).strict(),
+  rollbackRun: z.object({ runId: z.string().min(1).max(100) }).strict(),
+  listRuns: z.object({ env: envName, limit: z.number().int().min(1).max(200).default(50) }).strict(),
+  getRun: z.object({ runId: z.string().min(1).max(100) }).strict(),
+  /** The environment's run lock (who holds it, whether it is stale). */
+  getLock: z.object({ env: envName }).strict(),
+  /** Breaks a stale lock deliberately; the reason goes into the audit log. */
+  breakLock: z.object({ env: envName, reason: z.string().trim().min(10).max(500) }).strict(),
 } as const;
 
 export type ConsoleMethod = keyof typeof consoleApi;
@@ -48,6 +75,17 @@ export interface ConsoleReturns {
   getWorkspace: WorkspaceInfo;
   getSnapshot: EnvironmentSnapshot;
   getSeries: { metric: SeriesMetric; key: string; points: SeriesPoint[] };
+  listRunbooks: RunbookSummary[];
+  planRun: RunPlan;
+  executeRun: RunOutcome;
+  resumeRun: RunOutcome;
+  approveStep: RunOutcome;
+  abortRun: { runId: string; abortRequested: true };
+  rollbackRun: RunOutcome;
+  listRuns: RunSummary[];
+  getRun: RunDetail;
+  getLock: LockInfo;
+  breakLock: LockInfo;
 }
 
 /** The typed API every host exposes and every client calls. */
@@ -66,6 +104,8 @@ export const consoleEvents = {
     key: z.string(),
     points: z.array(z.object({ t: z.number(), v: z.number().nullable() })),
   }),
+  /** One event of a run's live timeline (step started/log/progress/finished, paused, finished). */
+  run: z.custom<RunEvent>((v) => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string'),
 } as const;
 
 export type ConsoleEventName = keyof typeof consoleEvents;

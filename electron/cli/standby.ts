@@ -18,6 +18,7 @@ import { startHeadlessServer } from '../headless/headless-server.ts';
 import { formatStatus } from './format-status.ts';
 import { findElectronBinary } from './find-electron.ts';
 import { spawn } from 'node:child_process';
+import { auditVerifyCommand, parseOverrides, planCommand, resumeCommand, runCommand } from './run-commands.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where `standby lab up` puts the lab when no --dir is given (short: unix socket paths ≤ 107 bytes). */
@@ -31,6 +32,10 @@ const USAGE = `usage:
   standby serve  [--workspace FILE] [--host 127.0.0.1] [--port 7420]
   standby status [--workspace FILE] [--env NAME] [--json]
   standby validate [--workspace FILE]
+  standby plan RUNBOOK [--env NAME] [--workspace FILE] [--json]
+  standby run RUNBOOK [--env NAME] [--workspace FILE] [--yes] [--json] [--force RULE=REASON]...
+  standby resume RUN_ID [--workspace FILE] [--json] [--force RULE=REASON]...
+  standby audit verify [--workspace FILE]
   standby lab up   [--dir DIR] [--port-base N]
   standby lab down [--dir DIR]
 The workspace defaults to $STANDBY_WORKSPACE, then ./workspace.yaml, then ${DEFAULT_LAB_DIR}/workspace.yaml.`;
@@ -119,6 +124,35 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await core.stop();
       }
+    }
+    case 'plan':
+    case 'run':
+    case 'resume': {
+      const { values, positionals } = opt(rest, {
+        workspace: { type: 'string' }, env: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, force: { type: 'string', multiple: true },
+      });
+      const target = positionals[0];
+      if (!target) throw new UsageError(`${cmd} needs a ${cmd === 'resume' ? 'run id' : 'runbook name'}\n${USAGE}`);
+      const created = await createCore(defaultWorkspace(values.workspace as string | undefined));
+      if (!created.ok) throw new UsageError(`the workspace is invalid:\n${created.message}`);
+      const { core } = created;
+      try {
+        const env = (values.env as string | undefined) ?? core.workspace.environments[0]?.name ?? '';
+        const overrides = parseOverrides((values.force as string[] | undefined) ?? []);
+        if (cmd === 'plan') return await planCommand(core, env, target, Boolean(values.json));
+        if (cmd === 'resume') return await resumeCommand(core, target, { json: Boolean(values.json), overrides });
+        return await runCommand(core, env, target, { yes: Boolean(values.yes), json: Boolean(values.json), overrides });
+      } finally {
+        await core.stop();
+      }
+    }
+    case 'audit': {
+      const [sub, ...auditArgs] = rest;
+      if (sub !== 'verify') throw new UsageError('usage: standby audit verify [--workspace FILE]');
+      const { values } = opt(auditArgs, { workspace: { type: 'string' } });
+      const r = await loadWorkspace(defaultWorkspace(values.workspace as string | undefined));
+      if (!r.ok) throw new UsageError(`the workspace is invalid:\n${formatIssues(r.issues)}`);
+      return auditVerifyCommand(r.workspace.store.path);
     }
     case 'validate': {
       const { values } = opt(rest, { workspace: { type: 'string' } });

@@ -14,11 +14,15 @@ import { SampleStore } from './store/sample-store.ts';
 import { SshPool } from './ssh/ssh-pool.ts';
 import { EnvironmentMonitor } from './monitor/environment-monitor.ts';
 import type { DatabaseSync } from 'node:sqlite';
+import { RunService } from './runbooks/run-service.ts';
+import { resolveSecret } from './secrets/resolve-secret.ts';
 
 export interface Core {
   readonly api: ConsoleApi;
   readonly workspacePath: string;
   readonly workspace: Workspace;
+  /** Runbooks, runs, locks and the audit log. */
+  readonly runs: RunService;
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on<E extends ConsoleEventName>(event: E, listener: (payload: ConsoleEventPayload<E>) => void): () => void;
   /** Starts polling every environment. */
@@ -69,6 +73,16 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     );
   }
 
+  const runs = new RunService({
+    workspace: ws,
+    runbooksDir: ws.runbooksDir,
+    db,
+    pool,
+    resolveSecret,
+    snapshot: async (env) => (await monitors.get(env)?.pollOnce()) ?? null,
+    onEvent: (e) => emit('run', e),
+  });
+
   const info: WorkspaceInfo = {
     path: loaded.path,
     environments: ws.environments.map((e) => ({
@@ -94,6 +108,27 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
       if (!monitors.has(env)) return noEnv(env);
       return ok({ metric, key, points: store.series(env, metric, key, sinceMs, maxPoints ?? 600) });
     },
+    async listRunbooks({ env }) {
+      return monitors.has(env) ? ok(await runs.listRunbooks()) : noEnv(env);
+    },
+    planRun: ({ env, runbook }) => runs.planRun(env, runbook),
+    executeRun: ({ planId, confirmation, overrides }) => runs.executeRun(planId, confirmation, overrides ?? []),
+    resumeRun: ({ runId, overrides }) => runs.resumeRun(runId, overrides ?? []),
+    approveStep: ({ runId, stepId }) => runs.approve(runId, stepId),
+    abortRun: ({ runId, reason }) => runs.abort(runId, reason),
+    rollbackRun: ({ runId }) => runs.rollback(runId),
+    async listRuns({ env, limit }) {
+      return monitors.has(env) ? ok(runs.listRuns(env, limit ?? 50)) : noEnv(env);
+    },
+    async getRun({ runId }) {
+      return runs.getRun(runId);
+    },
+    async getLock({ env }) {
+      return monitors.has(env) ? ok(runs.lockInfo(env)) : noEnv(env);
+    },
+    async breakLock({ env, reason }) {
+      return monitors.has(env) ? runs.breakLock(env, reason) : noEnv(env);
+    },
   };
 
   let started = false;
@@ -101,6 +136,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     api,
     workspacePath: loaded.path,
     workspace: ws,
+    runs,
     on(event, listener) {
       bus.on(event, listener as (p: unknown) => void);
       return () => bus.off(event, listener as (p: unknown) => void);
@@ -116,6 +152,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     },
     async stop() {
       await Promise.all([...monitors.values()].map((m) => m.stop()));
+      await runs.close();
       store.close();
       pool.close();
       db.close();

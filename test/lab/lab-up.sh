@@ -581,6 +581,8 @@ environments:
         replicationSlot: replica1
 EOF
 chmod 644 "$WORKSPACE"
+# The lab's runbooks sit beside the workspace (runbooksDir defaults to ./runbooks), as a team's would.
+install -d -m 755 "$L/runbooks" && install -m 644 "$LAB_HERE"/runbooks/*.yaml "$L/runbooks/"
 t0=$(now_ms)
 PROJECT_NODE="$LAB_ROOT/node_modules/.bin/node"; [ -x "$PROJECT_NODE" ] || PROJECT_NODE=node
 "$PROJECT_NODE" "$LAB_HERE/validate-workspace.ts" "$WORKSPACE" || die "$WORKSPACE does not match the workspace schema"

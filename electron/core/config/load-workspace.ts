@@ -73,6 +73,7 @@ export function parseWorkspace(text: string, file: string): LoadResult {
   }
   const ws = parsed.data;
   if (!isAbsolute(ws.store.path)) ws.store.path = resolve(dirname(file), ws.store.path);
+  if (!isAbsolute(ws.runbooksDir)) ws.runbooksDir = resolve(dirname(file), ws.runbooksDir);
   const crossIssues = checkReferences(ws, doc, lc, file);
   if (crossIssues.length > 0) return { ok: false, path: file, issues: crossIssues };
   return { ok: true, workspace: ws, path: file };

@@ -222,6 +222,8 @@ export const WorkspaceSchema = z
       .object({ path: z.string().default('.standby/standby.sqlite'), retentionHours: z.number().positive().default(24) })
       .strict()
       .default({ path: '.standby/standby.sqlite', retentionHours: 24 }),
+    /** Folder of runbook YAML files (relative to the workspace file). */
+    runbooksDir: z.string().min(1).default('runbooks'),
     environments: z.array(EnvironmentSchema).min(1),
   })
   .strict();

@@ -1,0 +1,122 @@
+/**
+ * `standby plan`, `standby run`, `standby resume`, `standby runs` and `standby audit verify`:
+ * the run half of the CLI, for automation. Plans print every change, command and safety
+ * verdict; runs print the live timeline; `run` exits 0 only when every step verified.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Core } from '../core/create-core.ts';
+import { verifyAuditLog, readAuditHead, auditLogPathFor } from '../core/runbooks/audit-log.ts';
+import type { RunPlan } from '../../shared/runs/run-plan.ts';
+import type { RunEvent, RunOutcome } from '../../shared/runs/run-event.ts';
+import type { SafetyOverride } from '../../shared/runs/safety-verdict.ts';
+import { openStore } from '../core/store/open-store.ts';
+
+/** Formats a plan for a terminal: steps with changes and commands, then the rule verdicts. */
+export function formatPlan(plan: RunPlan): string {
+  const lines = [`plan ${plan.planId}: runbook ${plan.runbook.name} on ${plan.env} (${plan.steps.length} steps)`];
+  for (const s of plan.steps) {
+    lines.push(`  ${s.index + 1}. ${s.title} [${s.kind}]${s.plan?.alreadyDone ? ' — already done, will be skipped' : ''}`);
+    if (s.planError) lines.push(`     plan failed: ${s.planError.message}`);
+    for (const c of s.plan?.changes ?? []) lines.push(`     ${c.target}: ${c.before ?? '(absent)'} → ${c.after ?? '(absent)'}`);
+    for (const c of s.plan?.commands ?? []) lines.push(`     $ ${c}`);
+    for (const v of s.verdicts.filter((x) => x.verdict !== 'pass')) lines.push(`     ${v.verdict.toUpperCase()} ${v.rule}: ${v.evidence}`);
+  }
+  lines.push('safety rules:');
+  for (const r of plan.rules) lines.push(`  ${r.verdict.padEnd(14)} ${r.rule}${r.evidence.length ? ` — ${r.evidence[0]}` : ''}`);
+  return lines.join('\n');
+}
+
+/** One line per timeline event. */
+export function formatEvent(e: RunEvent): string | null {
+  const t = new Date(e.at).toISOString().slice(11, 23);
+  switch (e.type) {
+    case 'run-started':
+      return `${t} run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.runbook} on ${e.env}`;
+    case 'step-started':
+      return `${t}   ▶ ${e.stepId}`;
+    case 'step-log':
+      return `${t}     ${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
+    case 'step-progress':
+      return null;
+    case 'step-finished':
+      return `${t}   ${e.state === 'verified' || e.state === 'skipped' ? '✔' : '✖'} ${e.stepId} ${e.state}${e.durationMs !== null ? ` in ${e.durationMs} ms` : ''}${e.evidence ? ` — ${e.evidence}` : ''}${e.error ? ` — ${e.error.message}` : ''}`;
+    case 'run-paused':
+      return `${t} run PAUSED at ${e.stepId} (${e.reason}): ${e.detail}`;
+    case 'run-finished':
+      return `${t} run ${e.status}${e.durationMs !== null ? ` in ${e.durationMs} ms` : ''}${e.detail ? ` — ${e.detail}` : ''}${e.rollbacksOffered.length ? `; rollbacks offered: ${e.rollbacksOffered.join(', ')}` : ''}`;
+  }
+}
+
+/** Parses `--force RULE=REASON` options into overrides. */
+export function parseOverrides(values: string[]): SafetyOverride[] {
+  return values.map((v) => {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new Error(`--force takes RULE=REASON (e.g. --force "lag-within-rpo=primary site lost, accepting data loss"), got "${v}"`);
+    return { rule: v.slice(0, i) as SafetyOverride['rule'], reason: v.slice(i + 1) };
+  });
+}
+
+export async function planCommand(core: Core, env: string, runbook: string, json: boolean): Promise<number> {
+  const r = await core.api.planRun({ env, runbook });
+  if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
+  console.log(json ? JSON.stringify(r.value, null, 2) : formatPlan(r.value));
+  return r.value.blocking.some((v) => v.verdict === 'refuse') ? 4 : 0;
+}
+
+export async function runCommand(core: Core, env: string, runbook: string, o: { yes: boolean; json: boolean; overrides: SafetyOverride[] }): Promise<number> {
+  const plan = await core.api.planRun({ env, runbook });
+  if (!plan.ok) throw new Error(`${plan.error.message}${plan.error.hint ? `. Fix: ${plan.error.hint}` : ''}`);
+  if (!o.json) console.log(formatPlan(plan.value));
+  let confirmation = env;
+  if (!o.yes) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    confirmation = (await rl.question(`Type the environment name (${env}) to run this plan: `)).trim();
+    rl.close();
+  }
+  const off = core.on('run', (e) => {
+    const line = formatEvent(e);
+    if (line && !o.json) console.log(line);
+  });
+  try {
+    const r = await core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides });
+    return report(r, o.json);
+  } finally {
+    off();
+  }
+}
+
+export async function resumeCommand(core: Core, runId: string, o: { json: boolean; overrides: SafetyOverride[] }): Promise<number> {
+  const off = core.on('run', (e) => {
+    const line = formatEvent(e);
+    if (line && !o.json) console.log(line);
+  });
+  try {
+    return report(await core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
+  } finally {
+    off();
+  }
+}
+
+function report(r: { ok: true; value: RunOutcome } | { ok: false; error: { message: string; hint?: string } }, json: boolean): number {
+  if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
+  if (json) console.log(JSON.stringify(r.value, null, 2));
+  else if (r.value.status !== 'succeeded') console.log(`run ${r.value.runId} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''} — resume with: standby resume ${r.value.runId}`);
+  return r.value.status === 'succeeded' ? 0 : 1;
+}
+
+/** Verifies the workspace's audit log (hash chain + the head kept in the store). */
+export function auditVerifyCommand(storePath: string): number {
+  const file = auditLogPathFor(storePath);
+  const db = openStore(storePath);
+  try {
+    const r = verifyAuditLog(file, { head: readAuditHead(db, file) });
+    if (r.ok) {
+      console.log(`${file}: OK, ${r.entries} entries, chain intact`);
+      return 0;
+    }
+    console.error(`${file}: BROKEN at entry ${r.firstBadSeq ?? '?'}: ${r.problem ?? 'unknown problem'}`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Runs in the core: loads the workspace's runbooks, owns the engine, journal, lock and audit
+ * log, measures each run's recovery time, and serves the run half of the ConsoleApi.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import type { DatabaseSync } from 'node:sqlite';
+import { fail, ok, type Result } from '../../../shared/result.ts';
+import type { RunEvent, RunOutcome } from '../../../shared/runs/run-event.ts';
+import type { LockInfo, RunbookSummary, RunDetail, RunSummary } from '../../../shared/runs/run-summary.ts';
+import type { SafetyOverride } from '../../../shared/runs/safety-verdict.ts';
+import type { EnvironmentSnapshot } from '../../../shared/status.ts';
+import { formatIssues } from '../config/load-workspace.ts';
+import type { Environment, Workspace } from '../config/workspace-schema.ts';
+import type { SshPool } from '../ssh/ssh-pool.ts';
+import type { SecretResolver } from '../secrets/resolve-secret.ts';
+import { AuditLog, auditLogPathFor } from './audit-log.ts';
+import { createBuiltinStepRegistry } from './builtin-steps.ts';
+import { EnvLock, type EnvLockInfo } from './env-lock.ts';
+import { loadRunbook } from './load-runbook.ts';
+import { RunEngine } from './run-engine.ts';
+import { RunJournal, type RunRecord } from './run-journal.ts';
+import type { Runbook } from './runbook-schema.ts';
+import { createStepServices, type StepServiceBag } from './step-services.ts';
+import { measureRecovery } from './measure-recovery.ts';
+
+export interface RunServiceOptions {
+  workspace: Workspace;
+  /** Directory holding `*.yaml` runbooks. */
+  runbooksDir: string;
+  db: DatabaseSync;
+  pool: SshPool;
+  resolveSecret: SecretResolver;
+  /** A fresh observation of `env` (the monitor's pollOnce). */
+  snapshot(env: string): Promise<EnvironmentSnapshot | null>;
+  onEvent(e: RunEvent): void;
+}
+
+export class RunService {
+  readonly engine: RunEngine;
+  readonly audit: AuditLog;
+  readonly journal: RunJournal;
+  readonly locks: EnvLock;
+  readonly #o: RunServiceOptions;
+  readonly #registry = createBuiltinStepRegistry();
+  readonly #services = new Map<string, StepServiceBag>();
+  readonly #actor = `${safeUser()}@${hostname()}`;
+  readonly #measuring = new Map<string, AbortController>();
+
+  constructor(o: RunServiceOptions) {
+    this.#o = o;
+    this.journal = new RunJournal(o.db);
+    this.audit = new AuditLog(auditLogPathFor(o.workspace.store.path), { db: o.db });
+    this.locks = new EnvLock(o.db, { audit: this.audit });
+    this.engine = new RunEngine({
+      registry: this.#registry,
+      journal: this.journal,
+      locks: this.locks,
+      audit: this.audit,
+      actor: this.#actor,
+      target: (name) => {
+        const env = this.#env(name);
+        if (!env) return undefined;
+        return {
+          env,
+          services: this.#servicesFor(env),
+          snapshot: async () => {
+            const s = await o.snapshot(name);
+            if (!s) throw new Error(`environment ${name} cannot be observed`);
+            return s;
+          },
+        };
+      },
+      onEvent: (e) => {
+        this.#onEvent(e);
+        o.onEvent(e);
+      },
+    });
+  }
+
+  /** Runbooks in the runbooks folder, each validated (an invalid one carries its error). */
+  async listRunbooks(): Promise<RunbookSummary[]> {
+    let files: string[];
+    try {
+      files = readdirSync(this.#o.runbooksDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    } catch {
+      return [];
+    }
+    const out: RunbookSummary[] = [];
+    for (const f of files) {
+      const path = join(this.#o.runbooksDir, f);
+      const r = await loadRunbook(path, this.#registry);
+      if (r.ok) out.push({ name: r.runbook.name, kind: r.runbook.kind, description: r.runbook.description ?? '', path, stepCount: r.runbook.steps.length, error: null });
+      else out.push({ name: f.replace(/\.ya?ml$/, ''), kind: null, description: '', path, stepCount: 0, error: formatIssues(r.issues) });
+    }
+    return out;
+  }
+
+  async #runbook(name: string): Promise<Result<Runbook>> {
+    const list = await this.listRunbooks();
+    const found = list.find((r) => r.name === name);
+    if (!found) return fail('not-found', `no runbook named "${name}" in ${this.#o.runbooksDir}`, `use one of: ${list.map((r) => r.name).join(', ') || '(none)'}`);
+    if (found.error) return fail('invalid-input', `runbook ${name} is invalid:\n${found.error}`, 'fix the runbook file and plan again', found.path);
+    const r = await loadRunbook(found.path, this.#registry);
+    return r.ok ? ok(r.runbook) : fail('invalid-input', formatIssues(r.issues), 'fix the runbook file', found.path);
+  }
+
+  async planRun(env: string, runbook: string) {
+    if (!this.#env(env)) return this.#noEnv(env);
+    const rb = await this.#runbook(runbook);
+    if (!rb.ok) return rb;
+    return this.engine.planRun(rb.value, env);
+  }
+
+  executeRun(planId: string, confirmation: string, overrides: SafetyOverride[]): Promise<Result<RunOutcome>> {
+    return this.engine.executeRun({ planId }, { confirmedEnvName: confirmation, overrides });
+  }
+  resumeRun(runId: string, overrides: SafetyOverride[]) {
+    return this.engine.resumeRun(runId, { overrides });
+  }
+  approve(runId: string, stepId: string) {
+    return this.engine.approve(runId, stepId, this.#actor);
+  }
+  async abort(runId: string, reason?: string): Promise<Result<{ runId: string; abortRequested: true }>> {
+    const r = await this.engine.abort(runId, this.#actor, reason ?? '');
+    return r.ok ? ok({ runId, abortRequested: true }) : r;
+  }
+  rollback(runId: string) {
+    return this.engine.rollbackRun(runId);
+  }
+
+  listRuns(env: string, limit: number): RunSummary[] {
+    return this.journal.listRuns({ env, limit }).map((r) => this.#summary(r));
+  }
+
+  getRun(runId: string): Result<RunDetail> {
+    const run = this.journal.getRun(runId);
+    if (!run) return fail('not-found', `no run ${runId}`, 'list runs with listRuns');
+    const outcome = this.engine.outcome(runId);
+    const steps = (['run', 'rollback'] as const).flatMap((phase) =>
+      this.journal.steps(runId, phase).map((s) => {
+        const planned = run.plan.steps.find((p) => p.id === s.stepId);
+        return {
+          phase,
+          index: s.index,
+          id: s.stepId,
+          kind: s.kind,
+          title: planned?.title ?? s.kind,
+          state: s.state,
+          startedAt: s.startedAt,
+          finishedAt: s.finishedAt,
+          durationMs: s.durationMs,
+          attempts: s.attempts,
+          evidence: s.evidence,
+          error: s.error,
+          logs: this.journal.logs(runId, s.stepId, phase).map((l) => ({ at: l.t, level: l.level, message: l.message })),
+        };
+      }),
+    );
+    return ok({ ...this.#summary(run), plan: run.plan, steps, rollbacksOffered: outcome?.rollbacksOffered ?? [] });
+  }
+
+  lockInfo(env: string): LockInfo {
+    return toLockInfo(env, this.locks.inspect(env));
+  }
+
+  breakLock(env: string, reason: string): Result<LockInfo> {
+    const r = this.locks.breakLock(env, { actor: this.#actor, reason });
+    if (!r.ok) return fail('conflict', r.message, 'only a stale or paused lock can be broken');
+    return ok(this.lockInfo(env));
+  }
+
+  /** Runs this console was driving when it stopped (shown at start, resumable). */
+  interrupted(): RunSummary[] {
+    return this.engine.interruptedRuns().map(({ run }) => this.#summary(run));
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#measuring.values()) c.abort();
+    await Promise.allSettled([...this.#services.values()].map((s) => s.close()));
+  }
+
+  #summary(r: RunRecord): RunSummary {
+    return {
+      runId: r.id,
+      env: r.env,
+      runbook: r.runbook.name,
+      kind: r.runbook.kind,
+      status: r.status,
+      pauseReason: r.pauseReason,
+      detail: r.detail,
+      actor: r.actor,
+      createdAt: r.createdAt,
+      finishedAt: r.finishedAt,
+      durationMs: r.durationMs,
+      recoveryMs: r.recoveryMs,
+      rtoObjectiveSeconds: this.#env(r.env)?.objectives.rtoSeconds ?? null,
+    };
+  }
+
+  /** Starts the recovery-time measurement when a run that moves DNS starts. */
+  #onEvent(e: RunEvent): void {
+    if (e.type !== 'run-started' || e.phase !== 'run' || this.#measuring.has(e.runId)) return;
+    const run = this.journal.getRun(e.runId);
+    const env = run ? this.#env(run.env) : undefined;
+    if (!run || !env) return;
+    const moves = run.plan.steps.flatMap((s) => s.plan?.effects ?? []).filter((x) => x.type === 'dns-point' && x.toSite !== null);
+    const last = moves.at(-1);
+    if (!last || last.type !== 'dns-point' || !last.toSite) return;
+    const abort = new AbortController();
+    this.#measuring.set(e.runId, abort);
+    void measureRecovery({ env, record: last.record, toSite: last.toSite, startedAt: run.createdAt, signal: abort.signal })
+      .then((ms) => {
+        if (ms !== null) this.journal.setRecoveryMs(e.runId, ms);
+      })
+      .finally(() => this.#measuring.delete(e.runId));
+  }
+
+  #env(name: string): Environment | undefined {
+    return this.#o.workspace.environments.find((e) => e.name === name);
+  }
+  #noEnv(env: string) {
+    return fail('not-found', `no environment named "${env}"`, `use one of: ${this.#o.workspace.environments.map((e) => e.name).join(', ')}`);
+  }
+  #servicesFor(env: Environment): StepServiceBag {
+    let s = this.#services.get(env.name);
+    if (!s) {
+      s = createStepServices(env, this.#o.pool, this.#o.resolveSecret);
+      this.#services.set(env.name, s);
+    }
+    return s;
+  }
+}
+
+function toLockInfo(env: string, l: EnvLockInfo | null): LockInfo {
+  if (!l) return { env, held: false, runId: null, holder: null, since: null, stale: false, staleReason: null };
+  return { env, held: true, runId: l.runId, holder: `${l.holderPid ?? 'paused'}@${l.holderHost}`, since: l.startedAt, stale: l.stale, staleReason: l.staleReason };
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
