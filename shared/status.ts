@@ -127,6 +127,11 @@ export interface DbNodeStatus {
    * transaction. PostgreSQL's `*_lag` columns go NULL when idle, so the LSN diff decides.
    */
   lagSeconds: number | null;
+  /**
+   * The last lag actually measured (s, bytes, when: epoch ms), kept while lag cannot be
+   * measured (e.g. the primary is down). null on a primary or before the first measurement.
+   */
+  lastKnownLag?: { seconds: number; bytes: number | null; at: number } | null;
   /** True when replay is paused (`pg_get_wal_replay_pause_state()`). */
   replayPaused: boolean | null;
   /** Reached through an SSH tunnel (forwardOut) rather than directly. */

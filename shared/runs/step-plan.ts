@@ -23,6 +23,7 @@ export interface StepChange {
  * - `db-fence`: database node `node` is made unable to accept writes (stopped or read-only).
  * - `db-promote`: database node `node` becomes a writable primary.
  * - `db-await-lag`: waits until `node`'s replication lag is ≤ the bounds (null = no bound), s / bytes.
+ * - `health-gate`: waits until `site`'s entry (or `slot`) is healthy; fails the run otherwise.
  */
 export type StepEffect =
   | { type: 'dns-point'; record: string; toSite: string | null; values: string[] }
@@ -30,7 +31,8 @@ export type StepEffect =
   | { type: 'slot-switch'; site: string; fromSlot: string | null; toSlot: string }
   | { type: 'db-fence'; node: string }
   | { type: 'db-promote'; node: string }
-  | { type: 'db-await-lag'; node: string; maxLagSeconds: number | null; maxLagBytes: number | null };
+  | { type: 'db-await-lag'; node: string; maxLagSeconds: number | null; maxLagBytes: number | null }
+  | { type: 'health-gate'; site: string; slot: string | null };
 
 /** A step kind's plan: what it will change and exactly how. */
 export interface StepPlan {

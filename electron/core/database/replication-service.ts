@@ -224,6 +224,7 @@ export class ReplicationService {
           walReceiver: null,
           lagBytes: null,
           lagSeconds: null,
+          lastKnownLag: null,
           replayPaused: null,
           observedAt: t,
           lastGoodAt: t,
@@ -257,6 +258,9 @@ export class ReplicationService {
         replayPaused: obs.replayPauseState === null ? null : obs.replayPauseState !== 'not paused',
         observedAt: t,
         lastGoodAt: t,
+        // kept through rounds where lag cannot be measured (primary gone): the safety rules
+        // bound the loss of a promotion by it (Patroni does the same with the last known position)
+        ...(lag.lagSeconds !== null ? { lastKnownLag: { seconds: lag.lagSeconds, bytes: lag.lagBytes, at: t } } : {}),
       };
       if (reasons.length > 0) n.status.reason = reasons.join('; ');
       else delete n.status.reason;

@@ -4,7 +4,7 @@
  * the probes), writes samples to the store and the monitor assembles a snapshot from the
  * latest statuses — on every change of a probe verdict immediately, otherwise once a second.
  */
-import type { EnvironmentSnapshot, SiteStatus, DbRole, LiveSlotStatus, ProbeStatus } from '../../../shared/status.ts';
+import type { EnvironmentSnapshot, SiteStatus, DbRole, DbNodeStatus, LiveSlotStatus, ProbeStatus } from '../../../shared/status.ts';
 import type { Environment } from '../config/workspace-schema.ts';
 import { HealthService } from '../health/health-service.ts';
 import { DnsService } from '../dns/dns-service.ts';
@@ -37,6 +37,7 @@ export class EnvironmentMonitor {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private pending: NodeJS.Timeout | null = null;
   private last: EnvironmentSnapshot | null = null;
+  private readonly store: SampleStore;
 
   /**
    * @param env validated environment
@@ -47,6 +48,7 @@ export class EnvironmentMonitor {
   constructor(env: Environment, pool: SshPool, store: SampleStore, events: MonitorEvents) {
     this.env = env;
     this.events = events;
+    this.store = store;
     this.health = new HealthService({
       env,
       onSample: (probeId, t, latencyMs) => store.add({ env: env.name, metric: 'probe-latency-ms', key: probeId, t, v: latencyMs }),
@@ -105,7 +107,7 @@ export class EnvironmentMonitor {
     const now = Date.now();
     const probes = this.health.statuses();
     const dns = this.dns.statuses();
-    const databases = this.replication.statuses();
+    const databases = this.replication.statuses().map((d) => this.withLastKnownLag(d));
     const liveSlots = this.slots.statuses();
     const sites: SiteStatus[] = this.env.sites.map((site) => {
       const entry = probes.find((p) => p.site === site.name && p.slot === null) ?? placeholderProbe(this.env.name, site.name, site.router.entryUrl);
@@ -145,6 +147,19 @@ export class EnvironmentMonitor {
     };
     this.last = snap;
     return snap;
+  }
+
+  /**
+   * A replica whose lag cannot be measured now (primary gone) carries the last lag measured —
+   * from this process, or from the store when this process never measured it (after a restart
+   * mid-failover), so a resumed run judges promotion on the same evidence.
+   */
+  private withLastKnownLag(d: DbNodeStatus): DbNodeStatus {
+    if (d.role !== 'replica' || d.lagSeconds !== null || d.lastKnownLag) return d;
+    const s = this.store.lastValue(this.env.name, 'replication-lag-seconds', d.name);
+    if (!s) return d;
+    const b = this.store.lastValue(this.env.name, 'replication-lag-bytes', d.name);
+    return { ...d, lastKnownLag: { seconds: s.v, bytes: b && b.t === s.t ? b.v : null, at: s.t } };
   }
 
   /** Last assembled snapshot, or a fresh one. */

@@ -403,7 +403,12 @@ export class RunEngine {
         return run.plan.steps.map((p) => {
           const row = rows.get(p.id);
           const effects = p.id === stepId ? fresh : (row?.plan ?? p.plan)?.effects ?? [];
-          return { id: p.id, effects, state: p.id === stepId ? 'pending' : (row?.state ?? 'pending') };
+          return {
+            id: p.id,
+            effects,
+            state: p.id === stepId ? 'pending' : (row?.state ?? 'pending'),
+            ...(p.id !== stepId && row?.finishedAt != null ? { finishedAt: row.finishedAt } : {}),
+          };
         });
       },
     };

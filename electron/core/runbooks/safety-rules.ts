@@ -29,6 +29,8 @@ export interface SafetyStep {
   id: string;
   effects: StepEffect[];
   state: SafetyStepState;
+  /** When the step finished (verified or skipped), epoch ms; absent when it has not. */
+  finishedAt?: number;
 }
 
 /**
@@ -91,8 +93,22 @@ function recordPointsAtHealthySite(input: SafetyInput, i: number): SafetyVerdict
     if (e.toSite === null) return v('refuse', `${e.record} → ${e.values.join(', ')} is no site's address`);
     const site = input.snapshot.sites.find((s) => s.name === e.toSite);
     if (!site) return v('refuse', `${e.record} → site "${e.toSite}", which the environment does not have`);
+    const gate = site.state === 'healthy' ? null : plannedGate(input, i, site.name);
+    if (gate) return v('pass', `${e.record} → ${e.toSite}, ${site.state} now (${site.reason}); step ${gate} must see it healthy first, and this rule is judged again before the step acts`);
     return siteVerdict(v, `${e.record} → ${e.toSite}`, site);
   });
+}
+
+/**
+ * At plan time, a site that is not healthy now may still be the target of a later step when an
+ * earlier step of the plan gates on its health (`http.await-healthy` on that site): the gate
+ * fails the run if it does not become healthy, and the rule judges live state again before the
+ * step itself acts. Returns the gating step's id, or null.
+ */
+function plannedGate(input: SafetyInput, i: number, site: string): string | null {
+  if (input.judge !== 'plan') return null;
+  const gate = input.steps.slice(0, i).find((s) => effectsOf(s, 'health-gate').some((g) => g.site === site && g.slot === null));
+  return gate?.id ?? null;
 }
 
 /** Never drain the last healthy slot. */
@@ -157,7 +173,26 @@ function lagWithinRpo(input: SafetyInput, i: number): SafetyVerdict[] {
     }
     const node = input.snapshot.databases.find((d) => d.name === e.node);
     if (!node) return v('unknown', `database node "${e.node}" is not observed`);
-    if (node.lagSeconds === null) return v('unknown', `lag of ${e.node} is unknown (${node.reason ?? 'not measured'}); RPO objective ${objective} s`);
+    if (node.lagSeconds === null) {
+      // The primary is gone, so lag cannot be measured now. Worst case, every write since the
+      // last measurement is lost: last known lag + its age. Within the objective → pass.
+      const last = node.lastKnownLag;
+      if (last) {
+        // Writes end when every other possible primary was fenced by a finished step of this
+        // run: the loss window closes then, not now.
+        const others = input.snapshot.databases.filter((d) => d.name !== e.node && d.role !== 'replica');
+        const fencedAt = others.map((p) => priors.find((s) => isDone(s.state) && s.finishedAt !== undefined && effectsOf(s, 'db-fence').some((f) => f.node === p.name))?.finishedAt);
+        const writesEnd = others.length > 0 && fencedAt.every((t) => t !== undefined) ? Math.max(...(fencedAt as number[])) : input.snapshot.generatedAt;
+        const fencedNote = writesEnd < input.snapshot.generatedAt ? ` before writes were fenced` : ' ago';
+        const worst = last.seconds + Math.max(0, writesEnd - last.at) / 1000;
+        const when = `${((writesEnd - last.at) / 1000).toFixed(1)} s${fencedNote}`;
+        if (worst <= objective) {
+          return v('pass', `lag of ${e.node} cannot be measured now (${node.reason ?? 'primary unreachable'}); last measured ${last.seconds} s${last.bytes !== null ? `, ${last.bytes} bytes` : ''} ${when}, so at most ${worst.toFixed(1)} s of writes can be lost, within the RPO objective of ${objective} s`);
+        }
+        return v('unknown', `lag of ${e.node} cannot be measured now (${node.reason ?? 'primary unreachable'}); last measured ${last.seconds} s ${when}: up to ${worst.toFixed(1)} s of writes may be lost, over the RPO objective of ${objective} s`);
+      }
+      return v('unknown', `lag of ${e.node} is unknown (${node.reason ?? 'not measured'}); RPO objective ${objective} s`);
+    }
     const bytes = node.lagBytes !== null ? `, ${node.lagBytes} bytes` : '';
     if (node.lagSeconds > objective) return v('refuse', `lag of ${e.node} is ${node.lagSeconds} s${bytes}, over the RPO objective of ${objective} s`);
     return v('pass', `lag of ${e.node} is ${node.lagSeconds} s${bytes}, within the RPO objective of ${objective} s`);
@@ -183,7 +218,9 @@ function targetHealthyBeforeTraffic(input: SafetyInput, i: number): SafetyVerdic
     }
     const entry = site.entry;
     const from = `${e.record} moves from ${current ?? 'an unknown/mixed answer'} to ${e.toSite}`;
-    if (entry.state === 'healthy') out.push(v('pass', `${from}; its entry ${entry.url} is healthy`));
+    const gate = entry.state === 'healthy' ? null : plannedGate(input, i, site.name);
+    if (gate) out.push(v('pass', `${from}; its entry is ${entry.state} now, step ${gate} must see it healthy first (judged again before the step acts)`));
+    else if (entry.state === 'healthy') out.push(v('pass', `${from}; its entry ${entry.url} is healthy`));
     else if (entry.state === 'unhealthy') out.push(v('refuse', `${from}, but its entry ${entry.url} is unhealthy (${entry.reason ?? 'failing'})`));
     else out.push(v('unknown', `${from}, but the health of its entry ${entry.url} is unknown (${entry.reason ?? 'no data'})`));
   }

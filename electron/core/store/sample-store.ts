@@ -91,6 +91,15 @@ export class SampleStore {
     return rows.map((r) => ({ t: Number(r.t), v: r.v === null ? null : Number(r.v) }));
   }
 
+  /** The newest non-null sample of one series, or null (flushes the buffer first). */
+  lastValue(env: string, metric: string, key: string): { t: number; v: number } | null {
+    this.flush();
+    const row = this.db
+      .prepare('SELECT t, v FROM samples WHERE env = ? AND metric = ? AND key = ? AND v IS NOT NULL ORDER BY t DESC LIMIT 1')
+      .get(env, metric, key) as { t: number; v: number } | undefined;
+    return row ? { t: Number(row.t), v: Number(row.v) } : null;
+  }
+
   /** Stops timers and writes what is buffered. The db itself is closed by its owner. */
   close(): void {
     if (this.flushTimer) clearInterval(this.flushTimer);

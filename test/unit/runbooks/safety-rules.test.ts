@@ -133,3 +133,48 @@ test('overrides need a reason of at least 10 characters and can be narrowed to o
 test('steps without effects are not judged', () => {
   assert.deepEqual(evaluateSafety(planInput([step('noop', [])])), []);
 });
+
+test('lag-within-rpo: with the primary gone, the last measured lag plus its age bounds the loss', () => {
+  const snap = (lastAgoMs: number, lastSeconds: number) => {
+    const input = planInput([step('promote', [promote])], { db: { 'pg-replica': { lagSeconds: null, reason: 'no primary reachable' } }, rpoSeconds: 5 });
+    const node = input.snapshot.databases.find((d) => d.name === 'pg-replica')!;
+    node.lastKnownLag = { seconds: lastSeconds, bytes: 0, at: input.snapshot.generatedAt - lastAgoMs };
+    return only(evaluateSafety(input), 'lag-within-rpo');
+  };
+  const fresh = snap(800, 0);
+  assert.equal(fresh[0]!.verdict, 'pass');
+  assert.match(fresh[0]!.evidence, /last measured 0 s.*0\.8 s ago.*at most 0\.8 s/);
+  // measured long ago: every write since could be lost, more than the objective → unknown
+  const stale = snap(60_000, 0);
+  assert.equal(stale[0]!.verdict, 'unknown');
+  assert.match(stale[0]!.evidence, /up to 60\.0 s/);
+  // measured recently but already behind by more than the objective
+  assert.equal(snap(500, 7)[0]!.verdict, 'unknown');
+});
+
+test('lag-within-rpo: a fence finished by this run closes the loss window', () => {
+  const input = planInput([], { db: { 'pg-replica': { lagSeconds: null, reason: 'no primary reachable' }, 'pg-primary': { role: 'unknown', state: 'unknown' } }, rpoSeconds: 5 });
+  const t = input.snapshot.generatedAt;
+  input.snapshot.databases.find((d) => d.name === 'pg-replica')!.lastKnownLag = { seconds: 0.3, bytes: 0, at: t - 65_000 };
+  // the fence finished 0.7 s after the last measurement, 64 s ago
+  input.steps = [{ id: 'fence', effects: [fence], state: 'verified', finishedAt: t - 64_300 }, step('promote', [promote], 'pending')];
+  input.judge = { stepId: 'promote' };
+  const v = only(evaluateSafety(input), 'lag-within-rpo');
+  assert.equal(v[0]!.verdict, 'pass', v[0]!.evidence);
+  assert.match(v[0]!.evidence, /0\.7 s before writes were fenced.*at most 1\.0 s/);
+});
+
+test('plan: traffic may target a site that is down now when an earlier step gates on its health; the step itself is judged live', () => {
+  const gate: StepEffect = { type: 'health-gate', site: 'failover', slot: null };
+  const o: SnapshotOptions = { failover: { state: 'unhealthy' } };
+  const withGate = evaluateSafety(planInput([step('gate', [gate]), step('dns', [toFailover])], o));
+  for (const rule of ['record-points-at-healthy-site', 'target-healthy-before-traffic'] as const) {
+    const v = only(withGate, rule);
+    assert.equal(v[0]?.verdict, 'pass', `${rule}: ${v[0]?.evidence}`);
+    assert.match(v[0]!.evidence, /step gate must see it healthy first/);
+  }
+  const noGate = evaluateSafety(planInput([step('dns', [toFailover])], o));
+  assert.equal(only(noGate, 'target-healthy-before-traffic')[0]?.verdict, 'refuse');
+  const live = evaluateSafety({ ...planInput([step('gate', [gate], 'verified'), step('dns', [toFailover], 'pending')], o), judge: { stepId: 'dns' } });
+  assert.equal(only(live, 'target-healthy-before-traffic')[0]?.verdict, 'refuse', 'before acting, live state decides');
+});

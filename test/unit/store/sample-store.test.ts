@@ -56,3 +56,14 @@ test('prune deletes only samples older than retention', () => {
   assert.deepEqual(s.series('e', 'm', 'k', 0, 10, 6000).map((p) => p.v), [2]);
   db.close();
 });
+
+test('lastValue returns the newest non-null sample', () => {
+  const db = openStore(':memory:');
+  const s = new SampleStore(db, 3_600_000, 0);
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 100, v: 1 });
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 200, v: 2 });
+  s.add({ env: 'e', metric: 'm', key: 'k', t: 300, v: null });
+  assert.deepEqual(s.lastValue('e', 'm', 'k'), { t: 200, v: 2 });
+  assert.equal(s.lastValue('e', 'm', 'other'), null);
+  db.close();
+});

@@ -81,7 +81,8 @@ export const httpAwaitHealthyKind: StepKind<HttpAwaitHealthyParams> = {
       commands: [`GET ${url} until ${p.consecutive} healthy answers in a row${p.expectSlot ? ` naming slot ${p.expectSlot}` : ''} (every ${p.intervalMs} ms, ≤ ${p.timeoutMs} ms)`],
       alreadyDone: false,
       notes: [`now: ${url} → ${now.text}`],
-      effects: [],
+      // lets the plan accept traffic moving to a site that this gate will prove healthy first
+      effects: p.site ? [{ type: 'health-gate', site: p.site, slot: p.slot ?? null }] : [],
     };
   },
 
