@@ -6,10 +6,14 @@
  *   node_modules/.bin/vite build renderer --config renderer/vite.config.ts --outDir /tmp/renderer-out
  *   node_modules/.bin/node renderer/dev/fake-host.ts [--dir /tmp/renderer-out] [--port 5178]
  *       [--token dev-token] [--scenario healthy|incident] [--freeze-after SECONDS]
+ *       [--runs history|interrupted|none] [--fail-dns]
  *   open http://127.0.0.1:5178/?token=dev-token
  *
  * Like the real host, a WebSocket upgrade (and a plain GET of /ws) with a wrong token gets
  * HTTP 401. `--freeze-after` stops pushes after N seconds (to see stale data).
+ * Runs: a scripted engine (fixture-runs.ts) answers the run methods and pushes `run` events;
+ * `--runs interrupted` seeds a run whose console was killed (stale lock); `--fail-dns` makes
+ * bind fail during the switchover's DNS step.
  */
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -19,6 +23,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { consoleApi, wsClientMessage, type WsServerMessage } from '../../shared/contract.ts';
 import type { SeriesPoint } from '../../shared/status.ts';
 import { downsampleMinMax } from '../src/lib/downsample.ts';
+import { FakeRunEngine } from './fixture-runs.ts';
 import { labLag, labSnapshot, labWorkspace, type Scenario } from './fixture-snapshot.ts';
 
 const { values: opt } = parseArgs({
@@ -28,6 +33,8 @@ const { values: opt } = parseArgs({
     token: { type: 'string', default: 'dev-token' },
     scenario: { type: 'string', default: 'healthy' },
     'freeze-after': { type: 'string' },
+    runs: { type: 'string', default: 'history' },
+    'fail-dns': { type: 'boolean', default: false },
   },
 });
 const dir = resolve(opt.dir!);
@@ -74,6 +81,46 @@ const send = (ws: WebSocket, m: WsServerMessage): void => {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
 };
 
+const runs = new FakeRunEngine({
+  emit: (e) => {
+    for (const ws of wss.clients) send(ws, { type: 'event', name: 'run', payload: e });
+  },
+  failDns: opt['fail-dns'] === true,
+  seed: opt.runs as 'history' | 'interrupted' | 'none',
+  rtoSeconds: 60,
+});
+
+/** The run half of the contract, answered by the scripted engine. */
+async function runMethod(method: string, a: Record<string, unknown>): Promise<unknown> {
+  const okv = (value: unknown) => ({ ok: true, value });
+  switch (method) {
+    case 'listRunbooks':
+      return okv(runs.listRunbooks());
+    case 'planRun':
+      return runs.planRun(String(a.env), String(a.runbook));
+    case 'executeRun':
+      return runs.executeRun(String(a.planId), String(a.confirmation), (a.overrides ?? []) as never);
+    case 'resumeRun':
+      return runs.resumeRun(String(a.runId));
+    case 'approveStep':
+      return runs.approveStep(String(a.runId), String(a.stepId));
+    case 'abortRun':
+      return runs.abortRun(String(a.runId));
+    case 'rollbackRun':
+      return runs.rollbackRun(String(a.runId));
+    case 'listRuns':
+      return okv(runs.listRuns());
+    case 'getRun':
+      return runs.getRun(String(a.runId));
+    case 'getLock':
+      return okv(runs.getLock());
+    case 'breakLock':
+      return runs.breakLock(String(a.reason));
+    default:
+      return { ok: false, error: { kind: 'unsupported', message: `fake host: ${method} not implemented` } };
+  }
+}
+
 function history(metric: string, key: string, sinceMs: number, maxPoints: number): SeriesPoint[] {
   if (key !== 'pg-replica' || metric === 'probe-latency-ms') return [];
   const now = Date.now();
@@ -111,6 +158,8 @@ function onClient(ws: WebSocket): void {
       } else if (method === 'getSeries') {
         const points = history(String(a.metric), String(a.key), Number(a.sinceMs), Number(a.maxPoints));
         send(ws, { type: 'result', id, result: { ok: true, value: { metric: a.metric, key: a.key, points } } });
+      } else {
+        void runMethod(method, a).then((result) => send(ws, { type: 'result', id, result: result as never }));
       }
     }, 40);
   });

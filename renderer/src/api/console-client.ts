@@ -27,6 +27,9 @@ import { httpUrlForWs, wsUrlFor } from '../lib/ws-token.ts';
 import { decodeServerMessage } from '../lib/ws-wire.ts';
 import { resolveToken } from './token-source.ts';
 
+/** Methods that resolve when a run stops or pauses, not right away. */
+const longRunningMethods = new Set<string>(['executeRun', 'resumeRun', 'approveStep', 'rollbackRun']);
+
 export type Transport = 'ipc' | 'ws';
 
 /** Connection as the header shows it. */
@@ -154,6 +157,7 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
   const WS = opts.WebSocketImpl ?? WebSocket;
   const doFetch = opts.fetchImpl ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   const callTimeoutMs = opts.callTimeoutMs ?? 15_000;
+  const runCallTimeoutMs = 60 * 60_000;
   const backoff = opts.backoff ?? defaultBackoff;
   const hub = createEventHub();
   const connListeners = new Set<(s: ConnectionStatus) => void>();
@@ -270,10 +274,13 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
         return;
       }
       const id = nextId++;
+      // Run calls answer only when the run stops or pauses (minutes, with TTL waits): the
+      // timeline follows `run` events meanwhile, so they get the long bound.
+      const limitMs = longRunningMethods.has(method) ? runCallTimeoutMs : callTimeoutMs;
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve(fail('timeout', `${method} got no answer within ${callTimeoutMs / 1000} s.`, 'The host may be overloaded; the next poll retries.', method));
-      }, callTimeoutMs);
+        resolve(fail('timeout', `${method} got no answer within ${limitMs / 1000} s.`, 'The host may be overloaded; the next poll retries.', method));
+      }, limitMs);
       pending.set(id, { resolve, timer });
       ws.send(JSON.stringify({ id, method, args }));
     });

@@ -9,6 +9,7 @@ import { useSeriesStore } from '../stores/series-store.ts';
 import { useSnapshotStore } from '../stores/snapshot-store.ts';
 import { useWorkspaceStore } from '../stores/workspace-store.ts';
 import type { ConsoleClient } from './console-client.ts';
+import { startRunSync } from './run-sync.ts';
 
 /** Metrics the dashboard charts; samples of other metrics are not kept. */
 export const chartedMetrics: readonly SeriesMetric[] = ['replication-lag-bytes', 'replication-lag-seconds'];
@@ -23,6 +24,8 @@ export function startSync(client: ConsoleClient): () => void {
   let generation = 0;
 
   useConnectionStore.getState().bindRetry(() => client.retryNow());
+  // Runs (runbooks, plans, timelines, history, lock) follow the same workspace and connection.
+  offs.push(startRunSync(client));
 
   offs.push(
     client.onConnection((status) => {

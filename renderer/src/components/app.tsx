@@ -1,14 +1,15 @@
-/** The dashboard shell. */
+/** The console shell: header (with the Overview | Runbooks tabs) and the selected view. */
+import { useNavStore } from '../stores/nav-store.ts';
 import { EnvironmentOverview } from './environment-overview.tsx';
 import { Header } from './header.tsx';
+import { RunbooksView } from './runbooks-view.tsx';
 
 export function App() {
+  const view = useNavStore((s) => s.view);
   return (
     <div className="app">
       <Header />
-      <main className="app-main">
-        <EnvironmentOverview />
-      </main>
+      <main className="app-main">{view === 'runbooks' ? <RunbooksView /> : <EnvironmentOverview />}</main>
     </div>
   );
 }

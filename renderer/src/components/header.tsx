@@ -3,6 +3,7 @@ import { useEnvView } from '../hooks/use-env-view.ts';
 import { stateBadge } from '../lib/state-badge.ts';
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import { EnvironmentPicker } from './environment-picker.tsx';
+import { NavTabs } from './nav-tabs.tsx';
 import { StateBadge } from './state-badge.tsx';
 import { UpdateAge } from './update-age.tsx';
 
@@ -18,6 +19,7 @@ export function Header() {
         </svg>
         <span>Standby</span>
       </div>
+      <NavTabs />
       <EnvironmentPicker />
       <div className="active-site" title="The site DNS points at, at every provider (observed, not configured)">
         <span className="field-label">active site</span>
