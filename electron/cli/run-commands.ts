@@ -60,7 +60,8 @@ export async function planCommand(core: Core, env: string, runbook: string, json
   const r = await core.api.planRun({ env, runbook });
   if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
   console.log(json ? JSON.stringify(r.value, null, 2) : formatPlan(r.value));
-  return r.value.blocking.some((v) => v.verdict === 'refuse') ? 4 : 0;
+  // any verdict that is not `pass` (refuse or unknown) would stop `run` without an override
+  return r.value.blocking.length > 0 ? 4 : 0;
 }
 
 export async function runCommand(core: Core, env: string, runbook: string, o: { yes: boolean; json: boolean; overrides: SafetyOverride[] }): Promise<number> {

@@ -79,7 +79,13 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     db,
     pool,
     resolveSecret,
-    snapshot: async (env) => (await monitors.get(env)?.pollOnce()) ?? null,
+    snapshot: async (env) => {
+      const s = (await monitors.get(env)?.pollOnce()) ?? null;
+      // the lag measured now may be the last one before a fence: on disk before the step acts,
+      // so a console killed mid-run resumes with the same evidence
+      store.flush();
+      return s;
+    },
     onEvent: (e) => emit('run', e),
   });
 

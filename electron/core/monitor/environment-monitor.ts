@@ -84,11 +84,17 @@ export class EnvironmentMonitor {
   /** Polls every domain once and returns the snapshot (for `standby status`). */
   async pollOnce(): Promise<EnvironmentSnapshot> {
     await Promise.allSettled([this.health.pollOnce(), this.dns.pollOnce(), this.replication.pollOnce(), this.slots.pollOnce()]);
-    // A target that answered once but has not met its threshold yet is "unknown": probe again
-    // (at most threshold rounds) so a one-shot status gives the verdict the dashboard would.
+    // A target whose verdict is pending — unknown after its first answer, or a healthy target
+    // that just failed (an unhealthy one that just answered) — is probed again, at most
+    // threshold rounds, so a one-shot observation (CLI status, a safety check right before a
+    // step) never reports a failing target as healthy.
     const p = this.env.probes;
     const rounds = Math.max(p.healthyThreshold, p.unhealthyThreshold);
-    for (let i = 1; i < rounds && this.health.statuses().some((s) => s.state === 'unknown' && s.lastCheckedAt !== null); i++) {
+    const pending = (s: ProbeStatus) =>
+      (s.state === 'unknown' && s.lastCheckedAt !== null) ||
+      (s.state === 'healthy' && s.consecutiveFailures > 0) ||
+      (s.state === 'unhealthy' && s.consecutiveSuccesses > 0);
+    for (let i = 1; i < rounds && this.health.statuses().some(pending); i++) {
       await this.health.pollOnce();
     }
     return this.snapshot();

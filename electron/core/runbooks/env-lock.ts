@@ -12,6 +12,7 @@
  * the SAME run may take its own lock back on resume.
  */
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import type { AuditLog } from './audit-log.ts';
 
@@ -172,8 +173,14 @@ export class EnvLock {
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // a killed console not yet reaped by its parent is a zombie: it holds nothing, it is gone
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS, Windows): trust kill(0)
   }
 }

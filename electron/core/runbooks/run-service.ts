@@ -46,7 +46,7 @@ export class RunService {
   readonly #registry = createBuiltinStepRegistry();
   readonly #services = new Map<string, StepServiceBag>();
   readonly #actor = `${safeUser()}@${hostname()}`;
-  readonly #measuring = new Map<string, AbortController>();
+  readonly #measuring = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
   constructor(o: RunServiceOptions) {
     this.#o = o;
@@ -176,8 +176,19 @@ export class RunService {
     return this.engine.interruptedRuns().map(({ run }) => this.#summary(run));
   }
 
-  async close(): Promise<void> {
-    for (const c of this.#measuring.values()) c.abort();
+  /**
+   * Stops the service. A recovery measurement still running (a CLI run ends right after its
+   * last step, often before the new site has been reached through DNS) gets up to
+   * `graceMs` to finish before it is cancelled.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    const pending = [...this.#measuring.values()];
+    if (pending.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(pending.map((m) => m.done)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const m of this.#measuring.values()) m.abort.abort();
     await Promise.allSettled([...this.#services.values()].map((s) => s.close()));
   }
 
@@ -209,12 +220,12 @@ export class RunService {
     const last = moves.at(-1);
     if (!last || last.type !== 'dns-point' || !last.toSite) return;
     const abort = new AbortController();
-    this.#measuring.set(e.runId, abort);
-    void measureRecovery({ env, record: last.record, toSite: last.toSite, startedAt: run.createdAt, signal: abort.signal })
+    const done = measureRecovery({ env, record: last.record, toSite: last.toSite, startedAt: run.createdAt, signal: abort.signal })
       .then((ms) => {
         if (ms !== null) this.journal.setRecoveryMs(e.runId, ms);
       })
       .finally(() => this.#measuring.delete(e.runId));
+    this.#measuring.set(e.runId, { abort, done });
   }
 
   #env(name: string): Environment | undefined {

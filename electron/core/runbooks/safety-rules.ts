@@ -100,14 +100,30 @@ function recordPointsAtHealthySite(input: SafetyInput, i: number): SafetyVerdict
 }
 
 /**
- * At plan time, a site that is not healthy now may still be the target of a later step when an
- * earlier step of the plan gates on its health (`http.await-healthy` on that site): the gate
- * fails the run if it does not become healthy, and the rule judges live state again before the
- * step itself acts. Returns the gating step's id, or null.
+ * At plan time, a site that is not healthy now may still be the target of a later step when
+ * earlier steps of the plan work on that site (promote its database, switch its slot) and then
+ * gate on its health (`http.await-healthy` on that site): the gate fails the run if it does not
+ * become healthy, and the rule judges live state again before the step itself acts (failback).
+ * Returns the gating step's id, or null.
  */
 function plannedGate(input: SafetyInput, i: number, site: string): string | null {
   if (input.judge !== 'plan') return null;
-  const gate = input.steps.slice(0, i).find((s) => effectsOf(s, 'health-gate').some((g) => g.site === site && g.slot === null));
+  const priors = input.steps.slice(0, i);
+  // Only a runbook that works on that site first (promotes its database, switches its slot)
+  // may expect it to become healthy; a plain gate in front of a move to a dead site is no plan.
+  // Only when the failure is one those steps address: the site's apps report their database
+  // unreachable or read-only (a promotion there fixes that), or the live slot fails while
+  // another is healthy (a switch fixes that). A dead router or network is fixed by neither.
+  const siteOf = (node: string) => input.snapshot.databases.find((d) => d.name === node)?.site;
+  const status = input.snapshot.sites.find((x) => x.name === site);
+  const dbCaused = status?.slots.some((sl) => sl.state !== 'healthy' && (sl.reported?.dbRole === 'unreachable' || sl.reported?.dbRole === 'replica')) ?? false;
+  const live = status?.slots.find((sl) => sl.slot === status.liveSlot.liveSlot);
+  const slotCaused = (live !== undefined && live.state !== 'healthy' && status?.slots.some((sl) => sl !== live && sl.state === 'healthy')) ?? false;
+  const repairs = priors.some(
+    (s) => (dbCaused && effectsOf(s, 'db-promote').some((p) => siteOf(p.node) === site)) || (slotCaused && effectsOf(s, 'slot-switch').some((x) => x.site === site)),
+  );
+  if (!repairs) return null;
+  const gate = priors.find((s) => effectsOf(s, 'health-gate').some((g) => g.site === site && g.slot === null));
   return gate?.id ?? null;
 }
 

@@ -164,10 +164,18 @@ test('lag-within-rpo: a fence finished by this run closes the loss window', () =
   assert.match(v[0]!.evidence, /0\.7 s before writes were fenced.*at most 1\.0 s/);
 });
 
-test('plan: traffic may target a site that is down now when an earlier step gates on its health; the step itself is judged live', () => {
+test('plan: traffic may target a site that is down now when earlier steps repair it and gate on its health; the step itself is judged live', () => {
   const gate: StepEffect = { type: 'health-gate', site: 'failover', slot: null };
   const o: SnapshotOptions = { failover: { state: 'unhealthy' } };
-  const withGate = evaluateSafety(planInput([step('gate', [gate]), step('dns', [toFailover])], o));
+  const promoteThere: StepEffect = { type: 'db-promote', node: 'pg-replica' };
+  const repairPlan = [step('fence', [fence]), step('promote', [promoteThere]), step('gate', [gate]), step('dns', [toFailover])];
+  // the site's apps fail because their database is read-only/unreachable: the promotion is the repair
+  const dbDown = planInput(repairPlan, { failover: { state: 'unhealthy', slots: { blue: 'unhealthy' } } });
+  dbDown.snapshot.sites[1]!.slots[0]!.reported = { dbRole: 'unreachable' };
+  const withGate = evaluateSafety(dbDown);
+  // a dead router is not repaired by a promotion: refused even with the gate and the promotion
+  const routerDown = evaluateSafety(planInput(repairPlan, o));
+  assert.equal(only(routerDown, 'target-healthy-before-traffic')[0]?.verdict, 'refuse');
   for (const rule of ['record-points-at-healthy-site', 'target-healthy-before-traffic'] as const) {
     const v = only(withGate, rule);
     assert.equal(v[0]?.verdict, 'pass', `${rule}: ${v[0]?.evidence}`);
@@ -175,6 +183,10 @@ test('plan: traffic may target a site that is down now when an earlier step gate
   }
   const noGate = evaluateSafety(planInput([step('dns', [toFailover])], o));
   assert.equal(only(noGate, 'target-healthy-before-traffic')[0]?.verdict, 'refuse');
+  // a gate alone, with nothing done to the site before it, does not excuse a move to a dead site
+  const gateOnly = evaluateSafety(planInput([step('gate', [gate]), step('dns', [toFailover])], o));
+  assert.equal(only(gateOnly, 'target-healthy-before-traffic')[0]?.verdict, 'refuse');
+  assert.equal(only(gateOnly, 'record-points-at-healthy-site')[0]?.verdict, 'refuse');
   const live = evaluateSafety({ ...planInput([step('gate', [gate], 'verified'), step('dns', [toFailover], 'pending')], o), judge: { stepId: 'dns' } });
   assert.equal(only(live, 'target-healthy-before-traffic')[0]?.verdict, 'refuse', 'before acting, live state decides');
 });
