@@ -5,20 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
-import type { z } from 'zod';
+import { YamlSource, type SourceIssue, type YamlPath } from './yaml-source.ts';
 import { WorkspaceSchema, type Workspace } from './workspace-schema.ts';
 
-/** One validation problem, pointing into the file. `line`/`col` are 1-based. */
-export interface WorkspaceIssue {
-  file: string;
-  line: number;
-  col: number;
-  /** Dotted field path, e.g. `environments[0].sites[1].address`; `(file)` for syntax errors. */
-  field: string;
-  message: string;
-  hint: string;
-}
+/** One validation problem, pointing into the file (see {@link SourceIssue}). */
+export type WorkspaceIssue = SourceIssue;
 
 export type LoadResult =
   | { ok: true; workspace: Workspace; path: string }
@@ -53,97 +44,29 @@ export async function loadWorkspace(path: string): Promise<LoadResult> {
 
 /** Validates workspace YAML text; `file` is used for messages and to resolve relative paths. */
 export function parseWorkspace(text: string, file: string): LoadResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      path: file,
-      issues: doc.errors.map((err) => {
-        const pos = lc.linePos(err.pos[0]);
-        return { file, line: pos.line, col: pos.col, field: '(syntax)', message: `YAML syntax error: ${err.message.split('\n')[0]}`, hint: 'check indentation and quoting on that line' };
-      }),
-    };
-  }
-  const parsed = WorkspaceSchema.safeParse(doc.toJS());
+  const parsedYaml = YamlSource.parse(text, file);
+  if (!parsedYaml.ok) return { ok: false, path: file, issues: parsedYaml.issues };
+  const src = parsedYaml.source;
+  const parsed = WorkspaceSchema.safeParse(src.value());
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((iss) => toIssue(iss, doc, lc, file));
-    issues.sort((a, b) => a.line - b.line || a.col - b.col);
+    const issues = src.issuesFromZod(parsed.error.issues, {
+      docs: 'see README "Configuration"',
+      unionHint: 'use one of the documented forms (a secret reference is {env: NAME}, {file: PATH} or {keychain: {service, account}})',
+    });
     return { ok: false, path: file, issues };
   }
   const ws = parsed.data;
   if (!isAbsolute(ws.store.path)) ws.store.path = resolve(dirname(file), ws.store.path);
   if (!isAbsolute(ws.runbooksDir)) ws.runbooksDir = resolve(dirname(file), ws.runbooksDir);
-  const crossIssues = checkReferences(ws, doc, lc, file);
+  const crossIssues = checkReferences(ws, src);
   if (crossIssues.length > 0) return { ok: false, path: file, issues: crossIssues };
   return { ok: true, workspace: ws, path: file };
 }
 
-type Path = (string | number)[];
-
-function fieldName(path: Path): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)';
-}
-
-/** Position of the deepest existing node along `path` (the key's own position when possible). */
-function locate(doc: Document, lc: LineCounter, path: Path, key?: string): { line: number; col: number } {
-  let node: unknown = doc.contents;
-  let offset = 0;
-  const at = (n: unknown) => {
-    const r = (n as YamlNode | null)?.range;
-    if (r) offset = r[0];
-  };
-  at(node);
-  const steps: (string | number)[] = key !== undefined ? [...path, key] : path;
-  for (const step of steps) {
-    if (isMap(node)) {
-      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(step));
-      if (!pair) break;
-      at(pair.key);
-      node = pair.value;
-      if (key === undefined || step !== key) at(node);
-    } else if (isSeq(node) && typeof step === 'number') {
-      node = node.items[step];
-      at(node);
-    } else break;
-  }
-  return lc.linePos(offset);
-}
-
-function hintFor(iss: z.core.$ZodIssue): string {
-  switch (iss.code) {
-    case 'unrecognized_keys':
-      return `remove or rename ${iss.keys.map((k) => `"${k}"`).join(', ')} (field names are case-sensitive; see README "Configuration")`;
-    case 'invalid_type':
-      return /received undefined/.test(iss.message) ? `add the required field (${iss.expected})` : `give a value of type ${iss.expected}`;
-    case 'invalid_value':
-      return `use one of: ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-    case 'too_big':
-      return 'adjust the value to the allowed range';
-    case 'invalid_union':
-      return 'use one of the documented forms (e.g. a secret reference is {env: NAME}, {file: PATH} or {keychain: {service, account}})';
-    default:
-      return 'see README "Configuration"';
-  }
-}
-
-function toIssue(iss: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string): WorkspaceIssue {
-  const path = iss.path.filter((p): p is string | number => typeof p !== 'symbol');
-  const firstUnknown = iss.code === 'unrecognized_keys' ? iss.keys[0] : undefined;
-  const pos = locate(doc, lc, path, firstUnknown);
-  const field = fieldName(firstUnknown !== undefined ? [...path, firstUnknown] : path);
-  const message = iss.code === 'unrecognized_keys' ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}` : iss.message;
-  return { file, line: pos.line, col: pos.col, field, message, hint: hintFor(iss) };
-}
-
 /** Checks that names refer to things that exist (sites in records and databases, unique names). */
-function checkReferences(ws: Workspace, doc: Document, lc: LineCounter, file: string): WorkspaceIssue[] {
+function checkReferences(ws: Workspace, src: YamlSource): WorkspaceIssue[] {
   const out: WorkspaceIssue[] = [];
-  const add = (path: Path, message: string, hint: string) => {
-    const pos = locate(doc, lc, path);
-    out.push({ file, line: pos.line, col: pos.col, field: fieldName(path), message, hint });
-  };
+  const add = (path: YamlPath, message: string, hint: string) => out.push(src.issueAt(path, message, hint));
   const envNames = new Set<string>();
   ws.environments.forEach((env, ei) => {
     if (envNames.has(env.name)) add(['environments', ei, 'name'], `duplicate environment name "${env.name}"`, 'give each environment a unique name');

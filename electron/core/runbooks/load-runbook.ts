@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { WorkspaceIssue } from '../config/load-workspace.ts';
 import { RunbookSchema, type Runbook } from './runbook-schema.ts';
 import type { StepRegistry } from './step-registry.ts';
-import { YamlSource, type YamlPath } from './yaml-source.ts';
+import { YamlSource, type YamlPath } from '../config/yaml-source.ts';
 
 const docs = 'see README "Runbooks"';
 

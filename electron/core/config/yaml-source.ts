@@ -2,13 +2,22 @@
  * A parsed YAML file that remembers where every node came from, so zod issues (and our own
  * cross-checks) can be reported as `file:line:col field — message. Fix: hint`.
  *
- * Same approach as electron/core/config/load-workspace.ts (whose helpers are private), made
- * reusable: runbooks need it with a path prefix (a step kind's params schema reports paths
- * relative to `steps[i].params`). The workspace loader can move onto this class unchanged.
+ * Used by the workspace loader and the runbook loader (which validates a step kind's params on
+ * their own and reports them with a path prefix, `steps[i].params`).
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import type { WorkspaceIssue } from '../config/load-workspace.ts';
+
+/** One problem in a YAML file. `line`/`col` are 1-based. */
+export interface SourceIssue {
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted field path, e.g. `environments[0].sites[1].address`; `(syntax)` for syntax errors. */
+  field: string;
+  message: string;
+  hint: string;
+}
 
 /** A path into the document: keys and sequence indexes, e.g. `['steps', 2, 'params']`. */
 export type YamlPath = (string | number)[];
@@ -19,6 +28,8 @@ export interface ZodIssueOptions {
   basePath?: YamlPath;
   /** Where to read more, used in generic hints, e.g. `see README "Runbooks"`. */
   docs?: string;
+  /** Hint for a value matching none of a union's forms (default: "use one of the documented forms"). */
+  unionHint?: string;
 }
 
 /** A YAML document with positions. Build it with {@link YamlSource.parse}. */
@@ -38,7 +49,7 @@ export class YamlSource {
    * @param file used in issues only (never read)
    * @returns the source, or one issue per syntax error (field `(syntax)`); never throws.
    */
-  static parse(text: string, file: string): { ok: true; source: YamlSource } | { ok: false; issues: WorkspaceIssue[] } {
+  static parse(text: string, file: string): { ok: true; source: YamlSource } | { ok: false; issues: SourceIssue[] } {
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
@@ -87,13 +98,13 @@ export class YamlSource {
   }
 
   /** An issue located at `path` (a cross-field check that zod cannot express). */
-  issueAt(path: YamlPath, message: string, hint: string): WorkspaceIssue {
+  issueAt(path: YamlPath, message: string, hint: string): SourceIssue {
     const pos = this.locate(path);
     return { file: this.file, line: pos.line, col: pos.col, field: fieldName(path), message, hint };
   }
 
   /** Converts zod issues into located issues, sorted by position. */
-  issuesFromZod(issues: readonly z.core.$ZodIssue[], options: ZodIssueOptions = {}): WorkspaceIssue[] {
+  issuesFromZod(issues: readonly z.core.$ZodIssue[], options: ZodIssueOptions = {}): SourceIssue[] {
     const base = options.basePath ?? [];
     const docs = options.docs ?? 'see the documentation';
     const out = issues.map((iss) => {
@@ -102,7 +113,7 @@ export class YamlSource {
       const pos = this.locate(path, firstUnknown);
       const field = fieldName(firstUnknown !== undefined ? [...path, firstUnknown] : path);
       const message = iss.code === 'unrecognized_keys' ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}` : iss.message;
-      return { file: this.file, line: pos.line, col: pos.col, field, message, hint: hintFor(iss, docs) };
+      return { file: this.file, line: pos.line, col: pos.col, field, message, hint: iss.code === 'invalid_union' && options.unionHint ? options.unionHint : hintFor(iss, docs) };
     });
     return out.sort((a, b) => a.line - b.line || a.col - b.col);
   }
