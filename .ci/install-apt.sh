@@ -6,7 +6,11 @@
 set -euo pipefail
 now_ms() { date +%s%3N; }
 T0=$(now_ms)
-[ "$(id -u)" = 0 ] || { echo "install-apt: run as root (sudo bash $0)" >&2; exit 1; }
+if [ "$(id -u)" != 0 ]; then
+  # a developer's machine: ask for root through sudo (the README's one-liners run as a user)
+  command -v sudo >/dev/null 2>&1 && exec sudo bash "$0" "$@"
+  echo "install-apt: run as root (sudo bash $0)" >&2; exit 1
+fi
 export DEBIAN_FRONTEND=noninteractive
 
 # 1. policy-rc.d guard first (exit 101 = "action forbidden" for invoke-rc.d during postinst).
