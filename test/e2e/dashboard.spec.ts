@@ -107,8 +107,9 @@ test('a paused replica makes lag seconds grow and RPO turn red past the objectiv
       verdict = (await page.getByTestId('rpo-card').getAttribute('data-verdict')) ?? '';
     }
     await expect(page.getByTestId('rpo-card')).toHaveAttribute('data-verdict', 'breach', { timeout: 5_000 });
-    const lagSeconds = await page.getByTestId('lag-seconds-pg-replica').innerText();
-    expect(Number.parseFloat(lagSeconds)).toBeGreaterThan(5);
+    // the raw value (the text is rounded for reading: 5.2 s shows as "5 s")
+    const lagSeconds = await page.getByTestId('lag-seconds-pg-replica').getAttribute('data-value');
+    expect(Number.parseFloat(lagSeconds ?? 'NaN')).toBeGreaterThan(5);
   } finally {
     await lab.psql('replica', 'SELECT pg_wal_replay_resume();');
     await client.end();

@@ -7,12 +7,13 @@
  *
  *   RTO ≥ detection + runbook + TTL   ⇒   TTL ≤ rtoSeconds − expectedRunbookSeconds − detectionSeconds
  *
- * with detectionSeconds = probes.intervalMs × probes.unhealthyThreshold / 1000 (the probe
- * needs `unhealthyThreshold` consecutive failures, one per interval, to call a site down).
+ * with detectionSeconds the worst-case detection time of health/detection-time.ts (the same
+ * number the RTO estimate uses).
  * A served TTL strictly greater than `maxTtlSeconds` gets the `ttl-exceeds-rto` flag.
  * (Resolvers that stretch TTLs are not modelled; this is the best case.)
  */
 import type { Environment } from '../config/workspace-schema.ts';
+import { describeDetection, worstCaseDetectionMs } from '../health/detection-time.ts';
 
 /** The TTL budget with its parts, all in seconds. `maxTtlSeconds` may be ≤ 0 (no TTL fits). */
 export interface DnsTtlBudget {
@@ -28,7 +29,7 @@ export interface DnsTtlBudget {
 export function dnsTtlBudget(env: Pick<Environment, 'objectives' | 'expectedRunbookSeconds' | 'probes'>): DnsTtlBudget {
   const rtoSeconds = env.objectives.rtoSeconds;
   const runbookSeconds = env.expectedRunbookSeconds;
-  const detectionSeconds = (env.probes.intervalMs * env.probes.unhealthyThreshold) / 1000;
+  const detectionSeconds = worstCaseDetectionMs(env.probes) / 1000;
   const maxTtlSeconds = rtoSeconds - runbookSeconds - detectionSeconds;
   return {
     maxTtlSeconds,
@@ -37,7 +38,7 @@ export function dnsTtlBudget(env: Pick<Environment, 'objectives' | 'expectedRunb
     detectionSeconds,
     explanation:
       `RTO ${fmt(rtoSeconds)} s − runbook ${fmt(runbookSeconds)} s − detection ${fmt(detectionSeconds)} s ` +
-      `(${env.probes.intervalMs} ms × ${env.probes.unhealthyThreshold} failures) = ${fmt(maxTtlSeconds)} s`,
+      `(${describeDetection(env.probes)}) = ${fmt(maxTtlSeconds)} s`,
   };
 }
 

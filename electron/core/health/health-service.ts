@@ -59,6 +59,9 @@ export function healthTargets(env: Environment): ProbeTargetSpec[] {
  */
 export const PROBE_GRID_MS = 10;
 
+/** Delay before re-probing a target whose verdict is about to change, ms (at most interval/4). */
+export const PROBE_CONFIRM_MS = 250;
+
 const alignUp = (t: number): number => Math.ceil(t / PROBE_GRID_MS) * PROBE_GRID_MS;
 
 interface Runner {
@@ -154,6 +157,14 @@ export class HealthService {
       if (gen !== this.#generation) return;
       const interval = this.env.probes.intervalMs;
       const now = performance.now();
+      if (r.target.pending) {
+        // Fast confirm: a verdict about to flip is re-probed after a quarter interval (≤ 250 ms),
+        // not a whole one, so a dead slot shows as unhealthy about one interval sooner; the
+        // phase restarts from here (Route 53's "fast" checks trade probes for detection the same way).
+        r.dueAt = now + Math.min(PROBE_CONFIRM_MS, interval / 4);
+        r.timer = setTimeout(() => this.#tick(r, gen), alignUp(r.dueAt) - now);
+        return;
+      }
       r.dueAt += interval;
       // Late (event loop stalled or the probe overran): skip the missed slots, keep the phase.
       if (r.dueAt < now) r.dueAt += Math.ceil((now - r.dueAt) / interval) * interval;

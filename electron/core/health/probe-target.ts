@@ -194,6 +194,19 @@ export class ProbeTarget {
     );
   }
 
+  /**
+   * True while the last answer disagrees with the verdict and the threshold is not met yet
+   * (a healthy target that just failed, an unhealthy one that just answered, or an unknown one
+   * that has answered): the service confirms it sooner than the next interval.
+   */
+  get pending(): boolean {
+    return (
+      (this.#state === 'healthy' && this.#consecutiveFailures > 0) ||
+      (this.#state === 'unhealthy' && this.#consecutiveSuccesses > 0) ||
+      (this.#state === 'unknown' && this.#consecutiveFailures + this.#consecutiveSuccesses > 0)
+    );
+  }
+
   get state(): ProbeStatus['state'] {
     return this.#state;
   }

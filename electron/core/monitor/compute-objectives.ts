@@ -6,15 +6,15 @@
  * promotion on the same quantity in bytes).
  *
  * RTO estimate = detection + runbook + DNS drain:
- * - detection = unhealthyThreshold × probe interval + probe timeout (worst case: the failure
- *   starts just after a successful probe, then `unhealthyThreshold` probes must fail, the last
- *   one only after its timeout);
+ * - detection = the worst case of health/detection-time.ts (next probe one interval later, it
+ *   times out, then fast confirm probes until the unhealthy threshold is met);
  * - runbook = the environment's `expectedRunbookSeconds` (measured by drills later);
  * - DNS drain = the longest TTL any provider's nameserver currently serves for the records:
  *   resolvers may keep the old answer that long (RFC 1035 §3.2.1; some stretch it further).
  */
 import type { DbNodeStatus, DnsRecordStatus, RpoStatus, RtoStatus } from '../../../shared/status.ts';
 import type { Environment } from '../config/workspace-schema.ts';
+import { describeDetection, worstCaseDetectionMs } from '../health/detection-time.ts';
 
 const fmtBytes = (b: number): string =>
   b < 1024 ? `${b} B` : b < 1024 ** 2 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 1024 ** 2).toFixed(1)} MiB`;
@@ -62,13 +62,13 @@ export function computeRpo(env: Environment, nodes: DbNodeStatus[]): RpoStatus {
 export function computeRto(env: Environment, dns: DnsRecordStatus[]): RtoStatus {
   const objectiveSeconds = env.objectives.rtoSeconds;
   const p = env.probes;
-  const detectionSeconds = (p.unhealthyThreshold * p.intervalMs + p.timeoutMs) / 1000;
+  const detectionSeconds = worstCaseDetectionMs(p) / 1000;
   const runbookSeconds = env.expectedRunbookSeconds;
   const served = dns.map((r) => r.maxServedTtlSeconds).filter((t): t is number => t !== null);
   const allKnown = dns.length > 0 && served.length === dns.length;
   const dnsTtlSeconds = served.length > 0 ? Math.max(...served) : null;
   const parts = { detectionSeconds, runbookSeconds, dnsTtlSeconds };
-  const formula = `detection ${fmtS(detectionSeconds)} s (${p.unhealthyThreshold} failed probes × ${p.intervalMs} ms + ${p.timeoutMs} ms timeout) + runbook ${fmtS(runbookSeconds)} s (expected)`;
+  const formula = `detection ${fmtS(detectionSeconds)} s (worst case: ${describeDetection(p)}) + runbook ${fmtS(runbookSeconds)} s (expected)`;
   if (!allKnown || dnsTtlSeconds === null) {
     return {
       verdict: 'unknown',

@@ -7,18 +7,19 @@ import { dnsTtlBudget } from '../../../electron/core/dns/dns-ttl-budget.ts';
 
 const record: RecordConfig = { name: 'app.lab.test', type: 'A', values: { primary: '127.0.0.2', failover: '127.0.0.3' }, ttlSeconds: 30, failoverTtlSeconds: 5 };
 const env = { objectives: { rtoSeconds: 60, rpoSeconds: 5 }, expectedRunbookSeconds: 10, probes: { intervalMs: 1000, timeoutMs: 800, healthyThreshold: 1, unhealthyThreshold: 2 } };
-const budget = dnsTtlBudget(env); // 60 − 10 − 2 = 48 s
+const budget = dnsTtlBudget(env); // 60 − 10 − 2.85 = 47.15 s
 
 const ok = (values: string[], ttl: number | null = 30): DnsAnswer => ({ state: 'ok', values, ttlSeconds: values.length ? ttl : null, latencyMs: 1, observedAt: 1000, lastGoodAt: 1000 });
 const unknown = (reason: string, lastGoodAt: number | null = 500): DnsAnswer => ({ state: 'unknown', values: [], ttlSeconds: null, reason, latencyMs: null, observedAt: 1000, lastGoodAt });
 const obs = (provider: string, api: DnsAnswer, served: Record<string, DnsAnswer>): DnsProviderObservation => ({ provider, kind: provider === 'bind' ? 'rfc2136' : 'powerdns', api, served });
 
 describe('dnsTtlBudget', () => {
-  test('TTL ≤ RTO − runbook − detection (interval × unhealthyThreshold)', () => {
-    assert.equal(budget.maxTtlSeconds, 48);
-    assert.equal(budget.detectionSeconds, 2);
-    assert.match(budget.explanation, /RTO 60 s − runbook 10 s − detection 2 s \(1000 ms × 2 failures\) = 48 s/);
-    assert.equal(dnsTtlBudget({ ...env, objectives: { rtoSeconds: 5, rpoSeconds: 0 } }).maxTtlSeconds, -7);
+  test('TTL ≤ RTO − runbook − worst-case detection', () => {
+    // detection (worst case) = 1000 ms interval + 800 ms timeout + 1 × (250 ms confirm + 800 ms timeout)
+    assert.equal(budget.maxTtlSeconds, 47.15);
+    assert.equal(budget.detectionSeconds, 2.85);
+    assert.match(budget.explanation, /RTO 60 s − runbook 10 s − detection 2\.9 s \(1000 ms interval \+ 800 ms timeout \+ 1 × \(250 ms confirm \+ 800 ms timeout\)\) = 47\.1 s/);
+    assert.equal(dnsTtlBudget({ ...env, objectives: { rtoSeconds: 5, rpoSeconds: 0 } }).maxTtlSeconds, -7.85);
   });
 });
 
@@ -77,13 +78,13 @@ describe('buildDnsRecordStatus', () => {
     assert.equal(b.maxServedTtlSeconds, null);
   });
 
-  test('served TTL above the budget → ttl-exceeds-rto with the formula; equal is fine', () => {
+  test('served TTL above the budget → ttl-exceeds-rto with the formula; within it is fine', () => {
     const s = buildDnsRecordStatus(record, budget, [
       obs('powerdns', ok(['127.0.0.2'], 300), { ns1: ok(['127.0.0.2'], 300) }),
-      obs('bind', ok(['127.0.0.2'], 48), { ns2: ok(['127.0.0.2'], 48) }),
+      obs('bind', ok(['127.0.0.2'], 47), { ns2: ok(['127.0.0.2'], 47) }),
     ]);
     assert.deepEqual(s.flags.map((f) => f.flag), ['ttl-exceeds-rto']);
-    assert.equal(s.flags[0]!.detail, 'powerdns ns1 serves TTL 300 s; allowed ≤ RTO 60 s − runbook 10 s − detection 2 s (1000 ms × 2 failures) = 48 s');
+    assert.equal(s.flags[0]!.detail, 'powerdns ns1 serves TTL 300 s; allowed ≤ RTO 60 s − runbook 10 s − detection 2.9 s (1000 ms interval + 800 ms timeout + 1 × (250 ms confirm + 800 ms timeout)) = 47.1 s');
     assert.equal(s.maxServedTtlSeconds, 300);
   });
 

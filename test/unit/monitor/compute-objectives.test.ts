@@ -37,10 +37,10 @@ const rec = (ttl: number | null): DnsRecordStatus => ({
 
 test('RTO estimate = detection + runbook + longest served TTL', () => {
   const r = computeRto(env, [rec(30)]);
-  // detection: 2 × 1000 ms + 800 ms = 2.8 s; runbook 10 s; TTL 30 s
-  assert.equal(r.estimateSeconds, 42.8);
+  // detection (worst case): 1000 ms interval + 800 ms timeout + (250 ms confirm + 800 ms timeout) = 2.85 s; runbook 10 s; TTL 30 s
+  assert.equal(r.estimateSeconds, 42.85);
   assert.equal(r.verdict, 'ok');
-  assert.deepEqual(r.parts, { detectionSeconds: 2.8, runbookSeconds: 10, dnsTtlSeconds: 30 });
+  assert.deepEqual(r.parts, { detectionSeconds: 2.85, runbookSeconds: 10, dnsTtlSeconds: 30 });
   assert.equal(computeRto(env, [rec(3600)]).verdict, 'breach');
 });
 
