@@ -18,8 +18,8 @@ import type { ExecResult } from '../../ssh/ssh-exec.ts';
 import { toOpError } from '../../ssh/ssh-error.ts';
 import { sshTarget } from '../../ssh/ssh-pool.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
-import { RouterCommandLog } from '../router-command-log.ts';
-import { SlotRouterError, SlotSwitchError, resolveLiveSlot } from '../slot-router.ts';
+import { startSwitchSession } from '../switch-session.ts';
+import { SlotRouterError, resolveLiveSlot } from '../slot-router.ts';
 import type { LiveSlotReading, RouterCommand, SlotRouter, SlotRouterCapabilities, SlotVerification, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult, VerifySlotOptions } from '../slot-router.ts';
 import { verifySlotLive } from '../verify-slot.ts';
 
@@ -213,15 +213,10 @@ export class HaproxyRouter implements SlotRouter {
     const { site, pool } = this.#o;
     const r = site.router;
     if (r.kind !== 'haproxy') throw new Error('unreachable');
-    const log = new RouterCommandLog();
-    const { signal } = options;
-    const where = sshTarget(site.ssh);
-    const phaseMs: Record<string, number> = {};
-    const progress = (phase: string, message: string): void => options.onProgress?.({ phase, message, elapsedMs: log.elapsedMs() });
-    const fail = (kind: 'invalid-input' | 'conflict' | 'timeout' | 'internal', message: string, hint?: string, stderr?: string): SlotSwitchError =>
-      new SlotSwitchError({ kind, message, ...(hint !== undefined ? { hint } : {}), where: site.name }, { commands: log.commands, ...(stderr !== undefined ? { stderr } : {}) });
+    const session = startSwitchSession(site, pool, options);
+    const { log, where, phaseMs, progress, fail } = session;
     const shell = (command: string, timeoutMs = 5000): Promise<ExecResult> =>
-      log.run({ kind: 'shell', target: where, text: command }, () => exec(pool, site.ssh, command, { timeoutMs, ...(signal ? { signal } : {}), maxOutputBytes: 1024 * 1024 }), (x) => `exit ${x.exitCode}${x.stdout.trim() ? `: ${x.stdout.trim().split('\n')[0]}` : ''}`);
+      session.shell(command, { timeoutMs, maxOutputBytes: 1024 * 1024, outcome: (x) => `exit ${x.exitCode}${x.stdout.trim() ? `: ${x.stdout.trim().split('\n')[0]}` : ''}` });
     /** A `set …` command: HAProxy answers nothing (or a blank line) on success, words otherwise. */
     const set = async (command: string): Promise<void> => {
       const out = (await shell(haproxyApiCommand(r.adminSocket, command))).stdout.trim();
@@ -231,9 +226,8 @@ export class HaproxyRouter implements SlotRouter {
       const out = await shell(this.command());
       return parseServersState(out.stdout).filter((x) => x.backend === r.backend);
     };
-    try {
-      const slot = site.slots.find((s) => s.name === to);
-      if (!slot) throw fail('invalid-input', `site ${site.name} has no slot "${to}" (slots: ${site.slots.map((s) => s.name).join(', ')})`);
+    return session.guard(async () => {
+      const slot = session.slot(to);
       const bad = site.slots.find((s) => !HAPROXY_NAME.test(s.routerId));
       if (bad) throw fail('invalid-input', `slot ${bad.name}'s routerId ${JSON.stringify(bad.routerId)} is not an HAProxy server name`, 'fix sites[].slots[].routerId');
 
@@ -244,9 +238,7 @@ export class HaproxyRouter implements SlotRouter {
       const target = row(rows0, slot.routerId);
       if (!target) throw fail('invalid-input', `backend ${r.backend} has no server ${slot.routerId} (slot ${to})`, 'fix sites[].slots[].routerId');
       if (before.liveSlot === to) {
-        const summary = `${to} is already the only live slot of ${site.name} (${before.evidence}): nothing to do`;
-        if (planOnly) return { from: to, to, changed: false, summary, reads: log.commands, commands: [] };
-        return { from: to, to, after: before, durationMs: log.elapsedMs(), changed: false, summary, commands: log.commands, phaseMs };
+        return session.unchanged(to, before, `${to} is already the only live slot of ${site.name} (${before.evidence}): nothing to do`, planOnly);
       }
       if (target.uweight === 0) throw fail('conflict', `server ${r.backend}/${target.name} has weight 0: it would take no traffic`, `set its weight first (set server ${r.backend}/${target.name} weight 100%)`);
       const toMaint = site.slots
@@ -320,10 +312,7 @@ export class HaproxyRouter implements SlotRouter {
         commands: log.commands,
         phaseMs,
       };
-    } catch (e) {
-      if (e instanceof SlotSwitchError) throw e;
-      throw new SlotSwitchError(toOpError(e, site.name), { commands: log.commands, cause: e });
-    }
+    });
   }
 
   /** See {@link SlotRouter.verifySlot}: HAProxy's state names `expected` and the entry URL serves it. */

@@ -12,11 +12,10 @@
 import type { Site, Slot } from '../../config/workspace-schema.ts';
 import { exec, shellQuote } from '../../ssh/ssh-exec.ts';
 import type { ExecResult } from '../../ssh/ssh-exec.ts';
-import { toOpError } from '../../ssh/ssh-error.ts';
 import { sshTarget } from '../../ssh/ssh-pool.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
-import { RouterCommandLog } from '../router-command-log.ts';
-import { SlotRouterError, SlotSwitchError, resolveLiveSlot } from '../slot-router.ts';
+import { startSwitchSession } from '../switch-session.ts';
+import { SlotRouterError, resolveLiveSlot } from '../slot-router.ts';
 import type { LiveSlotReading, RouterCommand, SlotRouter, SlotRouterCapabilities, SlotVerification, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult, VerifySlotOptions } from '../slot-router.ts';
 import { getEntrySlot, verifySlotLive } from '../verify-slot.ts';
 
@@ -237,22 +236,13 @@ export class NginxRouter implements SlotRouter {
     const { site, pool } = this.#o;
     const r = site.router;
     if (r.kind !== 'nginx') throw new Error('unreachable');
-    const log = new RouterCommandLog();
+    const session = startSwitchSession(site, pool, options);
+    const { log, where, phaseMs, progress, fail } = session;
     const { signal } = options;
-    const phaseMs: Record<string, number> = {};
-    const where = sshTarget(site.ssh);
-    const progress = (phase: string, message: string): void => options.onProgress?.({ phase, message, elapsedMs: log.elapsedMs() });
-    const fail = (kind: 'invalid-input' | 'unsafe-plan' | 'conflict' | 'internal', message: string, hint?: string, stderr?: string): SlotSwitchError =>
-      new SlotSwitchError({ kind, message, ...(hint !== undefined ? { hint } : {}), where: site.name }, { commands: log.commands, ...(stderr !== undefined ? { stderr } : {}) });
     const run = (command: string, text: string, timeoutMs: number, stdin?: string): Promise<ExecResult> =>
-      log.run(
-        { kind: 'shell', target: where, text },
-        () => exec(pool, site.ssh, command, { timeoutMs, ...(signal ? { signal } : {}), ...(stdin !== undefined ? { stdin } : {}), maxOutputBytes: 256 * 1024 }),
-        (x) => `exit ${x.exitCode}`,
-      );
-    try {
-      const slot = site.slots.find((s) => s.name === to);
-      if (!slot) throw fail('invalid-input', `site ${site.name} has no slot "${to}" (slots: ${site.slots.map((s) => s.name).join(', ')})`);
+      session.shell(command, { text, timeoutMs, maxOutputBytes: 256 * 1024, ...(stdin !== undefined ? { stdin } : {}), outcome: (x) => `exit ${x.exitCode}` });
+    return session.guard(async () => {
+      const slot = session.slot(to);
       if (!isNginxServerAddress(slot.routerId)) throw fail('invalid-input', `slot ${to}'s routerId ${JSON.stringify(slot.routerId)} is not an nginx server address (HOST:PORT or unix:/path)`, 'fix sites[].slots[].routerId');
 
       progress('read', `reading ${r.upstreamFile}`);
@@ -260,9 +250,7 @@ export class NginxRouter implements SlotRouter {
       const current = await run(`cat -- ${shellQuote(r.upstreamFile)}`, `cat -- ${shellQuote(r.upstreamFile)}`, this.#o.timeoutMs ?? 5000);
       const before = nginxLiveSlot(parseNginxUpstream(current.stdout), site.slots);
       if (before.liveSlot === to) {
-        const summary = `${to} is already the live slot of ${site.name} (${before.evidence}): nothing to do`;
-        if (planOnly) return { from: to, to, changed: false, summary, reads: log.commands, commands: [] };
-        return { from: to, to, after: before, durationMs: log.elapsedMs(), changed: false, summary, commands: log.commands, phaseMs };
+        return session.unchanged(to, before, `${to} is already the live slot of ${site.name} (${before.evidence}): nothing to do`, planOnly);
       }
       let next: string;
       try {
@@ -319,10 +307,7 @@ export class NginxRouter implements SlotRouter {
         commands: log.commands,
         phaseMs,
       };
-    } catch (e) {
-      if (e instanceof SlotSwitchError) throw e;
-      throw new SlotSwitchError(toOpError(e, site.name), { commands: log.commands, cause: e });
-    }
+    });
   }
 
   /** See {@link SlotRouter.verifySlot}: the include names `expected` and the entry URL serves it. */
