@@ -72,22 +72,29 @@ export class SampleStore {
   }
 
   /**
-   * Reads one series since `sinceMs`, downsampled to at most `maxPoints` points: the window is
-   * cut into equal time buckets and each bucket keeps its **maximum** (lag and latency are
-   * worst-case metrics: a peak must never be averaged away) at the bucket's last sample time.
+   * Reads one series since `sinceMs`, downsampled to at most `maxPoints` points: time is cut
+   * into equal buckets **aligned to the epoch** (bucket `floor(t / width)`), so two reads a few
+   * seconds apart (a reload, a restarted host) return the same points for the same samples and
+   * the chart does not shift; each bucket keeps its **maximum** (lag and latency are worst-case
+   * metrics: a peak must never be averaged away) at the bucket's last sample time.
    * A bucket whose samples are all NULL yields v = null (a gap: unknown, not zero).
+   *
+   * @param sinceMs oldest sample time to include, epoch ms
+   * @param maxPoints upper bound on the result length (>= 2; smaller values are raised to 2)
+   * @param now newest time of the window, epoch ms (width = span / (maxPoints - 1), so the
+   *   window touches at most maxPoints aligned buckets)
    */
   series(env: string, metric: string, key: string, sinceMs: number, maxPoints: number, now = Date.now()): SeriesPoint[] {
     this.flush();
     const span = Math.max(1, now - sinceMs);
-    const bucketMs = Math.max(1, Math.ceil(span / maxPoints));
+    const bucketMs = Math.max(1, Math.ceil(span / (Math.max(2, Math.floor(maxPoints)) - 1)));
     const rows = this.db
       .prepare(
-        `SELECT CAST((t - ?) / ? AS INTEGER) AS b, MAX(t) AS t, MAX(v) AS v
+        `SELECT CAST(t / ? AS INTEGER) AS b, MAX(t) AS t, MAX(v) AS v
            FROM samples WHERE env = ? AND metric = ? AND key = ? AND t >= ?
           GROUP BY b ORDER BY b`,
       )
-      .all(sinceMs, bucketMs, env, metric, key, sinceMs) as { b: number; t: number; v: number | null }[];
+      .all(bucketMs, env, metric, key, sinceMs) as { b: number; t: number; v: number | null }[];
     return rows.map((r) => ({ t: Number(r.t), v: r.v === null ? null : Number(r.v) }));
   }
 
