@@ -101,7 +101,10 @@ export async function resumeCommand(core: Core, runId: string, o: { json: boolea
 function report(r: { ok: true; value: RunOutcome } | { ok: false; error: { message: string; hint?: string } }, json: boolean): number {
   if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
   if (json) console.log(JSON.stringify(r.value, null, 2));
-  else if (r.value.status !== 'succeeded') console.log(`run ${r.value.runId} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''} — resume with: standby resume ${r.value.runId}`);
+  else if (r.value.status !== 'succeeded') {
+    const next = r.value.status === 'paused' ? ` — resume with: standby resume ${r.value.runId}` : '';
+    console.log(`run ${r.value.runId} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''}${next}`);
+  }
   return r.value.status === 'succeeded' ? 0 : 1;
 }
 

@@ -21,6 +21,9 @@ export interface StepChange {
  * - `slot-drain`: `slot` of `site` stops taking traffic.
  * - `slot-switch`: the router of `site` sends traffic to `toSlot` instead of `fromSlot`.
  * - `db-fence`: database node `node` is made unable to accept writes (stopped or read-only).
+ *   `unverifiable` is set (why) when the node cannot be asked at plan time (its SSH host or
+ *   port is unreachable: the primary site is down): the fence will then most likely not be
+ *   verified, and a promotion after it needs a `fence-before-promote` override (break-glass).
  * - `db-promote`: database node `node` becomes a writable primary.
  * - `db-await-lag`: waits until `node`'s replication lag is ≤ the bounds (null = no bound), s / bytes.
  * - `health-gate`: waits until `site`'s entry (or `slot`) is healthy; fails the run otherwise.
@@ -29,7 +32,7 @@ export type StepEffect =
   | { type: 'dns-point'; record: string; toSite: string | null; values: string[] }
   | { type: 'slot-drain'; site: string; slot: string }
   | { type: 'slot-switch'; site: string; fromSlot: string | null; toSlot: string }
-  | { type: 'db-fence'; node: string }
+  | { type: 'db-fence'; node: string; unverifiable?: string }
   | { type: 'db-promote'; node: string }
   | { type: 'db-await-lag'; node: string; maxLagSeconds: number | null; maxLagBytes: number | null }
   | { type: 'health-gate'; site: string; slot: string | null };

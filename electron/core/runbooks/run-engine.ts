@@ -8,6 +8,9 @@
  *   override (overridable verdicts only).
  * - A step failing with a retryable error (after its retries) pauses the run (`step-failed`); a
  *   non-retryable one fails it. With `onFailure: rollback` both run the rollbacks at once.
+ * - A `continueOnError` step that fails lets the run go on (later steps' safety rules see it as
+ *   failed); the run then ends `failed`, naming it and the overrides used, and a resume tries it
+ *   again.
  * - Approval steps pause the run (`approval`) until `approve()`.
  * - `abort()` stops after the current step; `rollbackRun()` then undoes verified steps in
  *   reverse order (never a step that was skipped as already done: we did not make that change).
@@ -279,14 +282,12 @@ export class RunEngine {
     const j = this.#o.journal;
     j.setRunStatus(runId, 'running');
     emit({ type: 'run-started', runId, env: run.env, runbook: run.runbook.name, at: this.#now(), resumed, phase: 'run', steps: run.plan.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title })) });
-    let failures = 0;
     for (const step of run.runbook.steps) {
       const rec = j.step(runId, 'run', step.id)!;
       if (rec.state === 'verified' || rec.state === 'skipped') continue;
-      if (rec.state === 'failed' && step.continueOnError) {
-        failures++;
-        continue;
-      }
+      // A failed step — best-effort (continueOnError) or not — is tried again when the run
+      // resumes, and its isDone decides: the cause may be gone by now (the old primary's site
+      // is back and can be fenced).
       if (j.getRun(runId)!.abortRequested) return this.#end(runId, run.env, 'aborted', `aborted before step ${step.id}`, actor, emit);
       const kind = this.#o.registry.get(step.kind)!;
       if (kind.requiresApproval) {
@@ -305,12 +306,10 @@ export class RunEngine {
       if (result.state === 'refused') {
         return this.#pause(runId, run.env, 'safety', step.id, `step ${step.id} refused:\n${formatVerdicts(result.verdicts)}`, result.verdicts, actor, emit);
       }
-      if (result.state === 'failed') {
-        if (!step.continueOnError) return this.#stepFailed(runId, run, step.id, result, target, actor, onEvent, emit);
-        failures++;
-      }
+      if (result.state === 'failed' && !step.continueOnError) return this.#stepFailed(runId, run, step.id, result, target, actor, onEvent, emit);
     }
-    if (failures > 0) return this.#end(runId, run.env, 'failed', `${failures} step(s) failed (continueOnError)`, actor, emit);
+    const unverified = j.steps(runId, 'run').filter((r) => r.state === 'failed');
+    if (unverified.length > 0) return this.#end(runId, run.env, 'failed', unverifiedDetail(unverified, j.getRun(runId)!.overrides), actor, emit);
     return this.#end(runId, run.env, 'succeeded', null, actor, emit);
   }
 
@@ -502,6 +501,18 @@ export class RunEngine {
   #defaultTimeout(): number {
     return this.#o.defaultTimeoutMs ?? 120_000;
   }
+}
+
+/**
+ * Why a run whose every step ran still did not succeed: its best-effort (`continueOnError`)
+ * steps that failed, with their errors, and the overrides that let the run go on past them.
+ * Never "succeeded": an unverified fence is exactly the "success while a hook failed" that
+ * operators of orchestrator complain about.
+ */
+function unverifiedDetail(failed: { stepId: string; error: { message: string } | null }[], overrides: readonly SafetyOverride[]): string {
+  const steps = failed.map((r) => `${r.stepId} (${r.error?.message ?? 'failed'})`).join('; ');
+  const forced = overrides.length > 0 ? `; overrides: ${overrides.map((o) => `${o.rule}${o.stepId ? `@${o.stepId}` : ''} — "${o.reason}"`).join(', ')}` : '';
+  return `every other step verified, but ${failed.length === 1 ? 'this step was' : `${failed.length} steps were`} not (continueOnError): ${steps}${forced}`;
 }
 
 function lockedMessage(env: string, h: EnvLockInfo): string {

@@ -155,16 +155,27 @@ function fenceBeforePromote(input: SafetyInput, i: number): SafetyVerdict[] {
       const roles = input.snapshot.databases.map((d) => `${d.name} ${d.role}`).join(', ');
       return v('pass', `no other node is or may be primary (${roles || 'no nodes observed'})`);
     }
-    const findings = others.map((o) => {
+    type Finding = { verdict: 'pass' | 'refuse' | 'unknown'; text: string };
+    const findings = others.map((o): Finding => {
       const what = o.role === 'primary' ? `${o.name} is primary` : `${o.name}'s role is unknown (${o.reason ?? 'no data'})`;
       const fence = input.steps.slice(0, i).find((s) => effectsOf(s, 'db-fence').some((f) => f.node === o.name));
-      if (!fence) return { ok: false, text: `${what} and no earlier step fences it` };
-      if (isDone(fence.state)) return { ok: true, text: `${o.name} fenced by step ${fence.id} (${fence.state})` };
-      if (input.judge === 'plan' && fence.state === 'planned') return { ok: true, text: `${o.name} will be fenced by step ${fence.id} (checked before promoting)` };
-      return { ok: false, text: `${what} and fence step ${fence.id} is ${fence.state}, not verified` };
+      if (!fence) return { verdict: 'refuse', text: `${what} and no earlier step fences it` };
+      if (isDone(fence.state)) return { verdict: 'pass', text: `${o.name} fenced by step ${fence.id} (${fence.state})` };
+      if (input.judge === 'plan' && fence.state === 'planned') {
+        // Unplanned failover with the old site down: the fence step will try, but cannot prove
+        // anything about a node it cannot reach. Say so now, in the plan, where the operator can
+        // decide (break-glass), not half-way through the run.
+        const unverifiable = effectsOf(fence, 'db-fence').find((f) => f.node === o.name)?.unverifiable;
+        if (unverifiable) {
+          return { verdict: 'unknown', text: `${what}; step ${fence.id} will try to fence it, but ${unverifiable}, so the fence cannot be verified and ${o.name} may still take writes (split brain) — promote anyway only with an override and a reason` };
+        }
+        return { verdict: 'pass', text: `${o.name} will be fenced by step ${fence.id} (checked before promoting)` };
+      }
+      return { verdict: 'refuse', text: `${what} and fence step ${fence.id} is ${fence.state}, not verified` };
     });
     const text = findings.map((f) => f.text).join('; ');
-    return findings.every((f) => f.ok) ? v('pass', text) : v('refuse', `promoting ${e.node}: ${text}`);
+    if (findings.every((f) => f.verdict === 'pass')) return v('pass', text);
+    return v(findings.some((f) => f.verdict === 'refuse') ? 'refuse' : 'unknown', `promoting ${e.node}: ${text}`);
   });
 }
 

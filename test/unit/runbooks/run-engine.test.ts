@@ -350,3 +350,46 @@ test('a plan runs at most once, only from the engine\'s own copy, and not when i
     h.close();
   }
 });
+
+test('a continueOnError step that fails lets the run go on, which then ends failed naming it and the overrides; never "succeeded"', async () => {
+  const h = makeHarness();
+  try {
+    h.world.failures.k0 = 1;
+    const p = await plan(h, fakeRunbook([{ continueOnError: true }, {}]));
+    const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
+    assert.ok(r.ok, JSON.stringify(r));
+    if (!r.ok) return;
+    assert.equal(r.value.status, 'failed');
+    assert.match(r.value.detail!, /every other step verified, but this step was not \(continueOnError\): one \(fake k0 failed/);
+    assert.equal(h.world.values.k1, 'v', 'the step after it ran');
+    assert.equal(h.journal.step(r.value.runId, 'run', 'two')!.state, 'verified');
+  } finally {
+    h.close();
+  }
+});
+
+test('a continueOnError fence that fails: the promotion after it pauses on fence-before-promote; resumed with an override it runs, and the failed fence is tried again', async () => {
+  const h = makeHarness();
+  try {
+    h.world.failures.fence = 2;
+    const fence: StepEffect[] = [{ type: 'db-fence', node: 'pg-primary' }];
+    const promote: StepEffect[] = [{ type: 'db-promote', node: 'pg-replica' }];
+    const p = await plan(h, fakeRunbook([{ params: { key: 'fence', value: 'y', effects: fence }, continueOnError: true }, { params: { key: 'promote', value: 'y', effects: promote } }]));
+    const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
+    assert.ok(r.ok && r.value.status === 'paused' && r.value.pauseReason === 'safety', JSON.stringify(r));
+    if (!r.ok) return;
+    assert.match(r.value.detail!, /step two: fence-before-promote refused \(overridable with a reason\) — promoting pg-replica: pg-primary is primary and fence step one is failed, not verified/);
+    assert.equal(h.world.values.promote, undefined, 'no promotion without a verified fence or an override');
+    const reason = 'old primary host powered off by the provider';
+    const forced = await h.engine.resumeRun(r.value.runId, { overrides: [{ rule: 'fence-before-promote', reason }] });
+    assert.ok(forced.ok, JSON.stringify(forced));
+    if (!forced.ok) return;
+    assert.equal(h.world.values.promote, 'y', 'promoted under the override');
+    assert.equal(forced.value.status, 'failed', 'the fence is still not verified: the run does not claim success');
+    assert.match(forced.value.detail!, new RegExp(`fence-before-promote — "${reason}"`));
+    assert.equal(h.journal.step(r.value.runId, 'run', 'one')!.attempts, 2, 'the resume tried the failed fence again');
+    assert.ok(auditActions(h).some((a) => a.action === 'safety.override-applied' && a.details.reason === reason && a.details.stepId === 'two'));
+  } finally {
+    h.close();
+  }
+});

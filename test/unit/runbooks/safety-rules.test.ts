@@ -190,3 +190,21 @@ test('plan: traffic may target a site that is down now when earlier steps repair
   const live = evaluateSafety({ ...planInput([step('gate', [gate], 'verified'), step('dns', [toFailover], 'pending')], o), judge: { stepId: 'dns' } });
   assert.equal(only(live, 'target-healthy-before-traffic')[0]?.verdict, 'refuse', 'before acting, live state decides');
 });
+
+test('fence-before-promote: a fence planned on a node that cannot be asked now (site down) is unknown at plan time; an override lifts it', () => {
+  const down = { db: { 'pg-primary': { role: 'unknown' as const, state: 'unknown' as const, reason: 'ssh 127.0.0.2:22: connect ECONNREFUSED' } } };
+  const unverifiable: StepEffect = { type: 'db-fence', node: 'pg-primary', unverifiable: 'cannot ask pg-primary now (ssh: connect ECONNREFUSED)' };
+  const v = only(evaluateSafety(planInput([step('fence', [unverifiable]), step('promote', [promote])], down)), 'fence-before-promote');
+  assert.equal(v[0]?.verdict, 'unknown', v[0]?.evidence);
+  assert.match(v[0]!.evidence, /step fence will try to fence it, but cannot ask pg-primary now \(ssh: connect ECONNREFUSED\)/);
+  assert.match(v[0]!.evidence, /split brain/);
+  assert.equal(v[0]!.overridable, true);
+  assert.equal(applyOverrides(v, [{ rule: 'fence-before-promote', reason: 'primary site lost power (provider status page)' }]).blocking.length, 0);
+  // A reachable node: the planned fence satisfies the plan, as before.
+  const reachable = only(evaluateSafety(planInput([step('fence', [fence]), step('promote', [promote])])), 'fence-before-promote');
+  assert.equal(reachable[0]?.verdict, 'pass');
+  // Before the promote acts, a failed fence is a refusal (overridable), whatever the plan said.
+  const live = only(evaluateSafety({ snapshot: labSnapshot(down), steps: [step('fence', [unverifiable], 'failed'), step('promote', [promote], 'pending')], judge: { stepId: 'promote' } }), 'fence-before-promote');
+  assert.equal(live[0]?.verdict, 'refuse');
+  assert.equal(live[0]?.overridable, true);
+});

@@ -12,7 +12,9 @@
  *   default_transaction_read_only = on`, reload, end client sessions; verified when a write is
  *   refused (a client can still turn it off: prefer hard).
  * - plan: the node's write state now (`writable` / `down` / `read-only` / `in-recovery` /
- *   `unknown`), the exact commands, effect `db-fence` (fence-before-promote counts it).
+ *   `unknown`), the exact commands, effect `db-fence` (fence-before-promote counts it; when the
+ *   node cannot be asked now — its site is down — the effect says so in `unverifiable`, and the
+ *   rule asks for a break-glass override at plan time instead of failing half-way).
  * - isDone / verify: hard → the node is down; soft → it refuses writes or is down
  *   (database/adapters/postgresql-control.ts `verifyFencedPg`). A node that cannot be asked
  *   (SSH down) is never "fenced": unknown is not green.
@@ -65,6 +67,7 @@ export const dbFenceKind: StepKind<DbFenceParams> = {
     const notes: string[] = [];
     let before = 'unknown';
     let done = false;
+    let unverifiable: string | undefined;
     try {
       const check = await c.verifyFenced(ctx.signal);
       before = check.state;
@@ -72,7 +75,8 @@ export const dbFenceKind: StepKind<DbFenceParams> = {
       notes.push(`now: ${check.evidence}`);
     } catch (e) {
       ctx.signal.throwIfAborted();
-      notes.push(`cannot ask ${p.node} now (${messageOf(e)}): the fence cannot be verified until it can`);
+      unverifiable = `cannot ask ${p.node} now (${messageOf(e)})`;
+      notes.push(`${unverifiable}: the fence cannot be verified until it can`);
     }
     if (p.mode === 'soft') notes.push('soft fence: a client can still SET default_transaction_read_only = off');
     return {
@@ -80,7 +84,7 @@ export const dbFenceKind: StepKind<DbFenceParams> = {
       commands,
       alreadyDone: done,
       notes,
-      effects: [{ type: 'db-fence', node: p.node }],
+      effects: [{ type: 'db-fence', node: p.node, ...(unverifiable ? { unverifiable } : {}) }],
     };
   },
 
