@@ -35,6 +35,8 @@ export interface StepSpec {
   timeoutMs: number;
   retry: { attempts: number; backoffMs: number };
   rollbackOf?: StepPlan;
+  /** The runbook lets the run go on when this step fails (said in the step's log). */
+  continueOnError?: boolean;
 }
 
 /** The run around the step. */
@@ -212,7 +214,8 @@ function finishFailed(spec: StepSpec, deps: StepRunDeps, error: OpError, retryab
   const durationMs = startedAt === null ? null : at - startedAt;
   deps.journal.updateStep(deps.runId, spec.phase, spec.id, { state: 'failed', error, finishedAt: at, durationMs });
   deps.audit.append({ actor: deps.actor, action: 'step.finish', details: { runId: deps.runId, phase: spec.phase, stepId: spec.id, state: 'failed', error: { ...error }, retryable, durationMs } });
-  log(spec, deps, 'error', `failed${retryable ? ' (retryable: the run can be resumed)' : ''}: ${error.message}`);
+  const next = spec.continueOnError ? ' (continueOnError: the run goes on; later steps are judged knowing this one failed)' : retryable ? ' (retryable: the run can be resumed)' : '';
+  log(spec, deps, 'error', `failed${next}: ${error.message}`);
   const attempts = deps.journal.step(deps.runId, spec.phase, spec.id)?.attempts ?? 0;
   deps.emit({ type: 'step-finished', runId: deps.runId, phase: spec.phase, stepId: spec.id, at, state: 'failed', durationMs, evidence: null, error, attempts });
   return { state: 'failed', error, retryable };

@@ -378,7 +378,7 @@ export class RunEngine {
   }
 
   #spec(phase: 'run', step: RunbookStep, kind: NonNullable<ReturnType<StepRegistry['get']>>): StepSpec {
-    return { phase, id: step.id, kind, params: step.params, timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(), retry: step.retry ?? defaultRetry };
+    return { phase, id: step.id, kind, params: step.params, timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(), retry: step.retry ?? defaultRetry, continueOnError: step.continueOnError };
   }
 
   #stepDeps(runId: string, target: RunTarget, actor: string, overrides: SafetyOverride[], emit: (e: RunEvent) => void, stepId: string, phase: 'run' | 'rollback' = 'run') {

@@ -1,0 +1,82 @@
+/**
+ * Click-to-failover when the primary site is really gone — router, apps, database and the SSH
+ * host through which it would be fenced — in Chromium against `standby serve`, on a lab of its
+ * own (port base 30300; the shared e2e lab is left to the other specs):
+ * the plan shows that the fence cannot be verified (fence-before-promote: unknown) and Run stays
+ * disabled until the operator arms a break-glass override with a typed reason; then the failover
+ * goes through (dig at both providers), and the result says the truth: the fence step failed,
+ * every other step verified, the run `failed` with the override named.
+ */
+import { test, expect } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { startLab, type Lab } from '../lab/lab.ts';
+import { startServe, type ServeProcess } from '../support/serve-process.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+let lab: Lab | undefined;
+let serve: ServeProcess | undefined;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  lab = await startLab({ portBase: 30300 });
+  serve = await startServe(['--workspace', lab.workspacePath, '--port', '0']);
+});
+test.afterAll(async () => {
+  try {
+    await serve?.stop();
+  } finally {
+    await lab?.stop();
+  }
+});
+
+const dig = (port: string) =>
+  spawnSync('dig', ['+short', '+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', port, 'app.lab.test', 'A'], { encoding: 'utf8' }).stdout.trim();
+
+test('primary site down, SSH host too: the plan asks for a break-glass override; with a typed reason the failover completes and reports the unverified fence', async ({ page }) => {
+  const l = lab!;
+  await page.goto(serve!.openUrl);
+  await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+  await expect(page.getByTestId('site-state-primary')).toHaveText(/^\s*healthy\s*$/i, { timeout: 15_000 });
+  // the console has measured the replica's lag before the outage (it bounds the loss later)
+  await expect(page.getByTestId('lag-chart')).toHaveAttribute('data-points', /[1-9]/, { timeout: 15_000 });
+
+  for (const p of ['primary-nginx', 'primary-blue', 'primary-green', 'pg-primary', 'primary-sshd']) await l.stopProcess(p);
+  await expect(page.getByTestId('site-state-primary')).toHaveText(/^\s*unhealthy\s*$/i, { timeout: 10_000 });
+
+  await page.getByTestId('nav-runbooks').click();
+  await page.getByTestId('runbook-select').selectOption('failover');
+  await page.getByTestId('plan-button').click();
+  const rule = page.getByTestId('rule-fence-before-promote');
+  await expect(rule).toHaveAttribute('data-verdict', 'unknown', { timeout: 20_000 });
+  await expect(rule).toContainText(/cannot ask pg-primary now/);
+
+  // typed confirmation alone is not enough: the unknown verdict blocks until overridden
+  await page.getByTestId('confirm-input').fill('lab');
+  await expect(page.getByTestId('run-button')).toBeDisabled();
+  await page.getByTestId('override-fence-before-promote').click();
+  await page.getByTestId('override-reason-fence-before-promote').fill('primary site powered off by the provider (status page)');
+  await expect(page.getByTestId('override-state-fence-before-promote')).toHaveText(/armed/);
+  await expect(page.getByTestId('run-button')).toBeEnabled();
+  const t0 = Date.now();
+  await page.getByTestId('run-button').click();
+
+  let served: string[] = [];
+  for (let i = 0; i < 100 && Date.now() - t0 < 10_000; i++) {
+    served = [dig(l.ports.PDNS_DNS_PORT!), dig(l.ports.BIND_DNS_PORT!)];
+    if (served.every((a) => a === '127.0.0.3')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(`primary site down: both providers serve 127.0.0.3 ${Date.now() - t0} ms after Run was clicked`);
+  expect(served).toEqual(['127.0.0.3', '127.0.0.3']);
+
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'failed', { timeout: 15_000 });
+  await expect(page.getByTestId('timeline-step-fence-old-primary')).toHaveAttribute('data-state', 'failed');
+  for (const id of ['gate-failover-site', 'promote-replica', 'point-dns-at-failover']) {
+    await expect(page.getByTestId(`timeline-step-${id}`)).toHaveAttribute('data-state', 'verified');
+  }
+  await expect(page.getByTestId('run-detail')).toContainText('fence-old-primary');
+  await expect(page.getByTestId('run-detail')).toContainText('primary site powered off by the provider');
+  await page.screenshot({ path: 'test-results/failover-site-down.png', fullPage: false });
+  expect(await l.psql('replica', 'SELECT pg_is_in_recovery()')).toBe('f');
+});
