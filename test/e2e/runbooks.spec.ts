@@ -6,11 +6,11 @@
  * Runs after dashboard.spec.ts (files run in order, one worker): it leaves the lab failed over.
  */
 import { test, expect } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { openLab, type Lab } from '../lab/lab.ts';
 import { readE2eState } from './e2e-state.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
+import { awaitBothServe } from './served-answers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -24,9 +24,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await serve?.stop();
 });
-
-const dig = (port: string) =>
-  spawnSync('dig', ['+short', '+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', port, 'app.lab.test', 'A'], { encoding: 'utf8' }).stdout.trim();
 
 test('click-to-failover: plan, confirm by typing the environment, every step verified; the world agrees outside Standby', async ({ page }) => {
   await page.goto(serve.openUrl);
@@ -55,13 +52,7 @@ test('click-to-failover: plan, confirm by typing the environment, every step ver
   await page.getByTestId('run-button').click();
 
   // outside Standby: both providers' nameservers answer 127.0.0.3 within 10 s
-  let served: string[] = [];
-  for (let i = 0; i < 100 && Date.now() - t0 < 10_000; i++) {
-    served = [dig(lab.ports.PDNS_DNS_PORT!), dig(lab.ports.BIND_DNS_PORT!)];
-    if (served.every((a) => a === '127.0.0.3')) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const dnsMs = Date.now() - t0;
+  const { served, ms: dnsMs } = await awaitBothServe(lab, '127.0.0.3', t0);
   console.log(`both providers serve 127.0.0.3 ${dnsMs} ms after Run was clicked`);
   expect(served).toEqual(['127.0.0.3', '127.0.0.3']);
   expect(dnsMs).toBeLessThan(10_000);

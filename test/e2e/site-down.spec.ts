@@ -8,9 +8,9 @@
  * every other step verified, the run `failed` with the override named.
  */
 import { test, expect } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
+import { awaitBothServe } from './served-answers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -29,9 +29,6 @@ test.afterAll(async () => {
     await lab?.stop();
   }
 });
-
-const dig = (port: string) =>
-  spawnSync('dig', ['+short', '+norec', '+time=1', '+tries=1', '@127.0.0.1', '-p', port, 'app.lab.test', 'A'], { encoding: 'utf8' }).stdout.trim();
 
 test('primary site down, SSH host too: the plan asks for a break-glass override; with a typed reason the failover completes and reports the unverified fence', async ({ page }) => {
   const l = lab!;
@@ -61,13 +58,8 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   const t0 = Date.now();
   await page.getByTestId('run-button').click();
 
-  let served: string[] = [];
-  for (let i = 0; i < 100 && Date.now() - t0 < 10_000; i++) {
-    served = [dig(l.ports.PDNS_DNS_PORT!), dig(l.ports.BIND_DNS_PORT!)];
-    if (served.every((a) => a === '127.0.0.3')) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  console.log(`primary site down: both providers serve 127.0.0.3 ${Date.now() - t0} ms after Run was clicked`);
+  const { served, ms } = await awaitBothServe(l, '127.0.0.3', t0);
+  console.log(`primary site down: both providers serve 127.0.0.3 ${ms} ms after Run was clicked`);
   expect(served).toEqual(['127.0.0.3', '127.0.0.3']);
 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'failed', { timeout: 15_000 });
