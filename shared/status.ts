@@ -35,6 +35,13 @@ export interface ProbeStatus {
   reported?: { slot?: string; version?: string; dbRole?: string };
   lastCheckedAt: number | null;
   lastGoodAt: number | null;
+  /**
+   * Time of the first failed probe of the current failure streak, epoch ms: set by a failure
+   * that follows a success (or no probe at all), kept through further failures (breaker-open
+   * short-circuits included), null again after a success. null while the last probe succeeded
+   * or none ran. The start of an outage as the prober saw it (a failover's recovery basis).
+   */
+  failingSince: number | null;
 }
 
 /** Which slot the router of a site sends traffic to, read from the router itself. */

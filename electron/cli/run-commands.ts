@@ -8,6 +8,7 @@ import type { Core } from '../core/create-core.ts';
 import { verifyAuditLog, readAuditHead, auditLogPathFor } from '../core/runbooks/audit-log.ts';
 import type { RunPlan } from '../../shared/runs/run-plan.ts';
 import type { RunEvent, RunOutcome } from '../../shared/runs/run-event.ts';
+import type { RunSummary } from '../../shared/runs/run-summary.ts';
 import type { SafetyOverride } from '../../shared/runs/safety-verdict.ts';
 import { openStore } from '../core/store/open-store.ts';
 
@@ -47,6 +48,46 @@ export function formatEvent(e: RunEvent): string | null {
   }
 }
 
+/**
+ * The measured recovery of a run in one line, with what it counts from:
+ * `recovery 4.2 s from the first failed probe at 12:03:04.118 (RTO 60 s)` (UTC, like the
+ * timeline), `recovery 1.3 s from run start (RTO 60 s)`; `recovery: still measuring …` while the
+ * basis is known but no time yet; null when nothing is measured (the run moves no DNS).
+ */
+export function formatRecovery(r: Pick<RunSummary, 'recoveryMs' | 'recoveryFrom' | 'recoveryStartedAt' | 'rtoObjectiveSeconds'>): string | null {
+  const from =
+    r.recoveryFrom === 'first-failed-probe' && r.recoveryStartedAt !== null
+      ? `from the first failed probe at ${new Date(r.recoveryStartedAt).toISOString().slice(11, 23)}`
+      : r.recoveryFrom === 'run-start'
+        ? 'from run start'
+        : null;
+  const rto = r.rtoObjectiveSeconds === null ? '' : ` (RTO ${r.rtoObjectiveSeconds} s)`;
+  if (r.recoveryMs !== null) {
+    const s = r.recoveryMs / 1000;
+    return `recovery ${s < 10 ? s.toFixed(1) : Math.round(s)} s${from ? ` ${from}` : ''}${rto}${r.rtoObjectiveSeconds !== null && r.recoveryMs > r.rtoObjectiveSeconds * 1000 ? ' — OVER the objective' : ''}`;
+  }
+  if (from) return `recovery: still measuring (${from}); the run history shows it once the new site is reached through DNS`;
+  return null;
+}
+
+/**
+ * Prints the run's measured recovery (text mode, succeeded runs: a paused or failed one has
+ * usually not moved DNS yet). Waits for a measurement still running in this process up to
+ * `waitMs` — the grace the core's close() would grant it anyway, so a measurement that lands
+ * in time costs the CLI nothing extra.
+ */
+async function printRecovery(core: Core, runId: string, waitMs = 5_000): Promise<void> {
+  const pending = core.runs.pendingRecovery(runId);
+  if (pending) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+  const run = await core.api.getRun({ runId });
+  const line = run.ok ? formatRecovery(run.value) : null;
+  if (line) console.log(line);
+}
+
 /** Parses `--force RULE=REASON` options into overrides. */
 export function parseOverrides(values: string[]): SafetyOverride[] {
   return values.map((v) => {
@@ -80,7 +121,9 @@ export async function runCommand(core: Core, env: string, runbook: string, o: { 
   });
   try {
     const r = await core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides });
-    return report(r, o.json);
+    const code = report(r, o.json);
+    if (r.ok && !o.json && r.value.status === 'succeeded') await printRecovery(core, r.value.runId);
+    return code;
   } finally {
     off();
   }
@@ -92,7 +135,10 @@ export async function resumeCommand(core: Core, runId: string, o: { json: boolea
     if (line && !o.json) console.log(line);
   });
   try {
-    return report(await core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
+    const r = await core.api.resumeRun({ runId, overrides: o.overrides });
+    const code = report(r, o.json);
+    if (r.ok && !o.json && r.value.status === 'succeeded') await printRecovery(core, r.value.runId);
+    return code;
   } finally {
     off();
   }

@@ -86,6 +86,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
       store.flush();
       return s;
     },
+    latestSnapshot: (env) => monitors.get(env)?.latest() ?? null,
     onEvent: (e) => emit('run', e),
   });
 

@@ -356,7 +356,7 @@ export class FakeRunEngine {
     const runId = randomUUID();
     const now = Date.now();
     const rec: RunRec = {
-      summary: { runId, env: plan.env, runbook: plan.runbook.name, kind: plan.runbook.kind, status: 'running', pauseReason: null, detail: null, actor, createdAt: now, finishedAt: null, durationMs: null, recoveryMs: null, rtoObjectiveSeconds: this.#o.rtoSeconds },
+      summary: { runId, env: plan.env, runbook: plan.runbook.name, kind: plan.runbook.kind, status: 'running', pauseReason: null, detail: null, actor, createdAt: now, finishedAt: null, durationMs: null, recoveryMs: null, recoveryFrom: null, recoveryStartedAt: null, rtoObjectiveSeconds: this.#o.rtoSeconds },
       plan,
       steps: plan.steps.map((s) => ({ phase: 'run', index: s.index, id: s.id, kind: s.kind, title: s.title, state: 'pending', startedAt: null, finishedAt: null, durationMs: null, attempts: 0, evidence: null, error: null, logs: [] })),
       rollbacksOffered: [],
@@ -621,6 +621,7 @@ export class FakeRunEngine {
       // The core measures recovery in the background: it lands a little after the run ends.
       const dns = r.steps.find((s) => s.kind === 'dns.set-records');
       const recovery = (dns?.finishedAt ?? at) - r.summary.createdAt + 180;
+      Object.assign(r.summary, { recoveryFrom: 'run-start', recoveryStartedAt: r.summary.createdAt });
       setTimeout(() => (r.summary.recoveryMs = recovery), 2_500);
     }
     return this.#outcome(r);
@@ -630,7 +631,8 @@ export class FakeRunEngine {
     const d = defs();
     const day = 86_400_000;
     const now = Date.now();
-    const past = (name: string, ago: number, status: RunStatus, durationMs: number, recoveryMs: number | null, who = actor, detail: string | null = null) => {
+    // failingForMs > 0: a failure triggered the run, recovery counts from the first failed probe that long before it
+    const past = (name: string, ago: number, status: RunStatus, durationMs: number, recoveryMs: number | null, who = actor, detail: string | null = null, failingForMs = 0) => {
       const planR = this.planRun('lab', name);
       if (!planR.ok) return;
       const plan = planR.value;
@@ -646,7 +648,8 @@ export class FakeRunEngine {
         return row;
       });
       this.#runs.set(runId, {
-        summary: { runId, env: 'lab', runbook: name, kind: d[name]!.runbook.kind, status, pauseReason: null, detail, actor: who, createdAt, finishedAt: createdAt + durationMs, durationMs, recoveryMs, rtoObjectiveSeconds: this.#o.rtoSeconds },
+        summary: { runId, env: 'lab', runbook: name, kind: d[name]!.runbook.kind, status, pauseReason: null, detail, actor: who, createdAt, finishedAt: createdAt + durationMs, durationMs, recoveryMs,
+          recoveryFrom: recoveryMs === null ? null : failingForMs > 0 ? 'first-failed-probe' : 'run-start', recoveryStartedAt: recoveryMs === null ? null : createdAt - failingForMs, rtoObjectiveSeconds: this.#o.rtoSeconds },
         plan,
         steps,
         rollbacksOffered: [],
@@ -655,11 +658,11 @@ export class FakeRunEngine {
         overrides: [],
       });
     };
-    past('failover', 9 * day, 'succeeded', 4_310, 4_870, 'maria@ops-desk');
+    past('failover', 9 * day, 'succeeded', 4_310, 13_870, 'maria@ops-desk', null, 9_000);
     past('switchover', 6 * day, 'succeeded', 38_200, 38_900);
     past('failback', 6 * day - 3_600_000, 'succeeded', 12_400, 13_100);
     past('blue-green', 3 * day, 'rolled-back', 9_800, null, 'ci@deploy-runner', 'step post-switch-check failed: primary answered 502 on 4 of 5 requests; rolled back: switch-to-green');
-    past('failover', 2 * day, 'succeeded', 71_300, 74_200, 'maria@ops-desk');
+    past('failover', 2 * day, 'succeeded', 71_300, 92_200, 'maria@ops-desk', null, 18_000);
     if (this.#o.seed === 'interrupted') {
       const planR = this.planRun('lab', 'switchover');
       if (!planR.ok) return;
@@ -672,7 +675,7 @@ export class FakeRunEngine {
         return { phase: 'run', index: i, id: s.id, kind: s.kind, title: s.title, state: st, startedAt: i <= 3 ? createdAt + i * 9_000 : null, finishedAt: i < 3 ? createdAt + i * 9_000 + 8_000 : null, durationMs: i < 3 ? 8_000 : null, attempts: i <= 3 ? 1 : 0, evidence: i < 3 ? 'verified' : null, error: null, logs: i <= 3 ? [{ at: createdAt + i * 9_000 + 5, level: 'info', message: 'acting (attempt 1)' }] : [] };
       });
       this.#runs.set(runId, {
-        summary: { runId, env: 'lab', runbook: 'switchover', kind: 'switchover', status: 'running', pauseReason: null, detail: null, actor: 'maria@ops-desk', createdAt, finishedAt: null, durationMs: null, recoveryMs: null, rtoObjectiveSeconds: this.#o.rtoSeconds },
+        summary: { runId, env: 'lab', runbook: 'switchover', kind: 'switchover', status: 'running', pauseReason: null, detail: null, actor: 'maria@ops-desk', createdAt, finishedAt: null, durationMs: null, recoveryMs: null, recoveryFrom: 'run-start', recoveryStartedAt: createdAt, rtoObjectiveSeconds: this.#o.rtoSeconds },
         plan,
         steps,
         rollbacksOffered: [],

@@ -68,6 +68,7 @@ function probe(p: Partial<ProbeStatus> & Pick<ProbeStatus, 'site' | 'slot' | 'ur
     breaker: 'closed',
     lastCheckedAt: t - 300,
     lastGoodAt: t - 300,
+    failingSince: null,
     ...p,
   };
 }
@@ -178,7 +179,7 @@ function applyIncident(s: EnvironmentSnapshot, t: number): EnvironmentSnapshot {
   const blue = primary.slots[0]!;
   const green = primary.slots[1]!;
   primary.slots = [
-    { ...blue, state: 'unhealthy', reason: 'ECONNREFUSED 127.0.0.2:15301', latencyMs: null, recentLatencyMs: blue.recentLatencyMs.map((v, i) => (i >= 24 ? null : v)), consecutiveFailures: 6, consecutiveSuccesses: 0, breaker: 'open', lastGoodAt: t - 6_300 },
+    { ...blue, state: 'unhealthy', reason: 'ECONNREFUSED 127.0.0.2:15301', latencyMs: null, recentLatencyMs: blue.recentLatencyMs.map((v, i) => (i >= 24 ? null : v)), consecutiveFailures: 6, consecutiveSuccesses: 0, breaker: 'open', lastGoodAt: t - 6_300, failingSince: t - 6_000 },
     { ...green, state: 'unknown', reason: 'breaker half-open, probe in flight', latencyMs: null, breaker: 'half-open', lastCheckedAt: t - 9_000, lastGoodAt: t - 41_000 },
   ];
   primary.state = 'degraded';

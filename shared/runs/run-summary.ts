@@ -19,6 +19,12 @@ export interface RunbookSummary {
   error: string | null;
 }
 
+/**
+ * What a run's measured recovery time starts at: the run's start, or — when a failure triggered
+ * the run — the first failed probe of the failure streak on the site traffic is moved away from.
+ */
+export type RecoveryFrom = 'run-start' | 'first-failed-probe';
+
 /** One row of the run history. */
 export interface RunSummary {
   runId: string;
@@ -38,6 +44,16 @@ export interface RunSummary {
    * null until measured (or when the runbook does not move traffic).
    */
   recoveryMs: number | null;
+  /**
+   * Where `recoveryMs` is counted from: `first-failed-probe` when a failure triggered the run
+   * (the site DNS pointed at when the run started had its entry probe unhealthy), else
+   * `run-start`. Chosen and stored when the measurement starts, so it is already set while
+   * `recoveryMs` is null (measuring). null when no measurement started (the runbook moves no
+   * traffic).
+   */
+  recoveryFrom: RecoveryFrom | null;
+  /** The instant the recovery is counted from, epoch ms (run start or first failed probe); null with `recoveryFrom`. */
+  recoveryStartedAt: number | null;
   /** The environment's RTO objective, s, for comparison. */
   rtoObjectiveSeconds: number | null;
 }

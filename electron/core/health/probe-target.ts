@@ -155,6 +155,7 @@ export class ProbeTarget {
   #reported: ProbeStatus['reported'];
   #lastCheckedAt: number | null = null;
   #lastGoodAt: number | null = null;
+  #failingSince: number | null = null;
   #openedAt = 0;
 
   /**
@@ -274,6 +275,7 @@ export class ProbeTarget {
       this.#consecutiveSuccesses++;
       this.#consecutiveFailures = 0;
       this.#lastGoodAt = t;
+      this.#failingSince = null;
       if (this.#consecutiveSuccesses >= healthyThreshold) {
         this.#state = 'healthy';
         this.#reason = undefined;
@@ -284,6 +286,9 @@ export class ProbeTarget {
             : `${this.#consecutiveSuccesses} of ${healthyThreshold} successes before healthy`;
       }
     } else {
+      // The streak's first failure marks when the outage began as seen from here; a breaker
+      // short-circuit counts as a failure too, so an open circuit never restarts the clock.
+      if (this.#consecutiveFailures === 0) this.#failingSince = t;
       this.#consecutiveFailures++;
       this.#consecutiveSuccesses = 0;
       const why = outcome.reason ?? 'probe failed';
@@ -312,6 +317,7 @@ export class ProbeTarget {
       breaker: this.breaker,
       lastCheckedAt: this.#lastCheckedAt,
       lastGoodAt: this.#lastGoodAt,
+      failingSince: this.#failingSince,
     };
     if (this.#reason !== undefined) s.reason = this.#reason;
     if (this.#reported !== undefined) s.reported = { ...this.#reported };

@@ -195,6 +195,6 @@ function placeholderProbe(env: string, site: string, url: string, slot: string |
   return {
     id: slot === null ? `${env}/${site}/entry` : `${env}/${site}/slot/${slot}`,
     site, slot, url, state: 'unknown', reason: 'not probed yet', latencyMs: null, recentLatencyMs: [],
-    consecutiveFailures: 0, consecutiveSuccesses: 0, breaker: 'closed', lastCheckedAt: null, lastGoodAt: null,
+    consecutiveFailures: 0, consecutiveSuccesses: 0, breaker: 'closed', lastCheckedAt: null, lastGoodAt: null, failingSince: null,
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Measured recovery time of a run that moves traffic: from the run's start to the first
+ * Measured recovery time of a run that moves traffic: from `startedAt` (the run's start, or the
+ * first failed probe when a failure triggered the run: recovery-basis.ts) to the first
  * healthy probe of the new site reached **through the new DNS answer** — the client's view:
  * ask a provider's authoritative nameserver, and only when it answers the new site's value,
  * GET the site's health URL at that address. Polls every `intervalMs`, bounded by `timeoutMs`.
@@ -14,7 +15,7 @@ export interface MeasureRecoveryOptions {
   record: string;
   /** Site the record now points at. */
   toSite: string;
-  /** Run start, epoch ms. */
+  /** What recovery is counted from, epoch ms: the run's start or the first failed probe (recovery-basis.ts). */
   startedAt: number;
   signal?: AbortSignal;
   /** Give up after this long, ms (default 300,000). */

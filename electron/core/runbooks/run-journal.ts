@@ -1,6 +1,6 @@
 /**
- * The durable run journal in the store (tables `runs`, `run_steps`, `step_logs`; migration 2
- * of store/open-store.ts). The engine writes a step's row BEFORE it acts (`acting`, `acted = 1`
+ * The durable run journal in the store (tables `runs`, `run_steps`, `step_logs`; migrations 2
+ * and 3 of store/open-store.ts). The engine writes a step's row BEFORE it acts (`acting`, `acted = 1`
  * just before each act attempt) and AFTER (`verified` / `failed` / `skipped`), each write its
  * own autocommit statement, so a killed process leaves a row saying exactly where it stopped.
  *
@@ -9,6 +9,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { OpError } from '../../../shared/result.ts';
+import type { RecoveryFrom } from '../../../shared/runs/run-summary.ts';
 import type { RunPlan } from './run-plan.ts';
 import type { Runbook } from './runbook-schema.ts';
 import type { PauseReason, RunStatus, StepPhase, StepState } from './run-event.ts';
@@ -32,6 +33,10 @@ export interface RunRecord {
   durationMs: number | null;
   /** Measured recovery time (first failed probe or run start → first healthy probe via new DNS), ms. */
   recoveryMs: number | null;
+  /** What `recoveryMs` counts from; set when the measurement starts (migration 3), null before. */
+  recoveryFrom: RecoveryFrom | null;
+  /** The instant `recoveryMs` counts from, epoch ms; null with `recoveryFrom`. */
+  recoveryStartedAt: number | null;
 }
 
 /** One step (or one rollback) of a run as stored. */
@@ -71,6 +76,7 @@ export type StepPatch = Partial<Pick<StepRecord, 'state' | 'attempts' | 'acted' 
 interface RunRow {
   id: string; env: string; runbook_json: string; plan_json: string; status: string; pause_reason: string | null; detail: string | null;
   actor: string; overrides_json: string; abort_requested: number; created_at: number; finished_at: number | null; duration_ms: number | null; recovery_ms: number | null;
+  recovery_from: string | null; recovery_started_at: number | null;
 }
 interface StepRow {
   run_id: string; phase: string; idx: number; step_id: string; kind: string; state: string; attempts: number; acted: number; started_at: number | null;
@@ -181,7 +187,16 @@ export class RunJournal {
     this.#db.prepare('UPDATE runs SET abort_requested = 1 WHERE id = ?').run(id);
   }
 
-  /** Records the measured recovery time, ms. */
+  /**
+   * Records what the recovery measurement counts from, when it starts: a run resumed in another
+   * process (after a crash, DNS already moved) keeps the basis its first start chose.
+   * @param startedAt epoch ms
+   */
+  setRecoveryBasis(id: string, from: RecoveryFrom, startedAt: number): void {
+    this.#db.prepare('UPDATE runs SET recovery_from = ?, recovery_started_at = ? WHERE id = ?').run(from, Math.round(startedAt), id);
+  }
+
+  /** Records the measured recovery time, ms (counted from the basis set by {@link setRecoveryBasis}). */
   setRecoveryMs(id: string, ms: number): void {
     this.#db.prepare('UPDATE runs SET recovery_ms = ? WHERE id = ?').run(Math.round(ms), id);
   }
@@ -213,6 +228,8 @@ function toRun(r: RunRow): RunRecord {
     finishedAt: r.finished_at,
     durationMs: r.duration_ms,
     recoveryMs: r.recovery_ms,
+    recoveryFrom: r.recovery_from as RecoveryFrom | null,
+    recoveryStartedAt: r.recovery_started_at,
   };
 }
 

@@ -24,6 +24,7 @@ import { RunJournal, type RunRecord } from './run-journal.ts';
 import type { Runbook } from './runbook-schema.ts';
 import { createStepServices, type StepServiceBag } from './step-services.ts';
 import { measureRecovery } from './measure-recovery.ts';
+import { recoveryBasis, type RecoveryBasis } from './recovery-basis.ts';
 
 export interface RunServiceOptions {
   workspace: Workspace;
@@ -34,6 +35,11 @@ export interface RunServiceOptions {
   resolveSecret: SecretResolver;
   /** A fresh observation of `env` (the monitor's pollOnce). */
   snapshot(env: string): Promise<EnvironmentSnapshot | null>;
+  /**
+   * The monitor's latest observation of `env`, without probing (the monitor's latest()); null
+   * when none. Read as a run starts to choose where its recovery time is counted from.
+   */
+  latestSnapshot(env: string): EnvironmentSnapshot | null;
   onEvent(e: RunEvent): void;
 }
 
@@ -206,26 +212,59 @@ export class RunService {
       finishedAt: r.finishedAt,
       durationMs: r.durationMs,
       recoveryMs: r.recoveryMs,
+      recoveryFrom: r.recoveryFrom,
+      recoveryStartedAt: r.recoveryStartedAt,
       rtoObjectiveSeconds: this.#env(r.env)?.objectives.rtoSeconds ?? null,
     };
   }
 
-  /** Starts the recovery-time measurement when a run that moves DNS starts. */
+  /**
+   * Starts the recovery-time measurement when a run that moves DNS starts — once per run: a
+   * run whose recovery is already recorded is not measured again on resume (that would count
+   * the pause), and a run resumed in another process keeps the basis its first start chose
+   * (by then DNS may already point at the new site, which would read as "no failure").
+   */
   #onEvent(e: RunEvent): void {
     if (e.type !== 'run-started' || e.phase !== 'run' || this.#measuring.has(e.runId)) return;
     const run = this.journal.getRun(e.runId);
     const env = run ? this.#env(run.env) : undefined;
-    if (!run || !env) return;
+    if (!run || !env || run.recoveryMs !== null) return;
     const moves = run.plan.steps.flatMap((s) => s.plan?.effects ?? []).filter((x) => x.type === 'dns-point' && x.toSite !== null);
     const last = moves.at(-1);
     if (!last || last.type !== 'dns-point' || !last.toSite) return;
+    let basis: RecoveryBasis;
+    if (run.recoveryFrom !== null && run.recoveryStartedAt !== null) {
+      basis = { from: run.recoveryFrom, startedAt: run.recoveryStartedAt, fromSite: null, reason: 'chosen when the run first started' };
+    } else {
+      basis = recoveryBasis(this.#o.latestSnapshot(run.env), last.record, last.toSite, run.createdAt);
+      this.journal.setRecoveryBasis(run.id, basis.from, basis.startedAt);
+    }
     const abort = new AbortController();
-    const done = measureRecovery({ env, record: last.record, toSite: last.toSite, startedAt: run.createdAt, signal: abort.signal })
+    const done = measureRecovery({ env, record: last.record, toSite: last.toSite, startedAt: basis.startedAt, signal: abort.signal })
       .then((ms) => {
-        if (ms !== null) this.journal.setRecoveryMs(e.runId, ms);
+        if (ms === null) return;
+        this.journal.setRecoveryMs(e.runId, ms);
+        try {
+          this.audit.append({
+            actor: this.#actor,
+            action: 'run.recovery',
+            details: { runId: e.runId, ms: Math.round(ms), basis: basis.from, startedAt: basis.startedAt, fromSite: basis.fromSite, toSite: last.toSite, record: last.record, reason: basis.reason },
+          });
+        } catch {
+          // A damaged audit log refuses appends (audit-log.ts); the journal row above still holds
+          // the measurement, and `standby audit verify` names the damage.
+        }
       })
       .finally(() => this.#measuring.delete(e.runId));
     this.#measuring.set(e.runId, { abort, done });
+  }
+
+  /**
+   * The recovery measurement of `runId` still running in this process, or null. Settles when
+   * it ends (measured, timed out or cancelled by {@link close}).
+   */
+  pendingRecovery(runId: string): Promise<void> | null {
+    return this.#measuring.get(runId)?.done.catch(() => {}) ?? null;
   }
 
   #env(name: string): Environment | undefined {

@@ -7,8 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-/** Ordered migrations. Append only: never edit one that has shipped. */
-const migrations: { id: number; sql: string }[] = [
+/**
+ * Ordered migrations. Append only: never edit one that has shipped. Exported so a test can
+ * build a store as an older version left it and check the upgrade.
+ */
+export const storeMigrations: readonly { readonly id: number; readonly sql: string }[] = [
   {
     id: 1,
     sql: `
@@ -92,6 +95,17 @@ const migrations: { id: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Where a run's measured recovery starts (run-journal.ts, run-service.ts): the run's start,
+    // or the first failed probe of the site traffic left when a failure triggered the run.
+    // Every recovery measured before this migration was counted from the run's start.
+    id: 3,
+    sql: `
+      ALTER TABLE runs ADD COLUMN recovery_from TEXT;          -- run-start | first-failed-probe
+      ALTER TABLE runs ADD COLUMN recovery_started_at INTEGER;  -- epoch ms the recovery is counted from
+      UPDATE runs SET recovery_from = 'run-start', recovery_started_at = created_at WHERE recovery_ms IS NOT NULL;
+    `,
+  },
 ];
 
 /**
@@ -108,10 +122,16 @@ export function openStore(path: string): DatabaseSync {
   const applied = new Set(
     (db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
   );
-  for (const m of migrations) {
+  for (const m of storeMigrations) {
     if (applied.has(m.id)) continue;
-    db.exec('BEGIN');
+    // IMMEDIATE + a second look: two processes opening an old store at once (the console and a
+    // CLI run) apply each migration once — a second ALTER TABLE ADD COLUMN would fail.
+    db.exec('BEGIN IMMEDIATE');
     try {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE id = ?').get(m.id)) {
+        db.exec('COMMIT');
+        continue;
+      }
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(m.id, Date.now());
       db.exec('COMMIT');

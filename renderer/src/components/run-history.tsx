@@ -1,4 +1,4 @@
-/** Run history of the environment: status, start, duration, measured recovery vs RTO, actor; a row opens the run. */
+/** Run history of the environment: status, start, duration, measured recovery vs RTO (and what it counts from), actor; a row opens the run. */
 import { runStatusBadge } from '../lib/run-badges.ts';
 import { attentionOf, historyRow } from '../lib/run-history.ts';
 import { shortId } from '../lib/run-safety.ts';
@@ -67,8 +67,9 @@ export function RunHistory() {
                 </td>
                 <td className="mono">{r.started}</td>
                 <td className="mono num">{r.duration}</td>
-                <td className={`tone-text-${r.recovery.tone} recovery-cell`} data-state={r.recovery.state}>
+                <td className={`tone-text-${r.recovery.tone} recovery-cell`} data-state={r.recovery.state} data-recovery-from={r.recovery.from ?? undefined} title={r.recovery.detail}>
                   {r.recovery.text}
+                  {r.recovery.fromText && <span className="recovery-from muted small"> ({r.recovery.fromText})</span>}
                 </td>
                 <td className="muted">{r.actor}</td>
                 <td className="mono muted small">{shortId(r.runId)}</td>

@@ -60,7 +60,11 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
   const resumeKind = continueActionFor(tl.status);
   const canRollback = tl.rollbacksOffered.length > 0 && ['aborted', 'failed', 'paused', 'rollback-failed'].includes(tl.status);
   const moves = movesTraffic(tl.plan);
-  const recovery = recoveryView(tl.recoveryMs, tl.rtoObjectiveSeconds, moves, live ? null : endedAt === undefined ? null : now - endedAt, tl.status);
+  const recovery = recoveryView(tl.recoveryMs, tl.rtoObjectiveSeconds, moves, live ? null : endedAt === undefined ? null : now - endedAt, tl.status, {
+    from: tl.recoveryFrom,
+    startedAt: tl.recoveryStartedAt,
+    now,
+  });
   const showRecovery = !live || tl.recoveryMs !== null;
 
   return (
@@ -150,9 +154,16 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
       {showRecovery && (
         <div className={`recovery tone-${recovery.tone}`} data-testid="recovery" data-state={recovery.state}>
           <div className="field-label">measured recovery</div>
-          <div className={`recovery-figure tone-text-${recovery.tone}`} data-testid="recovery-time" data-state={recovery.state} title={recovery.detail}>
+          <div
+            className={`recovery-figure tone-text-${recovery.tone}`}
+            data-testid="recovery-time"
+            data-state={recovery.state}
+            data-recovery-from={recovery.from ?? undefined}
+            title={recovery.detail}
+          >
             {recovery.state === 'measuring' && <span className="spinner spinner-sm" aria-hidden="true" />}
             {recovery.text}
+            {recovery.fromText && <span className="recovery-from muted small"> ({recovery.fromText})</span>}
           </div>
           {tl.recoveryMs !== null && tl.rtoObjectiveSeconds !== null && (
             <ObjectiveBar

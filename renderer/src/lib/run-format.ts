@@ -3,6 +3,7 @@
  * recovery against the RTO objective, and start times in the history.
  */
 import type { RunStatus } from '../../../shared/runs/run-event.ts';
+import type { RecoveryFrom } from '../../../shared/runs/run-summary.ts';
 import type { RunPlan } from '../../../shared/runs/run-plan.ts';
 import type { StepProgress } from '../../../shared/runs/step-progress.ts';
 import { formatBytes, formatSeconds } from './format.ts';
@@ -95,18 +96,36 @@ export interface RecoveryView {
   text: string;
   /** A sentence on what was measured (for a title/explanation). */
   detail: string;
+  /** What the measurement counts from (null when not known); shown as `data-recovery-from`. */
+  from: RecoveryFrom | null;
+  /**
+   * The basis in words beside a measured time: `from the first failed probe at 12:03:04` or
+   * `from run start`; null while nothing is measured or the basis is not known.
+   */
+  fromText: string | null;
+}
+
+/** A run's recovery basis, as the run summary carries it (times epoch ms). */
+export interface RecoveryBasisInput {
+  from: RecoveryFrom | null;
+  /** The instant recovery is counted from, epoch ms. */
+  startedAt: number | null;
+  /** Page clock, epoch ms (for "today" in the time). */
+  now: number;
 }
 
 /** How long after a run ended the page keeps waiting for a measurement before saying "not measured", ms. */
 export const recoveryWaitMs = 300_000;
 
 /**
+ * The measured recovery beside the RTO objective, and what it counts from.
  * @param recoveryMs measured recovery, ms (null until measured)
  * @param rtoObjectiveSeconds objective, s
  * @param movesTraffic the runbook points DNS at a site (otherwise nothing is measured)
  * @param endedAgoMs how long ago the run ended (page clock), ms; null while it runs
  * @param status the run's status: one that ended without succeeding moved no traffic for good
  *   (aborted, failed, rolled back), so nothing will be measured
+ * @param basis what the measurement counts from (the summary's recoveryFrom / recoveryStartedAt)
  */
 export function recoveryView(
   recoveryMs: number | null,
@@ -114,18 +133,30 @@ export function recoveryView(
   movesTraffic: boolean,
   endedAgoMs: number | null,
   status: RunStatus = 'succeeded',
+  basis: RecoveryBasisInput | null = null,
 ): RecoveryView {
-  const detail = 'From the run’s start (or the first failed probe) to the first healthy probe of the new site reached through the new DNS answer.';
+  const from = basis?.from ?? null;
+  const at = basis?.startedAt ?? null;
+  const reached = 'to the first healthy probe of the new site reached through the new DNS answer';
+  const detail =
+    from === 'first-failed-probe' && at !== null
+      ? `From the first failed probe of the site traffic left (${formatLogTime(at)} — a failure triggered this run) ${reached}.`
+      : from === 'run-start'
+        ? `From the run’s start (no failure of the site traffic left was seen when it started) ${reached}.`
+        : `From the run’s start (or the first failed probe, when a failure triggered it) ${reached}.`;
+  const view = (state: RecoveryView['state'], tone: Tone, text: string, fromText: string | null = null): RecoveryView => ({ state, tone, text, detail, from, fromText });
   if (recoveryMs !== null) {
     const measured = formatDurationMs(recoveryMs);
-    if (rtoObjectiveSeconds === null) return { state: 'no-objective', tone: 'neutral', text: `${measured} (no RTO objective)`, detail };
+    const fromText =
+      from === 'first-failed-probe' && at !== null && basis ? `from the first failed probe at ${formatStartedAt(at, basis.now)}` : from === 'run-start' ? 'from run start' : null;
+    if (rtoObjectiveSeconds === null) return view('no-objective', 'neutral', `${measured} (no RTO objective)`, fromText);
     const ok = recoveryMs <= rtoObjectiveSeconds * 1000;
-    return { state: ok ? 'ok' : 'breach', tone: ok ? 'ok' : 'bad', text: `${measured} of ${formatSeconds(rtoObjectiveSeconds)} RTO`, detail };
+    return view(ok ? 'ok' : 'breach', ok ? 'ok' : 'bad', `${measured} of ${formatSeconds(rtoObjectiveSeconds)} RTO`, fromText);
   }
-  if (!movesTraffic) return { state: 'not-applicable', tone: 'neutral', text: 'not measured — this runbook moves no DNS', detail };
-  if (status !== 'succeeded' && !isRunLive(status)) return { state: 'not-applicable', tone: 'neutral', text: `not measured — the run ended ${status}`, detail };
-  if (endedAgoMs !== null && endedAgoMs > recoveryWaitMs) return { state: 'not-measured', tone: 'unknown', text: 'not measured — the new site was never reached through DNS', detail };
-  return { state: 'measuring', tone: 'unknown', text: `measuring…${rtoObjectiveSeconds === null ? '' : ` (RTO ${formatSeconds(rtoObjectiveSeconds)})`}`, detail };
+  if (!movesTraffic) return view('not-applicable', 'neutral', 'not measured — this runbook moves no DNS');
+  if (status !== 'succeeded' && !isRunLive(status)) return view('not-applicable', 'neutral', `not measured — the run ended ${status}`);
+  if (endedAgoMs !== null && endedAgoMs > recoveryWaitMs) return view('not-measured', 'unknown', 'not measured — the new site was never reached through DNS');
+  return view('measuring', 'unknown', `measuring…${rtoObjectiveSeconds === null ? '' : ` (RTO ${formatSeconds(rtoObjectiveSeconds)})`}`);
 }
 
 /** True when the plan points a DNS record at a site (the runs whose recovery time is measured). */

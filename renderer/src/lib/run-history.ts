@@ -43,7 +43,8 @@ export interface HistoryRow {
 }
 
 /**
- * One history row. Recovery: measured vs RTO (ok / breach), `measuring…` for a recent run,
+ * One history row. Recovery: measured vs RTO (ok / breach) and what it counts from (run start or
+ * the first failed probe), `measuring…` for a recent run,
  * `—`-like wording when the runbook moved no DNS (the summary does not say: recovery null on a
  * finished run older than the measuring window reads "not measured").
  * @param now page clock, epoch ms (host times are close enough for "today" and ages here)
@@ -58,7 +59,7 @@ export function historyRow(r: RunSummary, now: number): HistoryRow {
     status: r.status,
     started: formatStartedAt(r.createdAt, now),
     duration: r.durationMs !== null ? formatDurationMs(r.durationMs) : r.finishedAt !== null ? '—' : r.status === 'paused' ? 'paused' : 'running',
-    recovery: recoveryView(r.recoveryMs, r.rtoObjectiveSeconds, moves, endedAgo, r.status),
+    recovery: recoveryView(r.recoveryMs, r.rtoObjectiveSeconds, moves, endedAgo, r.status, { from: r.recoveryFrom, startedAt: r.recoveryStartedAt, now }),
     actor: r.actor,
     detail: r.detail,
   };

@@ -16,7 +16,7 @@
 import type { OpError } from '../../../shared/result.ts';
 import type { PauseReason, RunEvent, RunOutcome, RunStatus, StepPhase, StepState } from '../../../shared/runs/run-event.ts';
 import type { RunPlan } from '../../../shared/runs/run-plan.ts';
-import type { RunDetail, RunStepDetail } from '../../../shared/runs/run-summary.ts';
+import type { RecoveryFrom, RunDetail, RunStepDetail } from '../../../shared/runs/run-summary.ts';
 import type { SafetyVerdict } from '../../../shared/runs/safety-verdict.ts';
 import type { StepProgress } from '../../../shared/runs/step-progress.ts';
 
@@ -87,6 +87,9 @@ export interface RunTimeline {
   abortRequested: boolean;
   /** From `getRun`: measured recovery, ms, and the objective, s. */
   recoveryMs: number | null;
+  /** From `getRun`: what the recovery counts from, and that instant (host epoch ms). */
+  recoveryFrom: RecoveryFrom | null;
+  recoveryStartedAt: number | null;
   rtoObjectiveSeconds: number | null;
   actor: string | null;
   plan: RunPlan | null;
@@ -119,6 +122,8 @@ export function emptyTimeline(runId: string, init: Partial<RunTimeline> = {}): R
     rollbacksOffered: [],
     abortRequested: false,
     recoveryMs: null,
+    recoveryFrom: null,
+    recoveryStartedAt: null,
     rtoObjectiveSeconds: null,
     actor: null,
     plan: null,
@@ -381,6 +386,8 @@ export function mergeRunDetail(tl: RunTimeline | undefined, d: RunDetail, eventC
     runbook: d.runbook,
     createdAt: d.createdAt,
     recoveryMs: d.recoveryMs,
+    recoveryFrom: d.recoveryFrom,
+    recoveryStartedAt: d.recoveryStartedAt,
     rtoObjectiveSeconds: d.rtoObjectiveSeconds,
     actor: d.actor,
     plan: d.plan,

@@ -5,7 +5,7 @@ import type { LiveSlotStatus, ProbeStatus } from '../../../shared/status.ts';
 
 const probe = (slot: string | null, state: ProbeStatus['state'], reason?: string): ProbeStatus => ({
   id: `lab/primary/${slot ?? 'entry'}`, site: 'primary', slot, url: 'http://127.0.0.2/health', state, ...(reason ? { reason } : {}),
-  latencyMs: 1, recentLatencyMs: [], consecutiveFailures: 0, consecutiveSuccesses: 1, breaker: 'closed', lastCheckedAt: 1, lastGoodAt: 1,
+  latencyMs: 1, recentLatencyMs: [], consecutiveFailures: 0, consecutiveSuccesses: 1, breaker: 'closed', lastCheckedAt: 1, lastGoodAt: 1, failingSince: null,
 });
 const live = (slot: string | null, state: 'ok' | 'unknown' = 'ok'): LiveSlotStatus => ({
   site: 'primary', router: 'nginx', state, liveSlot: slot, observedAt: 1, lastGoodAt: 1, ...(state === 'unknown' ? { reason: 'ssh: ECONNREFUSED' } : {}),

@@ -64,6 +64,8 @@ export function detail(extra: Partial<RunDetail> = {}): RunDetail {
     finishedAt: null,
     durationMs: null,
     recoveryMs: null,
+    recoveryFrom: null,
+    recoveryStartedAt: null,
     rtoObjectiveSeconds: 60,
     plan: plan(),
     steps: [stepDetail('a', 0), stepDetail('b', 1), stepDetail('c', 2)],

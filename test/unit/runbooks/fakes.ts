@@ -149,6 +149,7 @@ function probe(site: string, slot: string | null, state: ProbeStatus['state'], r
   return {
     id: `lab/${site}/${slot ? `slot/${slot}` : 'entry'}`, site, slot, url: `http://${site}/${slot ?? 'entry'}`, state, ...(reason ? { reason } : {}),
     latencyMs: state === 'healthy' ? 1 : null, recentLatencyMs: [], consecutiveFailures: 0, consecutiveSuccesses: 1, breaker: 'closed', lastCheckedAt: 1, lastGoodAt: 1,
+    failingSince: state === 'unhealthy' ? 1 : null,
   };
 }
 
