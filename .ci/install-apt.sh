@@ -28,6 +28,7 @@ PKGS=(
   openssh-server openssh-client             # sshd per site, ssh-keygen/ssh-keyscan
   chromium xvfb                             # e2e (headless and headed)
   socat sqlite3 curl procps iproute2 openssl util-linux passwd ca-certificates
+  gnome-keyring libsecret-tools dbus        # {keychain} refs: a real Secret Service, secret-tool, dbus-run-session
 )
 # The lab app runs on the system Node (/usr/bin/node ≥ 18); keep an image-provided one.
 [ -x /usr/bin/node ] || PKGS+=(nodejs)

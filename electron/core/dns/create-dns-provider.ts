@@ -92,7 +92,9 @@ async function resolve(resolveSecret: ResolveSecret, ref: SecretRef, provider: s
     const op = typeof e === 'object' && e !== null && 'error' in e ? (e as { error: { kind?: unknown; message?: unknown; hint?: unknown } }).error : undefined;
     const why = typeof op?.message === 'string' ? op.message : e instanceof Error ? e.message : String(e);
     const hint = typeof op?.hint === 'string' ? op.hint : `fix the ${field} reference of provider ${provider} in the workspace`;
-    const kind: DnsProviderErrorKind = op?.kind === 'auth' ? 'auth' : 'invalid-input';
+    // An unreachable keychain (no session bus, daemon stuck) is not a workspace mistake: keep it
+    // retryable-looking so the operator fixes the keyring, not the YAML.
+    const kind: DnsProviderErrorKind = op?.kind === 'auth' ? 'auth' : op?.kind === 'unreachable' || op?.kind === 'timeout' ? 'unreachable' : 'invalid-input';
     throw new DnsProviderError(kind, `cannot read ${field} of DNS provider ${provider} (${describeRef(ref)}): ${why}`, hint, { where: provider, cause: e });
   }
 }

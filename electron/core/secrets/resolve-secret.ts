@@ -4,21 +4,12 @@
  * never cached here (callers hold them only as long as a connection needs them).
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { OpError, OpErrorKind } from '../../../shared/result.ts';
 import type { SecretRef } from '../config/workspace-schema.ts';
+import { createOsKeychainReader } from './os-keychain.ts';
+import { SecretError } from './secret-error.ts';
 
-/**
- * A secret could not be resolved. `error` is the OpError to show (kind, message, hint, where);
- * the message names the reference (variable name, file path, keychain entry), never the value.
- */
-export class SecretError extends Error {
-  readonly error: OpError;
-  constructor(kind: OpErrorKind, message: string, hint: string | undefined, where: string) {
-    super(message);
-    this.name = 'SecretError';
-    this.error = { kind, message, ...(hint !== undefined ? { hint } : {}), where };
-  }
-}
+// Callers import the error from here, next to the resolver that throws it.
+export { SecretError };
 
 /**
  * Resolves one reference. `where` says who needs it (e.g. `prod/sites/a/ssh.privateKey`) and is
@@ -26,14 +17,21 @@ export class SecretError extends Error {
  */
 export type SecretResolver = (ref: SecretRef, where: string) => Promise<string>;
 
-/** Reads an OS keychain entry; provided by the Electron host (the headless host has none). */
+/**
+ * Reads an OS keychain entry's value. Rejects with {@link SecretError} (its kind and hint are
+ * kept; `where` is replaced by the resolver's) or any other error (reported as `not-found`).
+ * The default is {@link createOsKeychainReader} (os-keychain.ts).
+ */
 export type KeychainReader = (service: string, account: string) => Promise<string>;
 
 export interface SecretResolverOptions {
   /** Environment to read `{ env }` references from (default `process.env`). */
   env?: Record<string, string | undefined>;
-  /** Keychain backend; without it `{ keychain }` references fail with kind `unsupported`. */
-  keychain?: KeychainReader;
+  /**
+   * Keychain backend (default: the OS credential store, {@link createOsKeychainReader});
+   * `null` turns `{ keychain }` references off (they fail with kind `unsupported`).
+   */
+  keychain?: KeychainReader | null;
   /**
    * Called with a human message for non-fatal findings (a group-readable secret file). Never
    * receives the value.
@@ -50,10 +48,13 @@ export interface SecretResolverOptions {
  *   → `auth`; world-readable (mode & 0o004) → `auth` with hint `chmod 600 PATH` (OpenSSH refuses
  *   such key files too); group-readable → accepted, reported through `onWarning`; empty →
  *   `invalid-input`. POSIX modes only: on Windows the mode check is skipped.
- * - `{ keychain: { service, account } }`: delegated to `keychain`; absent → `unsupported`.
+ * - `{ keychain: { service, account } }`: read by `keychain` (default: the OS credential store,
+ *   read lazily: creating a resolver loads nothing); its SecretError kinds are kept (see
+ *   {@link createOsKeychainReader}); empty value → `invalid-input`; `keychain: null` → `unsupported`.
  */
 export function createSecretResolver(options: SecretResolverOptions = {}): SecretResolver {
   const env = options.env ?? process.env;
+  const keychain = options.keychain === undefined ? createOsKeychainReader() : options.keychain;
   return async (ref, where) => {
     if ('env' in ref) {
       const value = env[ref.env];
@@ -72,18 +73,19 @@ export function createSecretResolver(options: SecretResolverOptions = {}): Secre
     }
     if ('file' in ref) return readSecretFile(ref.file, where, options.onWarning);
     const { service, account } = ref.keychain;
-    if (!options.keychain) {
+    if (!keychain) {
       throw new SecretError(
         'unsupported',
-        `OS keychain entry ${service}/${account} cannot be read by this host (headless mode has no keychain)`,
-        'use the desktop app, or reference the secret as { env: NAME } or { file: PATH } for headless runs',
+        `OS keychain entry ${service}/${account} cannot be read: keychain references are turned off in this host`,
+        'reference the secret as { env: NAME } or { file: PATH }',
         where,
       );
     }
     let value: string;
     try {
-      value = await options.keychain(service, account);
+      value = await keychain(service, account);
     } catch (e) {
+      if (e instanceof SecretError) throw new SecretError(e.error.kind, e.error.message, e.error.hint, where);
       throw new SecretError(
         'not-found',
         `OS keychain entry ${service}/${account} could not be read: ${(e as Error).message}`,
@@ -136,7 +138,7 @@ function fileError(e: unknown, path: string, where: string): SecretError {
 }
 
 /**
- * Resolver of the headless host: `process.env`, files, no keychain. The Electron host builds its
- * own with {@link createSecretResolver} and a `keychain` backend.
+ * The default resolver of both hosts (headless `standby serve` / CLI and Electron):
+ * `process.env`, files, and the OS credential store (loaded on the first keychain reference).
  */
 export const resolveSecret: SecretResolver = createSecretResolver();

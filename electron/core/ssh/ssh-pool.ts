@@ -16,7 +16,7 @@ import { SshError, toOpError } from './ssh-error.ts';
 export interface SshPoolOptions {
   /**
    * Resolves `SshConfig.privateKey` at each connect (the key is not kept after the handshake).
-   * Default: the headless resolver (env, files; no keychain).
+   * Default: the shared resolver (env, files, OS keychain).
    */
   resolveSecret?: SecretResolver;
   /**

@@ -69,9 +69,9 @@ test('file: missing, directory, empty', async () => {
   assert.equal((await rejection(resolve({ file: file('empty', '\n', 0o600) }, 'w'))).error.kind, 'invalid-input');
 });
 
-test('keychain: unsupported without a backend; delegated with one', async () => {
-  const headless = createSecretResolver();
-  const e = await rejection(headless({ keychain: { service: 'standby', account: 'pg' } }, 'db.password'));
+test('keychain: unsupported when turned off (null); delegated to a backend', async () => {
+  const off = createSecretResolver({ keychain: null });
+  const e = await rejection(off({ keychain: { service: 'standby', account: 'pg' } }, 'db.password'));
   assert.equal(e.error.kind, 'unsupported');
   assert.match(e.error.message, /standby\/pg/);
   assert.match(e.error.hint ?? '', /env|file/);
@@ -79,4 +79,14 @@ test('keychain: unsupported without a backend; delegated with one', async () => 
   assert.equal(await withKeychain({ keychain: { service: 'standby', account: 'pg' } }, 'w'), 'standby:pg:value');
   const failing = createSecretResolver({ keychain: async () => Promise.reject(new Error('locked')) });
   assert.equal((await rejection(failing({ keychain: { service: 's', account: 'a' } }, 'w'))).error.kind, 'not-found');
+  const empty = createSecretResolver({ keychain: async () => '' });
+  assert.equal((await rejection(empty({ keychain: { service: 's', account: 'a' } }, 'w'))).error.kind, 'invalid-input');
+});
+
+test("keychain: a backend's SecretError keeps its kind and hint, with the resolver's where", async () => {
+  const backend = createSecretResolver({
+    keychain: async (s, a) => Promise.reject(new SecretError('unreachable', `OS keychain entry ${s}/${a} could not be read: no bus`, 'start a keyring', `keychain ${s}/${a}`)),
+  });
+  const e = await rejection(backend({ keychain: { service: 'standby', account: 'pg' } }, 'prod/db.password'));
+  assert.deepEqual(e.error, { kind: 'unreachable', message: 'OS keychain entry standby/pg could not be read: no bus', hint: 'start a keyring', where: 'prod/db.password' });
 });
