@@ -87,7 +87,14 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
       return s;
     },
     latestSnapshot: (env) => monitors.get(env)?.latest() ?? null,
-    onEvent: (e) => emit('run', e),
+    onEvent: (e) => {
+      emit('run', e);
+      // a step just changed (and verified) DNS, a database or a slot: show it now, not ≤ 1 s later
+      if (e.type === 'step-finished' && e.state === 'verified') {
+        const env = runs.journal.getRun(e.runId)?.env;
+        if (env) void monitors.get(env)?.refresh();
+      }
+    },
   });
 
   const info: WorkspaceInfo = {

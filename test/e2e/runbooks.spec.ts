@@ -64,6 +64,8 @@ test('click-to-failover: plan, confirm by typing the environment, every step ver
   }
   // the measured recovery time is shown beside the RTO objective
   await expect(page.getByTestId('recovery-time')).toContainText(/of 60 s RTO/, { timeout: 10_000 });
+  // the history and the lock catch up (debounced), so the screenshot shows the settled result
+  await expect(page.getByTestId('run-history')).toContainText('succeeded', { timeout: 5_000 });
   await page.screenshot({ path: 'test-results/failover-done.png', fullPage: false });
 
   // the former replica is out of recovery and accepts a write; the old primary is fenced

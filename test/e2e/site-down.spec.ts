@@ -63,12 +63,19 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   expect(served).toEqual(['127.0.0.3', '127.0.0.3']);
 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'failed', { timeout: 15_000 });
+  // the DNS panel beside the result already shows what both providers serve now: the core reads
+  // DNS again as soon as the DNS step verified, not at its next poll round (≤ 1 s later)
+  for (const provider of ['powerdns', 'bind']) {
+    await expect(page.getByTestId(`dns-now-app.lab.test-${provider}`)).toContainText('127.0.0.3', { timeout: 300 });
+  }
   await expect(page.getByTestId('timeline-step-fence-old-primary')).toHaveAttribute('data-state', 'failed');
   for (const id of ['gate-failover-site', 'promote-replica', 'point-dns-at-failover']) {
     await expect(page.getByTestId(`timeline-step-${id}`)).toHaveAttribute('data-state', 'verified');
   }
   await expect(page.getByTestId('run-detail')).toContainText('fence-old-primary');
   await expect(page.getByTestId('run-detail')).toContainText('primary site powered off by the provider');
+  // the history and the lock catch up (debounced), so the screenshot shows the settled result
+  await expect(page.getByTestId('run-history')).toContainText('failed', { timeout: 5_000 });
   await page.screenshot({ path: 'test-results/failover-site-down.png', fullPage: false });
   expect(await l.psql('replica', 'SELECT pg_is_in_recovery()')).toBe('f');
 });

@@ -37,6 +37,7 @@ export class EnvironmentMonitor {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private pending: NodeJS.Timeout | null = null;
   private last: EnvironmentSnapshot | null = null;
+  private refreshing: Promise<void> | null = null;
   private readonly store: SampleStore;
 
   /**
@@ -98,6 +99,22 @@ export class EnvironmentMonitor {
       await this.health.pollOnce();
     }
     return this.snapshot();
+  }
+
+  /**
+   * Re-reads DNS, replication and live slots now (not waiting for the next poll round, ≤ 1 s
+   * away) and pushes the snapshot — called after a runbook step changed one of them, so the
+   * dashboard never shows the old DNS answer beside a step that just verified the new one.
+   * Health keeps its own loop (extra probes would skew its thresholds). Calls while one is in
+   * flight share it. Never rejects (each domain turns its own failures into `unknown`).
+   */
+  refresh(): Promise<void> {
+    // each domain pushes as soon as it has read: a slow SSH host must not hold back the DNS answer
+    const read = (d: { pollOnce(): Promise<unknown> }) => d.pollOnce().then(() => this.scheduleSnapshot());
+    this.refreshing ??= Promise.allSettled([read(this.dns), read(this.replication), read(this.slots)])
+      .then(() => {})
+      .finally(() => (this.refreshing = null));
+    return this.refreshing;
   }
 
   async stop(): Promise<void> {
