@@ -87,6 +87,12 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
       return s;
     },
     latestSnapshot: (env) => monitors.get(env)?.latest() ?? null,
+    // Samples of one probe further apart than this mean nobody watched in between: the recorded
+    // streak is not trusted across such a gap (10 probe intervals, at least 10 s).
+    recordedFailingSince: (env, probeId) => {
+      const e = ws.environments.find((x) => x.name === env);
+      return e ? store.failureStreakStart(env, 'probe-latency-ms', probeId, Math.max(10_000, 10 * e.probes.intervalMs)) : null;
+    },
     onEvent: (e) => {
       emit('run', e);
       // a step just changed (and verified) DNS, a database or a slot: show it now, not ≤ 1 s later

@@ -9,7 +9,9 @@
  *    on 127.0.0.3 (dig), the former replica takes writes, clients resolving through each
  *    provider reach the failover site; the fence step is tried and fails (unreachable), so the
  *    run ends `failed` naming that step and the override — never "succeeded" — and exits 1;
- *    the reason is in the audit log, which verifies.
+ *    the reason is in the audit log, which verifies;
+ * 4. the measured recovery counts from the first failed probe the watching console recorded,
+ *    although the CLI's own console started long after the outage began (sample store).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,7 @@ import { labAvailable, startLab, type Lab } from '../lab/lab.ts';
 import { createCore, type Core } from '../../electron/core/create-core.ts';
 import { auditLogPathFor } from '../../electron/core/runbooks/audit-log.ts';
 import type { RunOutcome } from '../../shared/runs/run-event.ts';
+import type { RunDetail } from '../../shared/runs/run-summary.ts';
 import { runStandby } from '../support/standby-cli.ts';
 import { digA, getThroughDns, labNameserverPorts, pgQuery, sleep } from '../support/outside-checks.ts';
 
@@ -77,6 +80,8 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
   for (const p of PRIMARY_SITE) await lab!.stopProcess(p);
   console.log(`# primary site down (${PRIMARY_SITE.join(', ')}) in ${Date.now() - t0} ms`);
   await until('the watching console sees the primary site unhealthy', async () => (await latest()).sites.find((x) => x.name === 'primary')?.state === 'unhealthy', 20_000);
+  const watcherFailingSince = (await latest()).sites.find((x) => x.name === 'primary')!.entry.failingSince;
+  assert.ok(watcherFailingSince !== null && watcherFailingSince >= t0 - 1_000, `the watcher has the first failed probe (${watcherFailingSince})`);
 
   // 1. The plan says what cannot be proven, before anything runs.
   const plan = await runStandby(['plan', 'failover', '--workspace', ws], { timeoutMs: 60_000 });
@@ -126,6 +131,20 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
     assert.equal(a.resolved, '127.0.0.3', `${provider} resolves app.lab.test to the failover site`);
     assert.equal(a.json?.site, 'failover', `GET through ${provider}: ${a.status} ${a.error ?? a.body}`);
   }
+
+  // The CLI's console started long after the outage began; the measured recovery still counts
+  // from the first failed probe the watching console recorded (sample store), not from the CLI's.
+  let run: RunDetail | null = null;
+  for (let i = 0; i < 50 && (run === null || run.recoveryMs === null); i++) {
+    const r = await watcher!.api.getRun({ runId: outcome.runId });
+    run = r.ok ? r.value : null;
+    if (run?.recoveryMs === null) await sleep(200);
+  }
+  console.log(`# recovery ${run?.recoveryMs ?? 'NOT RECORDED'} ms from ${run?.recoveryFrom} at ${run?.recoveryStartedAt}; the watcher's first failed probe ${watcherFailingSince}, the run started ${run ? run.createdAt - watcherFailingSince! : '?'} ms after it`);
+  assert.ok(run && run.recoveryMs !== null, 'the recovery time was measured');
+  assert.equal(run.recoveryFrom, 'first-failed-probe');
+  assert.equal(run.recoveryStartedAt, watcherFailingSince, 'counted from the first failed probe the watching console recorded');
+  assert.ok(run.recoveryMs >= run.createdAt - watcherFailingSince!, 'the recovery time covers the outage before the run');
 
   // The override is audited, and the chain verifies.
   const audit = readFileSync(auditLogPathFor(join(lab!.dir, 'standby.sqlite')), 'utf8')

@@ -34,8 +34,17 @@ export interface RecoveryBasis {
  * @param record record name the run moves, e.g. `app.lab.test`
  * @param toSite site the run points the record at
  * @param runStartedAt the run's creation time, epoch ms
+ * @param recordedFailingSince start of the entry probe's failure streak as recorded in the
+ *   sample store (SampleStore.failureStreakStart), epoch ms or null; used when it is earlier
+ *   than what this console's own probes saw
  */
-export function recoveryBasis(snapshot: EnvironmentSnapshot | null, record: string, toSite: string, runStartedAt: number): RecoveryBasis {
+export function recoveryBasis(
+  snapshot: EnvironmentSnapshot | null,
+  record: string,
+  toSite: string,
+  runStartedAt: number,
+  recordedFailingSince: (probeId: string) => number | null = () => null,
+): RecoveryBasis {
   const runStart = (fromSite: string | null, reason: string): RecoveryBasis => ({ from: 'run-start', startedAt: runStartedAt, fromSite, reason });
   if (!snapshot) return runStart(null, 'the environment was not observed when the run started');
   const fromSite = snapshot.dns.find((d) => d.name === record)?.pointsTo ?? null;
@@ -45,10 +54,14 @@ export function recoveryBasis(snapshot: EnvironmentSnapshot | null, record: stri
   if (!entry) return runStart(fromSite, `site ${fromSite} is not in the snapshot`);
   if (entry.state !== 'unhealthy' || entry.failingSince === null) return runStart(fromSite, `the entry of ${fromSite} was ${entry.state} when the run started`);
   if (entry.failingSince > runStartedAt) return runStart(fromSite, `the entry of ${fromSite} started failing after the run started`);
+  // A console started just now (the CLI) saw only its own probes fail; the store may hold the
+  // same streak as recorded earlier by a console that kept watching.
+  const recorded = recordedFailingSince(entry.id);
+  const earlier = recorded !== null && recorded < entry.failingSince;
   return {
     from: 'first-failed-probe',
-    startedAt: entry.failingSince,
+    startedAt: earlier ? recorded : entry.failingSince,
     fromSite,
-    reason: `the entry of ${fromSite} was unhealthy (${entry.reason ?? 'failing'}) since its first failed probe`,
+    reason: `the entry of ${fromSite} was unhealthy (${entry.reason ?? 'failing'}) since its first failed probe${earlier ? ' (as recorded by a console that was watching before this one started)' : ''}`,
   };
 }

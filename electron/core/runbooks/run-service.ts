@@ -40,6 +40,11 @@ export interface RunServiceOptions {
    * when none. Read as a run starts to choose where its recovery time is counted from.
    */
   latestSnapshot(env: string): EnvironmentSnapshot | null;
+  /**
+   * Start of a probe's current failure streak as recorded in the sample store (possibly by
+   * another console that watched longer), epoch ms, or null. Optional (default: none).
+   */
+  recordedFailingSince?(env: string, probeId: string): number | null;
   onEvent(e: RunEvent): void;
 }
 
@@ -236,7 +241,7 @@ export class RunService {
     if (run.recoveryFrom !== null && run.recoveryStartedAt !== null) {
       basis = { from: run.recoveryFrom, startedAt: run.recoveryStartedAt, fromSite: null, reason: 'chosen when the run first started' };
     } else {
-      basis = recoveryBasis(this.#o.latestSnapshot(run.env), last.record, last.toSite, run.createdAt);
+      basis = recoveryBasis(this.#o.latestSnapshot(run.env), last.record, last.toSite, run.createdAt, (id) => this.#o.recordedFailingSince?.(run.env, id) ?? null);
       this.journal.setRecoveryBasis(run.id, basis.from, basis.startedAt);
     }
     const abort = new AbortController();

@@ -107,6 +107,30 @@ export class SampleStore {
     return row ? { t: Number(row.t), v: Number(row.v) } : null;
   }
 
+  /**
+   * Start of the failure streak a series ends with, as recorded: the oldest sample of the
+   * trailing run of NULL samples (a probe records NULL for a failed probe), walking back from the
+   * newest sample while consecutive samples are at most `maxGapMs` apart — a gap means nobody was
+   * watching, and what happened then is unknown, so the streak is only trusted back to it.
+   * Lets a console that just started (the CLI) see a failure that a running console (`standby
+   * serve`) has been recording for a while. Reads at most `limit` samples (default 100,000).
+   *
+   * @returns epoch ms, or null when the newest sample is not a failure (or there is none)
+   */
+  failureStreakStart(env: string, metric: string, key: string, maxGapMs: number, limit = 100_000): number | null {
+    this.flush();
+    const rows = this.db
+      .prepare('SELECT t, v FROM samples WHERE env = ? AND metric = ? AND key = ? ORDER BY t DESC LIMIT ?')
+      .iterate(env, metric, key, limit) as Iterable<{ t: number; v: number | null }>;
+    let start: number | null = null;
+    for (const r of rows) {
+      const t = Number(r.t);
+      if (r.v !== null || (start !== null && start - t > maxGapMs)) break;
+      start = t;
+    }
+    return start;
+  }
+
   /** Stops timers and writes what is buffered. The db itself is closed by its owner. */
   close(): void {
     if (this.flushTimer) clearInterval(this.flushTimer);

@@ -60,3 +60,16 @@ test('unhealthy without failingSince, or failing only since after the run starte
   const same = recoveryBasis(snap({ primary: { state: 'unhealthy' } }, RUN_START), 'app.lab.test', 'failover', RUN_START);
   assert.equal(same.from, 'first-failed-probe', 'a failure at the very instant counts');
 });
+
+test('a streak recorded earlier in the store (another console watched longer) moves the start back; a later one does not', () => {
+  const s = snap({ primary: { state: 'unhealthy' } }, 41_200);
+  const entryId = s.sites.find((x) => x.name === 'primary')!.entry.id;
+  const asked: string[] = [];
+  const b = recoveryBasis(s, 'app.lab.test', 'failover', RUN_START, (id) => (asked.push(id), 30_000));
+  assert.deepEqual(asked, [entryId], 'asks about the from-site entry probe');
+  assert.equal(b.from, 'first-failed-probe');
+  assert.equal(b.startedAt, 30_000);
+  assert.match(b.reason, /recorded by a console that was watching/);
+  assert.equal(recoveryBasis(s, 'app.lab.test', 'failover', RUN_START, () => 45_000).startedAt, 41_200, 'this console saw it first');
+  assert.equal(recoveryBasis(snap({}, null), 'app.lab.test', 'failover', RUN_START, () => 30_000).from, 'run-start', 'a healthy site is never a failure, whatever the store says');
+});

@@ -83,3 +83,25 @@ test('buckets are aligned to the epoch: reads at different times return the same
   assert.equal(b[0]!.t, a[0]!.t);
   db.close();
 });
+
+test('failureStreakStart: the oldest failed sample of the trailing streak, not across a gap nobody watched', () => {
+  const db = openStore(':memory:');
+  const s = new SampleStore(db, 3_600_000, 0);
+  const add = (t: number, v: number | null) => s.add({ env: 'e', metric: 'probe-latency-ms', key: 'p', t, v });
+  assert.equal(s.failureStreakStart('e', 'probe-latency-ms', 'p', 5_000), null, 'no samples');
+  add(1_000, 3);
+  add(2_000, 4);
+  assert.equal(s.failureStreakStart('e', 'probe-latency-ms', 'p', 5_000), null, 'the newest sample succeeded');
+  add(3_000, null);
+  add(4_000, null);
+  add(5_000, null);
+  assert.equal(s.failureStreakStart('e', 'probe-latency-ms', 'p', 5_000), 3_000);
+  // nobody watched from 5 s to 60 s: the streak is only trusted back to the gap
+  add(60_000, null);
+  add(61_000, null);
+  assert.equal(s.failureStreakStart('e', 'probe-latency-ms', 'p', 5_000), 60_000);
+  assert.equal(s.failureStreakStart('e', 'probe-latency-ms', 'p', 100_000), 3_000, 'a larger gap bound bridges it');
+  add(62_000, 5);
+  assert.equal(s.failureStreakStart('e', 'probe-latency-ms', 'p', 100_000), null, 'recovered');
+  db.close();
+});
