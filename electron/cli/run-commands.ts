@@ -70,22 +70,30 @@ export function formatRecovery(r: Pick<RunSummary, 'recoveryMs' | 'recoveryFrom'
   return null;
 }
 
+/** A run's measured recovery as `standby run --json` prints it (null: not measured). */
+export interface RecoveryJson {
+  ms: number | null;
+  from: RunSummary['recoveryFrom'];
+  /** Instant it counts from, epoch ms. */
+  startedAt: number | null;
+  rtoObjectiveSeconds: number | null;
+}
+
 /**
- * Prints the run's measured recovery (text mode, succeeded runs: a paused or failed one has
- * usually not moved DNS yet). Waits for a measurement still running in this process up to
- * `waitMs` — the grace the core's close() would grant it anyway, so a measurement that lands
- * in time costs the CLI nothing extra.
+ * The run's measured recovery, once the run has ended (a paused run has usually not moved DNS
+ * yet). Waits for a measurement still running in this process up to `waitMs` — the grace the
+ * core's close() would grant it anyway, so a measurement that lands in time costs nothing extra.
  */
-async function printRecovery(core: Core, runId: string, waitMs = 5_000): Promise<void> {
-  const pending = core.runs.pendingRecovery(runId);
+async function recoveryOf(core: Core, outcome: RunOutcome, waitMs = 5_000): Promise<RunSummary | null> {
+  if (outcome.status === 'paused' || outcome.status === 'running') return null;
+  const pending = core.runs.pendingRecovery(outcome.runId);
   if (pending) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);
   }
-  const run = await core.api.getRun({ runId });
-  const line = run.ok ? formatRecovery(run.value) : null;
-  if (line) console.log(line);
+  const run = await core.api.getRun({ runId: outcome.runId });
+  return run.ok && run.value.recoveryFrom !== null ? run.value : null;
 }
 
 /** Parses `--force RULE=REASON` options into overrides. */
@@ -120,10 +128,7 @@ export async function runCommand(core: Core, env: string, runbook: string, o: { 
     if (line && !o.json) console.log(line);
   });
   try {
-    const r = await core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides });
-    const code = report(r, o.json);
-    if (r.ok && !o.json && r.value.status === 'succeeded') await printRecovery(core, r.value.runId);
-    return code;
+    return await report(core, await core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides }), o.json);
   } finally {
     off();
   }
@@ -135,21 +140,31 @@ export async function resumeCommand(core: Core, runId: string, o: { json: boolea
     if (line && !o.json) console.log(line);
   });
   try {
-    const r = await core.api.resumeRun({ runId, overrides: o.overrides });
-    const code = report(r, o.json);
-    if (r.ok && !o.json && r.value.status === 'succeeded') await printRecovery(core, r.value.runId);
-    return code;
+    return await report(core, await core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
   } finally {
     off();
   }
 }
 
-function report(r: { ok: true; value: RunOutcome } | { ok: false; error: { message: string; hint?: string } }, json: boolean): number {
+/**
+ * Prints the outcome — JSON (the RunOutcome plus `recovery`: {@link RecoveryJson} or null) or
+ * text (why it did not succeed, and the measured recovery) — and returns the exit code: 0 only
+ * when every step verified.
+ * @throws Error with message and hint when the call itself was refused
+ */
+async function report(core: Core, r: { ok: true; value: RunOutcome } | { ok: false; error: { message: string; hint?: string } }, json: boolean): Promise<number> {
   if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
-  if (json) console.log(JSON.stringify(r.value, null, 2));
-  else if (r.value.status !== 'succeeded') {
-    const next = r.value.status === 'paused' ? ` — resume with: standby resume ${r.value.runId}` : '';
-    console.log(`run ${r.value.runId} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''}${next}`);
+  const rec = await recoveryOf(core, r.value);
+  if (json) {
+    const recovery: RecoveryJson | null = rec ? { ms: rec.recoveryMs, from: rec.recoveryFrom, startedAt: rec.recoveryStartedAt, rtoObjectiveSeconds: rec.rtoObjectiveSeconds } : null;
+    console.log(JSON.stringify({ ...r.value, recovery }, null, 2));
+  } else {
+    if (r.value.status !== 'succeeded') {
+      const next = r.value.status === 'paused' ? ` — resume with: standby resume ${r.value.runId}` : '';
+      console.log(`run ${r.value.runId} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''}${next}`);
+    }
+    const line = rec ? formatRecovery(rec) : null;
+    if (line) console.log(line);
   }
   return r.value.status === 'succeeded' ? 0 : 1;
 }

@@ -23,6 +23,7 @@ import { auditLogPathFor } from '../../electron/core/runbooks/audit-log.ts';
 import type { RunOutcome } from '../../shared/runs/run-event.ts';
 import type { RunDetail } from '../../shared/runs/run-summary.ts';
 import { runStandby } from '../support/standby-cli.ts';
+import type { RecoveryJson } from '../../electron/cli/run-commands.ts';
 import { digA, getThroughDns, labNameserverPorts, pgQuery, sleep } from '../support/outside-checks.ts';
 
 const PORT_BASE = 26300; // below the ephemeral port range (32768+)
@@ -102,9 +103,9 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
   // 3. Break-glass: the failover goes through and tells the truth about the fence.
   const reason = `drill ${process.pid}: primary site powered off by the provider`;
   const forced = await runStandby(['run', 'failover', '--workspace', ws, '--yes', '--json', '--force', `fence-before-promote=${reason}`], { timeoutMs: 90_000 });
-  let outcome: RunOutcome;
+  let outcome: RunOutcome & { recovery: RecoveryJson | null };
   try {
-    outcome = JSON.parse(forced.stdout) as RunOutcome;
+    outcome = JSON.parse(forced.stdout) as RunOutcome & { recovery: RecoveryJson | null };
   } catch {
     assert.fail(`standby --json printed no outcome (exit ${forced.code}):\n${forced.stdout}\n${forced.stderr}`);
   }
@@ -145,6 +146,7 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
   assert.equal(run.recoveryFrom, 'first-failed-probe');
   assert.equal(run.recoveryStartedAt, watcherFailingSince, 'counted from the first failed probe the watching console recorded');
   assert.ok(run.recoveryMs >= run.createdAt - watcherFailingSince!, 'the recovery time covers the outage before the run');
+  assert.deepEqual(outcome.recovery, { ms: run.recoveryMs, from: 'first-failed-probe', startedAt: watcherFailingSince, rtoObjectiveSeconds: 60 }, '`standby run --json` prints the measured recovery');
 
   // The override is audited, and the chain verifies.
   const audit = readFileSync(auditLogPathFor(join(lab!.dir, 'standby.sqlite')), 'utf8')
