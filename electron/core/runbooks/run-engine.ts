@@ -31,6 +31,8 @@ import type { RunJournal, RunRecord } from './run-journal.ts';
 import type { RunPlan } from './run-plan.ts';
 import type { Runbook, RunbookStep } from './runbook-schema.ts';
 import { planRunbook } from './plan-runbook.ts';
+import { lockHint, lockedMessage, unverifiedDetail } from './run-messages.ts';
+import { outcomeOf, rollbacksOffered } from './run-outcome.ts';
 import { SafetyOverrideSchema, applyOverrides, formatVerdicts, type SafetyOverride, type SafetyStep, type SafetyVerdict } from './safety-rules.ts';
 import type { StepRegistry } from './step-registry.ts';
 import type { StepEffect } from './step-plan.ts';
@@ -215,7 +217,7 @@ export class RunEngine {
     const executing = this.#active.has(runId) || (lock?.runId === runId && lock.state === 'active' && !lock.stale);
     if (executing) return ok({ runId, status: run.status, immediate: false, rollbacksOffered: [] });
     this.#finish(runId, run.env, 'aborted', `aborted by ${by}${reason ? `: ${reason}` : ''}`, by, this.#emitter());
-    return ok({ runId, status: 'aborted', immediate: true, rollbacksOffered: this.#rollbacksOffered(this.#o.journal.getRun(runId)!) });
+    return ok({ runId, status: 'aborted', immediate: true, rollbacksOffered: rollbacksOffered(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!) });
   }
 
   /**
@@ -241,7 +243,7 @@ export class RunEngine {
   /** The outcome of a run as stored (for the run history and the UI after a restart). */
   outcome(runId: string): RunOutcome | null {
     const run = this.#o.journal.getRun(runId);
-    return run ? this.#outcomeOf(run) : null;
+    return run ? outcomeOf(this.#o.journal, this.#o.registry, run) : null;
   }
 
   async #continue(run: RunRecord, options: ContinueOptions, action: string, go: (target: RunTarget, actor: string) => Promise<Result<RunOutcome>>): Promise<Result<RunOutcome>> {
@@ -356,7 +358,7 @@ export class RunEngine {
 
   async #rollbackSteps(runId: string, run: RunRecord, target: RunTarget, actor: string, emit: (e: RunEvent) => void, why: string): Promise<Result<RunOutcome>> {
     const j = this.#o.journal;
-    const ids = this.#rollbacksOffered(run, true);
+    const ids = rollbacksOffered(this.#o.journal, this.#o.registry, run, true);
     j.setRunStatus(runId, 'rolling-back');
     emit({ type: 'run-started', runId, env: run.env, runbook: run.runbook.name, at: this.#now(), resumed: true, phase: 'rollback', steps: ids.map((id) => ({ id, kind: run.runbook.steps.find((s) => s.id === id)!.kind, title: `undo ${id}` })) });
     for (const [n, id] of ids.entries()) {
@@ -418,12 +420,12 @@ export class RunEngine {
     this.#o.locks.pause(env, runId);
     this.#o.audit.append({ actor, action: 'run.pause', details: { runId, reason, stepId, detail } });
     emit({ type: 'run-paused', runId, at: this.#now(), reason, stepId, detail, verdicts });
-    return ok(this.#outcomeOf(this.#o.journal.getRun(runId)!));
+    return ok(outcomeOf(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!));
   }
 
   #end(runId: string, env: string, status: RunStatus, detail: string | null, actor: string, emit: (e: RunEvent) => void): Result<RunOutcome> {
     this.#finish(runId, env, status, detail, actor, emit);
-    return ok(this.#outcomeOf(this.#o.journal.getRun(runId)!));
+    return ok(outcomeOf(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!));
   }
 
   #finish(runId: string, env: string, status: RunStatus, detail: string | null, actor: string, emit: (e: RunEvent) => void): void {
@@ -433,43 +435,9 @@ export class RunEngine {
     const durationMs = at - run.createdAt;
     j.setRunStatus(runId, status, { detail, finishedAt: at, durationMs });
     this.#o.locks.release(env, runId);
-    const rollbacksOffered = status === 'succeeded' || status === 'rolled-back' ? [] : this.#rollbacksOffered(j.getRun(runId)!);
+    const offered = status === 'succeeded' || status === 'rolled-back' ? [] : rollbacksOffered(j, this.#o.registry, j.getRun(runId)!);
     this.#o.audit.append({ actor, action: 'run.finish', details: { runId, status, detail, durationMs } });
-    emit({ type: 'run-finished', runId, at, status, durationMs, detail, rollbacksOffered });
-  }
-
-  /**
-   * Steps that have a rollback (runbook `rollback`, else the kind's `rollback`) and whose act
-   * ran (verified after acting, or failed/interrupted after acting: possibly partial), last
-   * first; minus those already rolled back unless `includeRolledBack`.
-   */
-  #rollbacksOffered(run: RunRecord, includeRolledBack = false): string[] {
-    const rows = this.#o.journal.steps(run.id, 'run');
-    const done = new Set(this.#o.journal.steps(run.id, 'rollback').filter((r) => r.state === 'verified' || r.state === 'skipped').map((r) => r.stepId));
-    return rows
-      .filter((r) => r.acted && (r.state === 'verified' || r.state === 'failed' || r.state === 'acting' || r.state === 'verifying'))
-      .filter((r) => {
-        const step = run.runbook.steps.find((s) => s.id === r.stepId);
-        return step && (step.rollback || this.#o.registry.get(step.kind)?.rollback);
-      })
-      .map((r) => r.stepId)
-      .filter((id) => includeRolledBack || !done.has(id))
-      .reverse();
-  }
-
-  #outcomeOf(run: RunRecord): RunOutcome {
-    const j = this.#o.journal;
-    const steps = [...j.steps(run.id, 'run'), ...j.steps(run.id, 'rollback')].map((s) => ({ id: s.stepId, phase: s.phase, state: s.state, durationMs: s.durationMs, evidence: s.evidence, error: s.error }));
-    const ended = !['running', 'paused', 'rolling-back'].includes(run.status);
-    return {
-      runId: run.id,
-      status: run.status,
-      pauseReason: run.status === 'paused' ? run.pauseReason : null,
-      detail: run.detail,
-      steps,
-      rollbacksOffered: run.status === 'succeeded' || run.status === 'rolled-back' ? [] : this.#rollbacksOffered(run),
-      durationMs: ended ? run.durationMs : null,
-    };
+    emit({ type: 'run-finished', runId, at, status, durationMs, detail, rollbacksOffered: offered });
   }
 
   #emitter(onEvent?: (e: RunEvent) => void): (e: RunEvent) => void {
@@ -501,28 +469,4 @@ export class RunEngine {
   #defaultTimeout(): number {
     return this.#o.defaultTimeoutMs ?? 120_000;
   }
-}
-
-/**
- * Why a run whose every step ran still did not succeed: its best-effort (`continueOnError`)
- * steps that failed, with their errors, and the overrides that let the run go on past them.
- * Never "succeeded": an unverified fence is exactly the "success while a hook failed" that
- * operators of orchestrator complain about.
- */
-function unverifiedDetail(failed: { stepId: string; error: { message: string } | null }[], overrides: readonly SafetyOverride[]): string {
-  const steps = failed.map((r) => `${r.stepId} (${r.error?.message ?? 'failed'})`).join('; ');
-  const forced = overrides.length > 0 ? `; overrides: ${overrides.map((o) => `${o.rule}${o.stepId ? `@${o.stepId}` : ''} — "${o.reason}"`).join(', ')}` : '';
-  return `every other step verified, but ${failed.length === 1 ? 'this step was' : `${failed.length} steps were`} not (continueOnError): ${steps}${forced}`;
-}
-
-function lockedMessage(env: string, h: EnvLockInfo): string {
-  const who = h.state === 'paused' ? `paused run ${h.runId}` : `run ${h.runId} (pid ${h.holderPid} on ${h.holderHost})`;
-  const stale = h.stale ? ` — the lock looks stale: ${h.staleReason}` : '';
-  return `environment "${env}" is locked by ${who} since ${new Date(h.startedAt).toISOString()}${stale}`;
-}
-
-function lockHint(h: EnvLockInfo): string {
-  if (h.state === 'paused') return `resume, abort or roll back run ${h.runId} first`;
-  if (h.stale) return `resume run ${h.runId}, or break the lock deliberately with a reason (audited)`;
-  return 'wait for that run to finish, or abort it';
 }
