@@ -169,6 +169,19 @@ export interface RtoStatus {
   explanation: string;
 }
 
+/**
+ * Two or more database nodes observed writable at the same time (each answered
+ * `pg_is_in_recovery() = false` in the same poll round): clients on either side can commit
+ * writes the other never sees. Typically the old primary came back after a failover whose fence
+ * could not be verified.
+ */
+export interface SplitBrainStatus {
+  /** The writable nodes, e.g. `['pg-primary', 'pg-replica']`. */
+  nodes: string[];
+  /** What was observed and what to do about it, in words. */
+  detail: string;
+}
+
 /** Everything the dashboard shows for one environment, at one instant. */
 export interface EnvironmentSnapshot {
   environment: string;
@@ -180,6 +193,8 @@ export interface EnvironmentSnapshot {
   rto: RtoStatus;
   /** Site DNS points at (at every provider), or null when not agreed / unknown. */
   activeSite: string | null;
+  /** Set while more than one node is observed writable; null otherwise (or when unknown). */
+  splitBrain: SplitBrainStatus | null;
 }
 
 /** One point of a time series: t = epoch ms, v = value (null = no data / gap). */

@@ -8,6 +8,7 @@ const ageS = (t: number | null, now: number): string => (t === null ? 'never' : 
 export function formatStatus(s: EnvironmentSnapshot): string {
   const now = s.generatedAt;
   const lines: string[] = [`environment ${s.environment} — active site: ${s.activeSite ?? 'UNKNOWN (providers disagree or unreachable)'}`];
+  if (s.splitBrain) lines.push(`SPLIT BRAIN: ${s.splitBrain.detail}`);
   for (const site of s.sites) {
     lines.push(`site ${site.name} (${site.role}, ${site.address}): ${site.state.toUpperCase()} — ${site.reason}`);
     lines.push(`  live slot: ${site.liveSlot.state === 'ok' ? site.liveSlot.liveSlot : `unknown — ${site.liveSlot.reason} (last good ${ageS(site.liveSlot.lastGoodAt, now)})`}; database: ${site.dbRole}`);

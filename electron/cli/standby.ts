@@ -30,7 +30,7 @@ const USAGE = `usage:
   standby start  [--dir DIR] [--port N] [--no-window]   start the lab (if needed) and the console on it
                  (the Electron window where Electron is installed, else serve and its URL)
   standby serve  [--workspace FILE] [--host 127.0.0.1] [--port 7420]
-  standby status [--workspace FILE] [--env NAME] [--json]
+  standby status [--workspace FILE] [--env NAME] [--json]   exit 0 all sites healthy, 3 not, 5 split brain
   standby validate [--workspace FILE]
   standby plan RUNBOOK [--env NAME] [--workspace FILE] [--json]
   standby run RUNBOOK [--env NAME] [--workspace FILE] [--yes] [--json] [--force RULE=REASON]...
@@ -120,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
         const snap = await core.pollOnce(envName);
         if (!snap) throw new UsageError(`no environment named "${envName}"; use one of: ${core.workspace.environments.map((e) => e.name).join(', ')}`);
         console.log(values.json ? JSON.stringify(snap, null, 2) : formatStatus(snap));
+        // split brain outranks everything: two writable primaries is never "just unhealthy"
+        if (snap.splitBrain) return 5;
         return snap.sites.every((s) => s.state === 'healthy') ? 0 : 3;
       } finally {
         await core.stop();

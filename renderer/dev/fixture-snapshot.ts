@@ -155,6 +155,7 @@ export function labSnapshot(t: number, scenario: Scenario = 'healthy'): Environm
     dns: [record],
     databases,
     activeSite: 'primary',
+    splitBrain: null,
     rpo: {
       verdict: lag.seconds > 5 ? 'breach' : 'ok',
       nowSeconds: lag.seconds,

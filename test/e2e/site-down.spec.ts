@@ -5,7 +5,8 @@
  * the plan shows that the fence cannot be verified (fence-before-promote: unknown) and Run stays
  * disabled until the operator arms a break-glass override with a typed reason; then the failover
  * goes through (dig at both providers), and the result says the truth: the fence step failed,
- * every other step verified, the run `failed` with the override named.
+ * every other step verified, the run `failed` with the override named. When the old site then
+ * comes back with its database still a primary, the console shows split brain.
  */
 import { test, expect } from '@playwright/test';
 import { startLab, type Lab } from '../lab/lab.ts';
@@ -78,4 +79,15 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   await expect(page.getByTestId('run-history')).toContainText('failed', { timeout: 5_000 });
   await page.screenshot({ path: 'test-results/failover-site-down.png', fullPage: false });
   expect(await l.psql('replica', 'SELECT pg_is_in_recovery()')).toBe('f');
+
+  // What the unverified fence risked: the old primary's site comes back, its database still a
+  // writable primary. The console shows split brain above every view, naming both nodes.
+  await expect(page.getByTestId('split-brain')).toHaveCount(0);
+  await l.startProcess('primary-sshd');
+  await l.startProcess('pg-primary');
+  const back = Date.now();
+  await expect(page.getByTestId('split-brain')).toContainText('pg-primary and pg-replica both accept writes', { timeout: 20_000 });
+  console.log(`split brain shown ${Date.now() - back} ms after the old primary came back`);
+  await page.getByTestId('nav-overview').click();
+  await expect(page.getByTestId('split-brain')).toBeVisible();
 });

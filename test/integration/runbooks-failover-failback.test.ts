@@ -22,7 +22,7 @@ import { openStore } from '../../electron/core/store/open-store.ts';
 import type { RunOutcome } from '../../shared/runs/run-event.ts';
 import type { RunDetail } from '../../shared/runs/run-summary.ts';
 import { runStandby } from '../support/standby-cli.ts';
-import { digA, getThroughDns, labNameserverPorts, pgQuery } from '../support/outside-checks.ts';
+import { digA, getThroughDns, labNameserverPorts, pgQuery, sleep } from '../support/outside-checks.ts';
 
 const PORT_BASE = 17300; // below the ephemeral port range (32768+)
 const available = labAvailable();
@@ -104,7 +104,13 @@ test('failover through `standby run failover --yes --json`: DNS, database and cl
 
   // A client that resolves the name through each provider reaches the failover site.
   for (const [provider, port] of Object.entries(ns)) {
-    const a = await getThroughDns(lab!, port);
+    // The lab app caches its database role for ≤ 500 ms (test/lab/app/lab-app.cjs): ask again
+    // for up to 2 s before judging what it sees.
+    let a = await getThroughDns(lab!, port);
+    for (let i = 0; i < 10 && a.json?.dbRole !== 'primary'; i++) {
+      await sleep(200);
+      a = await getThroughDns(lab!, port);
+    }
     assert.equal(a.resolved, '127.0.0.3', `${provider} resolves app.lab.test to the failover site`);
     assert.equal(a.status, 200, `GET through ${provider}: ${a.status} ${a.error ?? a.body}`);
     assert.equal(a.json?.site, 'failover', `GET through ${provider} is answered by the failover site: ${a.body}`);

@@ -11,7 +11,9 @@
  *    run ends `failed` naming that step and the override — never "succeeded" — and exits 1;
  *    the reason is in the audit log, which verifies;
  * 4. the measured recovery counts from the first failed probe the watching console recorded,
- *    although the CLI's own console started long after the outage began (sample store).
+ *    although the CLI's own console started long after the outage began (sample store);
+ * 5. when the old site comes back with its database still a primary (it was never fenced), the
+ *    console and `standby status` report split brain, naming both writable nodes.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,6 +149,18 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
   assert.equal(run.recoveryStartedAt, watcherFailingSince, 'counted from the first failed probe the watching console recorded');
   assert.ok(run.recoveryMs >= run.createdAt - watcherFailingSince!, 'the recovery time covers the outage before the run');
   assert.deepEqual(outcome.recovery, { ms: run.recoveryMs, from: 'first-failed-probe', startedAt: watcherFailingSince, rtoObjectiveSeconds: 60 }, '`standby run --json` prints the measured recovery');
+
+  // What the unverified fence risked: the old primary's site comes back with its database still a
+  // writable primary. `standby status` says split brain, naming both nodes.
+  await lab!.startProcess('primary-sshd');
+  await lab!.startProcess('pg-primary');
+  await until('the watching console sees two writable primaries', async () => (await latest()).splitBrain !== null, 20_000);
+  assert.deepEqual((await latest()).splitBrain?.nodes, ['pg-primary', 'pg-replica']);
+  const status = await runStandby(['status', '--workspace', ws], { timeoutMs: 30_000 });
+  const line = status.stdout.split('\n').find((l) => l.startsWith('SPLIT BRAIN:')) ?? '';
+  console.log(`# standby status after the old primary came back: ${line}`);
+  assert.equal(status.code, 5, 'exit 5 = split brain');
+  assert.match(line, /^SPLIT BRAIN: pg-primary \(site primary\) and pg-replica \(site failover\) all accept writes/);
 
   // The override is audited, and the chain verifies.
   const audit = readFileSync(auditLogPathFor(join(lab!.dir, 'standby.sqlite')), 'utf8')

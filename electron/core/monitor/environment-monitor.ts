@@ -17,6 +17,7 @@ import { resolveSecret } from '../secrets/resolve-secret.ts';
 import type { SampleStore } from '../store/sample-store.ts';
 import { startPollLoop, type PollLoop } from './poll-loop.ts';
 import { computeSiteStatus } from './compute-site-status.ts';
+import { detectSplitBrain } from './detect-split-brain.ts';
 import { computeRpo, computeRto } from './compute-objectives.ts';
 
 export interface MonitorEvents {
@@ -167,6 +168,7 @@ export class EnvironmentMonitor {
       rpo: computeRpo(this.env, databases),
       rto: computeRto(this.env, dns),
       activeSite,
+      splitBrain: detectSplitBrain(databases),
     };
     this.last = snap;
     return snap;

@@ -3,13 +3,17 @@ import { useNavStore } from '../stores/nav-store.ts';
 import { EnvironmentOverview } from './environment-overview.tsx';
 import { Header } from './header.tsx';
 import { RunbooksView } from './runbooks-view.tsx';
+import { SplitBrainBanner } from './split-brain-banner.tsx';
 
 export function App() {
   const view = useNavStore((s) => s.view);
   return (
     <div className="app">
       <Header />
-      <main className="app-main">{view === 'runbooks' ? <RunbooksView /> : <EnvironmentOverview />}</main>
+      <main className="app-main">
+        <SplitBrainBanner />
+        {view === 'runbooks' ? <RunbooksView /> : <EnvironmentOverview />}
+      </main>
     </div>
   );
 }

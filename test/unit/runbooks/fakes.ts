@@ -190,6 +190,7 @@ export function labSnapshot(o: SnapshotOptions = {}): EnvironmentSnapshot {
     rpo: { verdict: 'ok', nowSeconds: 0, lagBytes: 0, objectiveSeconds: o.rpoSeconds ?? 5, explanation: '' },
     rto: { verdict: 'ok', estimateSeconds: 10, objectiveSeconds: 60, parts: { detectionSeconds: 3, runbookSeconds: 5, dnsTtlSeconds: 2 }, explanation: '' },
     activeSite: pointsTo,
+    splitBrain: null,
   };
 }
 
