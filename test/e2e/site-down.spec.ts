@@ -67,7 +67,7 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   // the DNS panel beside the result already shows what both providers serve now: the core reads
   // DNS again as soon as the DNS step verified, not at its next poll round (≤ 1 s later)
   for (const provider of ['powerdns', 'bind']) {
-    await expect(page.getByTestId(`dns-now-app.lab.test-${provider}`)).toContainText('127.0.0.3', { timeout: 300 });
+    await expect(page.getByTestId(`dns-now-app.lab.test-${provider}`)).toContainText('127.0.0.3', { timeout: 600 });
   }
   await expect(page.getByTestId('timeline-step-fence-old-primary')).toHaveAttribute('data-state', 'failed');
   for (const id of ['gate-failover-site', 'promote-replica', 'point-dns-at-failover']) {
