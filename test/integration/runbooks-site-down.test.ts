@@ -13,7 +13,8 @@
  * 4. the measured recovery counts from the first failed probe the watching console recorded,
  *    although the CLI's own console started long after the outage began (sample store);
  * 5. when the old site comes back with its database still a primary (it was never fenced), the
- *    console and `standby status` report split brain, naming both writable nodes.
+ *    console and `standby status` report split brain, naming both writable nodes;
+ * 6. `standby run failback` gets out of it: stops the stale primary, rebuilds it, switches back.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,7 +75,7 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number
   assert.fail(`${what}: not within ${timeoutMs} ms`);
 }
 
-test('the whole primary site down (SSH host too): the plan asks for a break-glass override; with one, the failover completes and says the fence was not verified', { skip, timeout: 120_000 }, async () => {
+test('the whole primary site down (SSH host too): the plan asks for a break-glass override; with one, the failover completes and says the fence was not verified', { skip, timeout: 240_000 }, async () => {
   // The console has watched replication before the outage: its last measured lag bounds the loss.
   await lab!.psql('primary', "insert into items (name) values ('before the outage')");
   await until('the watching console measures the replica lag', async () => (await latest()).databases.find((d) => d.name === 'pg-replica')?.lagSeconds != null, 15_000);
@@ -161,6 +162,26 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
   console.log(`# standby status after the old primary came back: ${line}`);
   assert.equal(status.code, 5, 'exit 5 = split brain');
   assert.match(line, /^SPLIT BRAIN: pg-primary \(site primary\) and pg-replica \(site failover\) all accept writes/);
+
+  // Out of split brain: with the primary site whole again, `failback` stops the stale primary,
+  // rebuilds it as a replica and switches back — the original topology, no split brain.
+  for (const p of ['primary-blue', 'primary-green', 'primary-nginx'] as const) await lab!.startProcess(p);
+  const back = await runStandby(['run', 'failback', '--workspace', ws, '--yes', '--json'], { timeoutMs: 120_000 });
+  let fb: RunOutcome;
+  try {
+    fb = JSON.parse(back.stdout) as RunOutcome;
+  } catch {
+    assert.fail(`standby --json printed no outcome (exit ${back.code}):\n${back.stdout}\n${back.stderr}`);
+  }
+  const fbSteps = fb.steps.filter((x) => x.phase === 'run');
+  console.log(`# failback out of split brain: exit ${back.code} in ${Math.round(back.ms)} ms; ${fbSteps.map((x) => `${x.id}=${x.state}`).join(', ')}`);
+  assert.equal(back.code, 0, `failback: ${fb.status} ${fb.detail ?? ''}`);
+  assert.equal(fbSteps.find((x) => x.id === 'fence-stale-primary')?.state, 'verified', 'the stale primary was stopped, not skipped');
+  assert.equal(await lab!.psql('primary', 'select pg_is_in_recovery()'), 'f', 'pg-primary is the primary again');
+  assert.equal(await lab!.psql('replica', 'select pg_is_in_recovery()'), 't', 'pg-replica is a replica again');
+  assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.2'], 'PowerDNS back on the primary site');
+  assert.deepEqual(await digA(ns.bind, 'app.lab.test'), ['127.0.0.2'], 'BIND back on the primary site');
+  await until('the split brain is gone', async () => (await latest()).splitBrain === null, 10_000);
 
   // The override is audited, and the chain verifies.
   const audit = readFileSync(auditLogPathFor(join(lab!.dir, 'standby.sqlite')), 'utf8')
