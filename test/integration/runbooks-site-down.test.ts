@@ -161,7 +161,7 @@ test('the whole primary site down (SSH host too): the plan asks for a break-glas
   const line = status.stdout.split('\n').find((l) => l.startsWith('SPLIT BRAIN:')) ?? '';
   console.log(`# standby status after the old primary came back: ${line}`);
   assert.equal(status.code, 5, 'exit 5 = split brain');
-  assert.match(line, /^SPLIT BRAIN: pg-primary \(site primary\) and pg-replica \(site failover\) all accept writes/);
+  assert.match(line, /^SPLIT BRAIN: pg-primary \(site primary\) and pg-replica \(site failover\) both accept writes/);
 
   // Out of split brain: with the primary site whole again, `failback` stops the stale primary,
   // rebuilds it as a replica and switches back — the original topology, no split brain.

@@ -19,7 +19,7 @@ export function detectSplitBrain(databases: readonly DbNodeStatus[]): SplitBrain
   return {
     nodes: writable.map((d) => d.name),
     detail:
-      `${names.slice(0, -1).join(', ')} and ${names.at(-1)} all accept writes (pg_is_in_recovery() = false): ` +
+      `${names.slice(0, -1).join(', ')} and ${names.at(-1)} ${names.length === 2 ? 'both' : 'all'} accept writes (pg_is_in_recovery() = false): ` +
       'writes on one are lost to the other. Fence the node traffic no longer goes to (db.fence), then rebuild it as a replica (db.rejoin).',
   };
 }

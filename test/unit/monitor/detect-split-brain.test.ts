@@ -15,7 +15,7 @@ test('two writable nodes: split brain, naming both and what to do', () => {
   const sb = detectSplitBrain([node('pg-primary', 'primary', 'primary'), node('pg-replica', 'failover', 'primary')]);
   assert.ok(sb);
   assert.deepEqual(sb.nodes, ['pg-primary', 'pg-replica']);
-  assert.match(sb.detail, /pg-primary \(site primary\) and pg-replica \(site failover\) all accept writes/);
+  assert.match(sb.detail, /pg-primary \(site primary\) and pg-replica \(site failover\) both accept writes/);
   assert.match(sb.detail, /db\.fence/);
 });
 
