@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyringLoadError, addEntryHint, createOsKeychainReader, mapKeyringError } from '../../../electron/core/secrets/os-keychain.ts';
 import { SecretError } from '../../../electron/core/secrets/secret-error.ts';
+import { rejection } from './rejection.ts';
 
 // Messages below are what @napi-rs/keyring 2.1.2 (linux-x64-gnu) actually produced against
 // gnome-keyring 42 / dbus 1.14 on Debian 12, or the keyring crate's Display text.
@@ -51,16 +52,6 @@ test('addEntryHint: the add command of each OS, quoted for its shell', () => {
   assert.match(addEntryHint('win32', 'my svc', 'pg'), /\/generic:"pg\.my svc"/);
   assert.match(addEntryHint('freebsd', 's', 'a'), /secret-tool/);
 });
-
-async function rejection(p: Promise<unknown>): Promise<SecretError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SecretError, `expected SecretError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 test('reader: value; missing entry → not-found with the add command', async () => {
   const read = createOsKeychainReader({ read: async (s, a) => (a === 'alice' ? `value-of-${s}` : null), platform: 'linux' });

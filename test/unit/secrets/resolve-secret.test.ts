@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretError, createSecretResolver } from '../../../electron/core/secrets/resolve-secret.ts';
+import { rejection } from './rejection.ts';
 
 let dir = '';
 before(() => {
@@ -17,16 +18,6 @@ const file = (name: string, content: string, mode: number): string => {
   chmodSync(p, mode);
   return p;
 };
-
-async function rejection(p: Promise<unknown>): Promise<SecretError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SecretError, `expected SecretError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 test('env: value; unset names the variable; empty is invalid', async () => {
   const resolve = createSecretResolver({ env: { PGPASS: 's3cret', EMPTY: '' } });
