@@ -9,6 +9,7 @@
  * comes back with its database still a primary, the console shows split brain.
  */
 import { test, expect } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { startLab, type Lab } from '../lab/lab.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
 import { awaitBothServe } from './served-answers.ts';
@@ -21,6 +22,12 @@ let serve: ServeProcess | undefined;
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   lab = await startLab({ portBase: 30300 });
+  // RPO objective 30 s for this scenario: with the primary unreachable the loss bound grows with
+  // the time since the last lag measurement, and the lab's 5 s objective is within reach of the
+  // clicks of this test under CI load (the promotion would rightly need a second override).
+  const ws = readFileSync(lab.workspacePath, 'utf8');
+  expect(ws, 'the lab workspace has an rpoSeconds objective').toMatch(/rpoSeconds: \d+/);
+  writeFileSync(lab.workspacePath, ws.replace(/rpoSeconds: \d+/, 'rpoSeconds: 30'));
   serve = await startServe(['--workspace', lab.workspacePath, '--port', '0']);
 });
 test.afterAll(async () => {
