@@ -4,9 +4,9 @@ import './zod-jitless.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createConsoleClient } from './api/console-client.ts';
-import { startSync } from './api/sync-stores.ts';
-import { App } from './components/app.tsx';
-import { startClock } from './stores/clock-store.ts';
+import { startSync } from './features/overview/overview-sync.ts';
+import { App } from './app/app.tsx';
+import { startClock } from './ui/clock-store.ts';
 
 const client = createConsoleClient();
 const stopSync = startSync(client);

@@ -21,10 +21,10 @@ import {
   type ConsoleMethod,
 } from '../../../shared/contract.ts';
 import { fail, type Result } from '../../../shared/result.ts';
-import { defaultBackoff, reconnectDelayMs, type BackoffOptions } from '../lib/backoff.ts';
-import type { ConnectionState } from '../lib/state-badge.ts';
-import { httpUrlForWs, wsUrlFor } from '../lib/ws-token.ts';
-import { decodeServerMessage } from '../lib/ws-wire.ts';
+import { defaultBackoff, reconnectDelayMs, type BackoffOptions } from './backoff.ts';
+import type { ConnectionState } from '../ui/state-badge.ts';
+import { httpUrlForWs, wsUrlFor } from './ws-token.ts';
+import { decodeServerMessage } from './ws-wire.ts';
 import { resolveToken } from './token-source.ts';
 
 /** Methods that resolve when a run stops or pauses, not right away. */

@@ -2,7 +2,7 @@
  * Finds the headless host's token for this tab: from the page URL once (then stripped from the
  * address bar), else from sessionStorage (a reload keeps working without exposing the token).
  */
-import { takeTokenFromUrl, tokenStorageKey } from '../lib/ws-token.ts';
+import { takeTokenFromUrl, tokenStorageKey } from './ws-token.ts';
 
 /** The token for this tab, or null when the page was opened without one. */
 export function resolveToken(): string | null {
