@@ -4,7 +4,7 @@ import './zod-jitless.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createConsoleClient } from './api/console-client.ts';
-import { startSync } from './features/overview/overview-sync.ts';
+import { startSync } from './app/sync-stores.ts';
 import { App } from './app/app.tsx';
 import { startClock } from './ui/clock-store.ts';
 

@@ -1,18 +1,17 @@
-/** The console shell: header (with the Overview | Runbooks tabs) and the selected view. */
+/** The console shell: header (with one tab per registered view), the banners every view shows, and the selected view. */
 import { useNavStore } from './nav-store.ts';
-import { EnvironmentOverview } from '../features/overview/environment-overview.tsx';
 import { Header } from './header.tsx';
-import { RunbooksView } from '../features/runs/runbooks-view.tsx';
 import { SplitBrainBanner } from './split-brain-banner.tsx';
+import { viewFor } from './views.ts';
 
 export function App() {
-  const view = useNavStore((s) => s.view);
+  const { View } = viewFor(useNavStore((s) => s.view));
   return (
     <div className="app">
       <Header />
       <main className="app-main">
         <SplitBrainBanner />
-        {view === 'runbooks' ? <RunbooksView /> : <EnvironmentOverview />}
+        <View />
       </main>
     </div>
   );

@@ -1,15 +1,13 @@
 /**
- * Wires a ConsoleClient to the stores: events → stores, and (re)loading what the current
- * environment needs after every (re)connect and environment switch. The only place that
- * knows both the client and the stores.
+ * Wires a ConsoleClient to the overview's stores: snapshot and sample events → stores, and
+ * (re)loading the selected environment's snapshot and charts after every (re)connect (a new
+ * workspace object) and environment switch.
  */
 import type { SeriesMetric } from '../../../../shared/status.ts';
-import { useConnectionStore } from '../../app/connection-store.ts';
+import type { ConsoleClient } from '../../api/console-client.ts';
+import { useWorkspaceStore } from '../../app/workspace-store.ts';
 import { useSeriesStore } from './series-store.ts';
 import { useSnapshotStore } from './snapshot-store.ts';
-import { useWorkspaceStore } from '../../app/workspace-store.ts';
-import type { ConsoleClient } from '../../api/console-client.ts';
-import { startRunSync } from '../runs/run-sync.ts';
 
 /** Metrics the dashboard charts; samples of other metrics are not kept. */
 export const chartedMetrics: readonly SeriesMetric[] = ['replication-lag-bytes', 'replication-lag-seconds'];
@@ -18,22 +16,10 @@ export const chartedMetrics: readonly SeriesMetric[] = ['replication-lag-bytes',
 export const chartWindowMs = 60 * 60 * 1000;
 export const chartFetchPoints = 600;
 
-/** Start syncing; returns a function that stops listening (the client is closed by its owner). */
-export function startSync(client: ConsoleClient): () => void {
+/** Start syncing the overview; returns a function that stops listening (the client is closed by its owner). */
+export function startOverviewSync(client: ConsoleClient): () => void {
   const offs: (() => void)[] = [];
   let generation = 0;
-
-  useConnectionStore.getState().bindRetry(() => client.retryNow());
-  // Runs (runbooks, plans, timelines, history, lock) follow the same workspace and connection.
-  offs.push(startRunSync(client));
-
-  offs.push(
-    client.onConnection((status) => {
-      const before = useConnectionStore.getState().status?.state;
-      useConnectionStore.getState().setStatus(status);
-      if (status.state === 'connected' && before !== 'connected') void loadWorkspace();
-    }),
-  );
 
   offs.push(
     client.on('snapshot', ({ env, snapshot }) => {
@@ -51,22 +37,10 @@ export function startSync(client: ConsoleClient): () => void {
 
   offs.push(
     useWorkspaceStore.subscribe((s, prev) => {
-      if (s.selectedEnv !== prev.selectedEnv && s.selectedEnv !== null) void loadEnvironment(s.selectedEnv);
+      // A new workspace object arrives after every (re)connect: re-read the environment then too.
+      if (s.selectedEnv !== null && (s.selectedEnv !== prev.selectedEnv || (s.workspace !== null && s.workspace !== prev.workspace))) void loadEnvironment(s.selectedEnv);
     }),
   );
-
-  async function loadWorkspace(): Promise<void> {
-    const r = await client.api.getWorkspace({});
-    if (!r.ok) {
-      useWorkspaceStore.getState().setError(r.error);
-      return;
-    }
-    const before = useWorkspaceStore.getState().selectedEnv;
-    useWorkspaceStore.getState().setWorkspace(r.value);
-    const env = useWorkspaceStore.getState().selectedEnv;
-    // A changed selection triggers loadEnvironment through the subscription above.
-    if (env !== null && env === before) await loadEnvironment(env);
-  }
 
   async function loadEnvironment(env: string): Promise<void> {
     const mine = ++generation;
