@@ -1,6 +1,11 @@
 /** Renderer entry: pick the transport, start syncing stores, render. */
 // Must stay the first import: it configures zod before the contract builds its schemas.
 import './zod-jitless.ts';
+// Base styles before any feature's (features import their own CSS): the bundle keeps import
+// order, and a feature's rules may override these at equal specificity.
+import './ui/theme.css';
+import './ui/ui.css';
+import './app/app.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createConsoleClient } from './api/console-client.ts';

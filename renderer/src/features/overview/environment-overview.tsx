@@ -10,6 +10,7 @@ import { ReplicationPanel } from './replication-panel.tsx';
 import { RpoCard } from './rpo-card.tsx';
 import { RtoCard } from './rto-card.tsx';
 import { SiteCard } from './site-card.tsx';
+import './overview.css';
 
 const roleOrder = { production: 0, failover: 1 } as const;
 

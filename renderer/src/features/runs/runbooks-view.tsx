@@ -12,6 +12,7 @@ import { RunLockBanner } from './run-lock-banner.tsx';
 import { RunPanel } from './run-panel.tsx';
 import { RunPlanPanel } from './run-plan-panel.tsx';
 import { RunbookPicker } from './runbook-picker.tsx';
+import './runs.css';
 
 export function RunbooksView() {
   const env = useWorkspaceStore((s) => s.selectedEnv);
