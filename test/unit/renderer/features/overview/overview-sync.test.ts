@@ -61,7 +61,7 @@ test('loads the selected environment and its charts once the workspace arrives',
     calls.filter((c) => c.startsWith('getSeries')),
     chartedMetrics.map((m) => `getSeries ${env} ${m} ${env}-db`),
   );
-  assert.equal(useSnapshotStore.getState().byEnv[env]?.snapshot.env, env);
+  assert.equal(useSnapshotStore.getState().byEnv[env]?.snapshot.databases[0]?.name, `${env}-db`);
   assert.equal(useSeriesStore.getState().buffers[`${env}|${chartedMetrics[0]}|${env}-db`]?.length, 1);
 });
 
