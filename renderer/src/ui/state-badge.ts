@@ -8,7 +8,7 @@ import type { DnsFlag, HealthState, Verdict } from '../../../shared/status.ts';
 /** Visual tone; each maps to one CSS colour family. */
 export type Tone = 'ok' | 'warn' | 'bad' | 'unknown' | 'stale' | 'neutral';
 
-/** Icon names known to `components/icon.tsx`. */
+/** Icon names known to `icon.tsx`. */
 export type IconName = 'check' | 'warn' | 'cross' | 'question' | 'clock' | 'dot' | 'plug' | 'lock' | 'sync';
 
 export interface Badge {
