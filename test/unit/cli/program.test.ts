@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { createProgram } from '../../../electron/cli/create-program.ts';
 import { formatRunRow } from '../../../electron/cli/commands/runs.ts';
@@ -200,4 +202,18 @@ test('runs: one line per run with start time (UTC), runbook, env, status and dur
   const base = { runId: 'r-1', env: 'prod', runbook: 'failover', kind: 'failover', pauseReason: null, detail: null, actor: 'op', createdAt: Date.UTC(2026, 2, 4, 12, 3, 4, 118), finishedAt: null, durationMs: 1234, recoveryMs: null, recoveryFrom: null, recoveryStartedAt: null, rtoObjectiveSeconds: 60 } as const;
   assert.equal(formatRunRow({ ...base, status: 'succeeded', detail: 'ignored when it succeeded' }), 'r-1  2026-03-04 12:03:04  failover on prod  succeeded  in 1.2 s');
   assert.equal(formatRunRow({ ...base, status: 'paused', pauseReason: 'safety', durationMs: null, detail: 'lag-within-rpo refused' }), 'r-1  2026-03-04 12:03:04  failover on prod  paused (safety)  — lag-within-rpo refused');
+});
+
+test('help loads no core, headless or zod module (commands import them inside their actions)', () => {
+  const entry = fileURLToPath(new URL('../../../electron/cli/standby.ts', import.meta.url));
+  // a module hook that lists every module loaded, on exit
+  const hook = 'import{registerHooks}from"node:module";const u=[];registerHooks({load(url,c,next){u.push(url);return next(url,c)}});process.on("exit",()=>process.stderr.write(u.join("\\n")))';
+  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', `data:text/javascript,${encodeURIComponent(hook)}`, entry, '--help'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const loaded = r.stderr.split('\n').filter(Boolean);
+  assert.ok(loaded.some((u) => u.endsWith('/electron/cli/commands/run.ts')), `the hook saw the commands: ${loaded.length} modules`);
+  assert.deepEqual(
+    loaded.filter((u) => /\/electron\/(core|headless)\/|\/node_modules\/zod\/|\/test\//.test(u)),
+    [],
+  );
 });
