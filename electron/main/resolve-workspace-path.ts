@@ -1,7 +1,7 @@
 /**
  * Which workspace the desktop app opens: `--workspace FILE` on the command line, then
  * $STANDBY_WORKSPACE, then the lab's default (`/tmp/standby-lab/workspace.yaml`, written by
- * `standby lab up`). Plain Node (shared with tests).
+ * `bin/standby-lab up`). Plain Node (shared with tests).
  */
 export function resolveWorkspacePath(argv: string[]): string {
   const i = argv.indexOf('--workspace');

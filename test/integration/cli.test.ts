@@ -1,6 +1,7 @@
 /**
- * The `standby` command as a user runs it: bad workspaces give file:line:field errors and a
- * non-zero exit (no crash, no stack trace); `status --json` gives one snapshot of the real lab.
+ * The `standby` command as a user runs it: generated help and "did you mean" (no lab needed);
+ * bad workspaces give file:line:field errors and a non-zero exit (no crash, no stack trace);
+ * `status --json` gives one snapshot of the real lab, `runs --json` its run history.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,10 +28,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs bin/standby with a hard time limit; resolves with exit code and output. */
-function run(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs bin/standby (or `command`) with a hard time limit; resolves with exit code and output. */
+function run(args: string[], timeoutMs = 30_000, command = bin): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -42,6 +43,35 @@ function run(args: string[], timeoutMs = 30_000): Promise<{ code: number | null;
     });
   });
 }
+
+test('--help lists every command and the exit codes; `<cmd> --help` its options', async () => {
+  const r = await run(['--help']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const cmd of ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'runs', 'audit']) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
+  assert.match(r.stdout, /^Exit codes:\n {2}0 /m);
+  const sub = await run(['run', '--help']);
+  assert.equal(sub.code, 0, sub.stderr);
+  assert.match(sub.stdout, /^Usage: standby run \[options\] <runbook>/);
+  assert.match(sub.stdout, /--force <RULE=REASON>/);
+});
+
+test('a typo suggests the command; a bad option value names the option and its range; both exit 2 without a stack trace', async () => {
+  const typo = await run(['stauts']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown command 'stauts'\n\(Did you mean status\?\)/);
+  const port = await run(['serve', '--port', 'x']);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /option '--port <number>' argument 'x' is invalid\. Expected an integer from 0 to 65535/);
+  for (const r of [typo, port]) assert.doesNotMatch(r.stderr, /\n\s+at \S+ \(/, 'no stack trace');
+});
+
+test('the lab has its own command: bin/standby-lab --help lists up, down and start', async () => {
+  const r = await run(['--help'], 30_000, resolve('bin/standby-lab'));
+  assert.equal(r.code, 0, r.stderr);
+  for (const cmd of ['up', 'down', 'start']) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
+  const gone = await run(['lab', 'up']);
+  assert.equal(gone.code, 2, 'the product command has no lab subcommand');
+});
 
 const cases: { name: string; mutate: (yaml: string) => string; expect: RegExp }[] = [
   { name: 'bad YAML', mutate: (y) => y.replace('version: 1', 'version: 1\n  bad: [unclosed'), expect: /workspace\.yaml:\d+:\d+ \(syntax\): YAML syntax error/ },
@@ -85,4 +115,10 @@ test('status exits 3 and says why when a site is not healthy', { skip }, async (
   } finally {
     await lab!.startProcess('failover-blue');
   }
+});
+
+test('runs --json lists the run history of the lab environment (none yet) and exits 0', { skip }, async () => {
+  const r = await run(['runs', '--workspace', lab!.workspacePath, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(Array.isArray(JSON.parse(r.stdout)), r.stdout);
 });

@@ -1,7 +1,7 @@
 /**
  * Standby's lab from TypeScript: start a real two-site topology on loopback (see test/lab/README.md),
  * drive single servers, and tear it all down. Used by integration and e2e tests and by
- * `standby lab up|down` (through lab-cli.ts).
+ * `bin/standby-lab up|down` (lab-cli.ts).
  *
  * Everything runs through the shell scripts beside this file (lab-up.sh, lab-down.sh,
  * lab-ctl.sh), so a test and a developer at a terminal get the same lab.
@@ -193,7 +193,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
 }
 
 /**
- * A handle on a lab that is already running (e.g. started by `standby lab up`).
+ * A handle on a lab that is already running (e.g. started by `bin/standby-lab up`).
  * @throws Error when DIR/ports.env is missing.
  */
 export function openLab(dir: string, upMs = 0): Lab {

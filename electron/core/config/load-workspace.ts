@@ -36,7 +36,7 @@ export async function loadWorkspace(path: string): Promise<LoadResult> {
     return {
       ok: false,
       path: abs,
-      issues: [{ file: abs, line: 1, col: 1, field: '(file)', message: `cannot read the workspace file (${code})`, hint: 'pass --workspace PATH to an existing YAML file, or run `standby lab up` to create one' }],
+      issues: [{ file: abs, line: 1, col: 1, field: '(file)', message: `cannot read the workspace file (${code})`, hint: 'pass --workspace PATH to an existing YAML file, or start the development lab with `bin/standby-lab up`' }],
     };
   }
   return parseWorkspace(text, abs);

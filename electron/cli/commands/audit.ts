@@ -1,0 +1,27 @@
+/**
+ * `standby audit verify`: checks the hash chain of the workspace's audit log.
+ */
+import type { Command } from 'commander';
+import { EXIT_CODES } from '../exit-codes.ts';
+import { exitWith } from '../exit-with.ts';
+import { workspaceOption } from '../options.ts';
+import { resolveWorkspace } from '../resolve-workspace.ts';
+import { UsageError } from '../usage-error.ts';
+
+/** Adds `audit` (with its subcommand `verify`) to `program`. */
+export function registerAudit(program: Command): void {
+  const audit = program.command('audit').description('the audit log of every action, approval and override');
+  audit
+    .command('verify')
+    .description(`check the audit log's hash chain and the head kept in the store (exit ${EXIT_CODES.failed} when broken)`)
+    .addOption(workspaceOption())
+    .action(
+      exitWith(async (o: { workspace?: string }) => {
+        const { loadWorkspace, formatIssues } = await import('../../core/config/load-workspace.ts');
+        const r = await loadWorkspace(resolveWorkspace(o.workspace));
+        if (!r.ok) throw new UsageError(`the workspace is invalid:\n${formatIssues(r.issues)}`);
+        const { auditVerifyCommand } = await import('../run-commands.ts');
+        return auditVerifyCommand(r.workspace.store.path);
+      }),
+    );
+}
