@@ -22,7 +22,7 @@ const restrictedSyntax = builtinRules.get('no-restricted-syntax');
 
 // ---- floors of electron/core ----------------------------------------------------------------
 
-/** The real-system domains: each one an interface plus one file per real system. */
+/** The domains: config, secrets, store, and one folder per kind of real system (interface + one file each). */
 const domains = ['config', 'secrets', 'store', 'ssh', 'health', 'dns', 'database', 'traffic'];
 /** Capabilities built on the environment services. A new one adds its folder name here. */
 const capabilities = ['monitor', 'runbooks', 'duplicator', 'drills', 'consistency', 'coordination'];
