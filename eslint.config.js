@@ -201,14 +201,9 @@ export default tseslint.config(
     files: ['electron/**', 'shared/**'],
     rules: {
       'layers/no-test-import': ['error', { patterns: [{ regex: testRegex, message: testMessage }] }],
-      // no-restricted-imports does not see import(): the lab commands were loaded that way
+      // no-restricted-imports does not see import(): a lazy import of test code would slip through
       'layers/no-test-dynamic-import': ['error', { selector: testImportExpression, message: testMessage }],
     },
-  },
-  {
-    // TEMPORARY: `standby lab up|down` loads test/lab/lab-cli.ts
-    files: ['electron/cli/standby.ts'],
-    rules: { 'layers/no-test-dynamic-import': 'off' }, // removed when the lab CLI moves out
   },
   ...floorBlocks,
   ...floorCatchAll,
