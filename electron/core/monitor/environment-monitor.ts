@@ -15,7 +15,7 @@ import { LiveSlotService } from '../traffic/live-slot-service.ts';
 import type { SshPool } from '../ssh/ssh-pool.ts';
 import { resolveSecret } from '../secrets/resolve-secret.ts';
 import type { SampleStore } from '../store/sample-store.ts';
-import { startPollLoop, type PollLoop } from './poll-loop.ts';
+import { startPollLoop, type PollLoop } from '../platform/poll-loop.ts';
 import { computeSiteStatus } from './compute-site-status.ts';
 import { detectSplitBrain } from './detect-split-brain.ts';
 import { computeRpo, computeRto } from './compute-objectives.ts';
