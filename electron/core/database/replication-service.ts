@@ -11,7 +11,7 @@ import type { OpError } from '../../../shared/result.ts';
 import type { DbNodeStatus } from '../../../shared/status.ts';
 import type { DatabaseConfig, Environment, Site } from '../config/workspace-schema.ts';
 import type { SecretResolver } from '../secrets/resolve-secret.ts';
-import { toOpError } from '../ssh/ssh-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 import type { SshPool } from '../ssh/ssh-pool.ts';
 import { PostgresAdapter } from './adapters/postgresql.ts';
 import type { NodeObservation, ReplicationAdapter } from './replication-adapter.ts';

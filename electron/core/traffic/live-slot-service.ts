@@ -8,7 +8,7 @@ import type { IPolicy } from 'cockatiel';
 import type { OpError } from '../../../shared/result.ts';
 import type { LiveSlotStatus } from '../../../shared/status.ts';
 import type { Environment, Site } from '../config/workspace-schema.ts';
-import { toOpError } from '../ssh/ssh-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 import type { SshPool } from '../ssh/ssh-pool.ts';
 import { HaproxyRouter } from './routers/haproxy.ts';
 import { NginxRouter } from './routers/nginx.ts';

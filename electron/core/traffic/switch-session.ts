@@ -6,7 +6,7 @@
  */
 import type { Site, Slot } from '../config/workspace-schema.ts';
 import { exec, type ExecResult } from '../ssh/ssh-exec.ts';
-import { toOpError } from '../ssh/ssh-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 import { sshTarget, type SshPool } from '../ssh/ssh-pool.ts';
 import { CommandLog } from '../platform/command-log.ts';
 import { SlotSwitchError } from './slot-router.ts';

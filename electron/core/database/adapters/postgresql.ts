@@ -12,7 +12,7 @@ import pg from 'pg';
 import type { OpErrorKind } from '../../../../shared/result.ts';
 import type { DatabaseConfig, SshConfig } from '../../config/workspace-schema.ts';
 import type { SecretResolver } from '../../secrets/resolve-secret.ts';
-import { toOpError } from '../../ssh/ssh-error.ts';
+import { toOpError } from '../../platform/op-error.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
 import { openTunnel } from '../../ssh/ssh-tunnel.ts';
 import type { Tunnel } from '../../ssh/ssh-tunnel.ts';
