@@ -63,6 +63,7 @@ let services: EnvironmentServices | undefined;
 let dir: string | undefined;
 let db: DatabaseSync | undefined;
 let monitor: EnvironmentMonitor | undefined;
+let store: SampleStore | undefined;
 let engine: RunEngine;
 let auditFile: string;
 let ns: { powerdns: string; bind: string };
@@ -85,7 +86,8 @@ before(async () => {
   db = openStore(storePath);
   auditFile = auditLogPathFor(storePath);
   const audit = new AuditLog(auditFile, { db });
-  monitor = new EnvironmentMonitor(services, new SampleStore(db, 3_600_000), { snapshot() {}, samples() {}, error() {} });
+  store = new SampleStore(db, 3_600_000);
+  monitor = new EnvironmentMonitor(services, store, { snapshot() {}, samples() {}, error() {} });
   engine = new RunEngine({
     registry,
     journal: new RunJournal(db),
@@ -101,6 +103,8 @@ after(async () => {
   await monitor?.stop().catch(() => {});
   await services?.close();
   await pool?.close();
+  // the store's flush timer must not outlive the database (the core closes them in this order too)
+  store?.close();
   db?.close();
   await lab?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
