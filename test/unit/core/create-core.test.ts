@@ -14,7 +14,7 @@ test('the core builds, serves its API without polling, and stops every part once
   const r = await createCore(path);
   assert.ok(r.ok, r.ok ? '' : r.message);
   const { core } = r;
-  const ws = await core.api.getWorkspace();
+  const ws = await core.api.getWorkspace({});
   assert.ok(ws.ok);
   assert.deepEqual(
     ws.value.environments.map((e) => e.name),
