@@ -1,7 +1,9 @@
 /**
  * The engine both hosts (Electron main, `standby serve`) and the CLI stand on. Plain Node:
- * never imports 'electron'. It loads the workspace, opens the store, starts one monitor per
- * environment and exposes the typed ConsoleApi plus ConsoleEvents.
+ * never imports 'electron'. It loads the workspace, opens the store, builds the services of
+ * every environment (environment/), then each capability on them (a monitor per environment,
+ * the run service), and exposes the typed ConsoleApi plus ConsoleEvents. Everything with a
+ * lifecycle is in one list: started in order, stopped in reverse, each once.
  */
 import { EventEmitter } from 'node:events';
 import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract.ts';
@@ -12,6 +14,8 @@ import type { Workspace } from './config/workspace-schema.ts';
 import { openStore } from './store/open-store.ts';
 import { SampleStore } from './store/sample-store.ts';
 import { SshPool } from './ssh/ssh-pool.ts';
+import { createEnvironmentServices } from './environment/create-environment-services.ts';
+import type { EnvironmentServices } from './environment/environment-services.ts';
 import { EnvironmentMonitor } from './monitor/environment-monitor.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import { RunService } from './runbooks/run-service.ts';
@@ -29,8 +33,18 @@ export interface Core {
   start(): void;
   /** Polls one environment once (no loops) — for `standby status`. */
   pollOnce(env: string): Promise<import('../../shared/status.ts').EnvironmentSnapshot | null>;
-  /** Stops loops, flushes samples, closes SSH connections and the store. */
+  /**
+   * Stops loops, closes the environments' connections, flushes samples, closes SSH connections
+   * and the store. Calls after the first share it.
+   */
   stop(): Promise<void>;
+}
+
+/** A part of the core with a lifecycle: started in list order, stopped in reverse order. */
+interface CorePart {
+  readonly name: string;
+  start?(): void;
+  stop(): Promise<void> | void;
 }
 
 export type CreateCoreResult = { ok: true; core: Core } | { ok: false; issues: WorkspaceIssue[]; message: string };
@@ -55,8 +69,20 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     const issue: WorkspaceIssue = { file: loaded.path, line: 1, col: 1, field: 'store.path', message: `cannot open the store: ${(e as Error).message}`, hint: 'point store.path at a writable location' };
     return { ok: false, issues: [issue], message: formatIssues([issue]) };
   }
-  const store = new SampleStore(db, ws.store.retentionHours * 3_600_000);
+  const parts: CorePart[] = [{ name: 'store database', stop: () => db.close() }];
   const pool = new SshPool();
+  parts.push({ name: 'ssh pool', stop: () => pool.close() });
+  const store = new SampleStore(db, ws.store.retentionHours * 3_600_000);
+  parts.push({ name: 'sample store', stop: () => store.close() });
+
+  // environments first: every capability below takes its connections from these
+  const environments = new Map<string, EnvironmentServices>();
+  for (const env of ws.environments) {
+    const services = createEnvironmentServices(env, pool, resolveSecret);
+    environments.set(env.name, services);
+    parts.push({ name: `${env.name} services`, stop: () => services.close() });
+  }
+
   const bus = new EventEmitter();
   bus.setMaxListeners(100);
   const emit = <E extends ConsoleEventName>(event: E, payload: ConsoleEventPayload<E>) => bus.emit(event, payload);
@@ -65,7 +91,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
   for (const env of ws.environments) {
     monitors.set(
       env.name,
-      new EnvironmentMonitor(env, pool, store, {
+      new EnvironmentMonitor(environments.get(env.name)!, store, {
         snapshot: (snapshot) => emit('snapshot', { env: env.name, snapshot }),
         samples: (metric, key, points) => emit('samples', { env: env.name, metric, key, points }),
         error: onLoopError,
@@ -77,8 +103,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     workspace: ws,
     runbooksDir: ws.runbooksDir,
     db,
-    pool,
-    resolveSecret,
+    services: (env) => environments.get(env),
     snapshot: async (env) => {
       const s = (await monitors.get(env)?.pollOnce()) ?? null;
       // the lag measured now may be the last one before a fence: on disk before the step acts,
@@ -100,6 +125,18 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
         const env = runs.journal.getRun(e.runId)?.env;
         if (env) void monitors.get(env)?.refresh();
       }
+    },
+  });
+
+  parts.push({ name: 'runs', stop: () => runs.close() });
+  // last in the list, so stopped first (before the run service, as before the split)
+  parts.push({
+    name: 'monitors',
+    start: () => {
+      for (const m of monitors.values()) m.start();
+    },
+    stop: async () => {
+      await Promise.all([...monitors.values()].map((m) => m.stop()));
     },
   });
 
@@ -152,6 +189,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
   };
 
   let started = false;
+  let stopping: Promise<void> | null = null;
   const core: Core = {
     api,
     workspacePath: loaded.path,
@@ -164,18 +202,26 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     start() {
       if (started) return;
       started = true;
-      for (const m of monitors.values()) m.start();
+      for (const p of parts) p.start?.();
     },
     async pollOnce(env) {
       const m = monitors.get(env);
       return m ? m.pollOnce() : null;
     },
-    async stop() {
-      await Promise.all([...monitors.values()].map((m) => m.stop()));
-      await runs.close();
-      store.close();
-      pool.close();
-      db.close();
+    stop() {
+      stopping ??= (async () => {
+        // every part is stopped even when one fails; the first failure is then reported
+        let first: unknown;
+        for (const p of [...parts].reverse()) {
+          try {
+            await p.stop();
+          } catch (e) {
+            first ??= e;
+          }
+        }
+        if (first !== undefined) throw first;
+      })();
+      return stopping;
     },
   };
   return { ok: true, core };

@@ -15,6 +15,8 @@ import type { Environment } from '../../electron/core/config/workspace-schema.ts
 import { resolveSecret } from '../../electron/core/secrets/resolve-secret.ts';
 import { SshPool } from '../../electron/core/ssh/ssh-pool.ts';
 import { ReplicationService } from '../../electron/core/database/replication-service.ts';
+import { createEnvironmentServices } from '../../electron/core/environment/create-environment-services.ts';
+import { requireNamed, type EnvironmentServices } from '../../electron/core/environment/environment-services.ts';
 import type { DbNodeStatus } from '../../shared/status.ts';
 
 const PORT_BASE = 28400;
@@ -25,6 +27,7 @@ let lab: Lab | undefined;
 let env: Environment;
 let pool: SshPool | undefined;
 let svc: ReplicationService | undefined;
+let services: EnvironmentServices | undefined;
 const samples: { node: string; t: number; lagBytes: number | null; lagSeconds: number | null }[] = [];
 
 before(async () => {
@@ -34,10 +37,11 @@ before(async () => {
   if (!loaded.ok) throw new Error(`lab workspace invalid:\n${formatIssues(loaded.issues)}`);
   env = loaded.workspace.environments[0]!;
   pool = new SshPool({ resolveSecret });
+  const built = createEnvironmentServices(env, pool, resolveSecret);
+  services = built;
   svc = new ReplicationService({
     env,
-    pool,
-    resolveSecret,
+    createAdapter: (db) => requireNamed(built.replication, db.name).adapter,
     onSample: (node, t, lagBytes, lagSeconds) => samples.push({ node, t, lagBytes, lagSeconds }),
   });
 });
@@ -45,7 +49,7 @@ before(async () => {
 after(async () => {
   // resume replay even if a test failed half-way, so lab-down's fast shutdown is quick
   await lab?.psql('replica', 'select pg_wal_replay_resume()').catch(() => {});
-  await svc?.close();
+  await services?.close();
   await pool?.close();
   await lab?.stop();
 });

@@ -1,6 +1,6 @@
 /**
  * The built-in runbook step kinds against the REAL lab (port base 22300): each kind's
- * plan → act → verify called directly with services from createStepServices on the lab
+ * plan → act → verify called directly with services from createEnvironmentServices on the lab
  * workspace, isDone making a second act unnecessary, and small runbooks through the RunEngine
  * with real steps. DNS answers are checked with `dig` (outside Standby), PostgreSQL with psql.
  *
@@ -42,7 +42,8 @@ import { RunJournal } from '../../electron/core/runbooks/run-journal.ts';
 import { parseRunbook } from '../../electron/core/runbooks/load-runbook.ts';
 import type { Runbook } from '../../electron/core/runbooks/runbook-schema.ts';
 import { createBuiltinStepRegistry } from '../../electron/core/runbooks/builtin-steps.ts';
-import { createStepServices, type StepServiceBag } from '../../electron/core/runbooks/step-services.ts';
+import { createEnvironmentServices } from '../../electron/core/environment/create-environment-services.ts';
+import type { EnvironmentServices } from '../../electron/core/environment/environment-services.ts';
 import type { StepContext, StepKind, StepProgress } from '../../electron/core/runbooks/step-kind.ts';
 import type { StepPlan } from '../../electron/core/runbooks/step-plan.ts';
 import { StepError } from '../../electron/core/runbooks/step-error.ts';
@@ -58,10 +59,11 @@ const kind = (name: string): StepKind => registry.get(name)!;
 let lab: Lab | undefined;
 let env: Environment;
 let pool: SshPool | undefined;
-let services: StepServiceBag | undefined;
+let services: EnvironmentServices | undefined;
 let dir: string | undefined;
 let db: DatabaseSync | undefined;
 let monitor: EnvironmentMonitor | undefined;
+let store: SampleStore | undefined;
 let engine: RunEngine;
 let auditFile: string;
 let ns: { powerdns: string; bind: string };
@@ -78,13 +80,14 @@ before(async () => {
   env = loaded.workspace.environments[0]!;
   ns = { powerdns: `127.0.0.1:${lab.ports.PDNS_DNS_PORT}`, bind: `127.0.0.1:${lab.ports.BIND_DNS_PORT}` };
   pool = new SshPool({ resolveSecret });
-  services = createStepServices(env, pool, resolveSecret);
+  services = createEnvironmentServices(env, pool, resolveSecret);
   dir = mkdtempSync(join(tmpdir(), 'sb-steps-'));
   const storePath = join(dir, 'standby.sqlite');
   db = openStore(storePath);
   auditFile = auditLogPathFor(storePath);
   const audit = new AuditLog(auditFile, { db });
-  monitor = new EnvironmentMonitor(env, pool, new SampleStore(db, 3_600_000), { snapshot() {}, samples() {}, error() {} });
+  store = new SampleStore(db, 3_600_000);
+  monitor = new EnvironmentMonitor(services, store, { snapshot() {}, samples() {}, error() {} });
   engine = new RunEngine({
     registry,
     journal: new RunJournal(db),
@@ -100,6 +103,8 @@ after(async () => {
   await monitor?.stop().catch(() => {});
   await services?.close();
   await pool?.close();
+  // the store's flush timer must not outlive the database (the core closes them in this order too)
+  store?.close();
   db?.close();
   await lab?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,8 @@ import { resolveSecret } from '../../electron/core/secrets/resolve-secret.ts';
 import { SshPool } from '../../electron/core/ssh/ssh-pool.ts';
 import { ReplicationService } from '../../electron/core/database/replication-service.ts';
 import { LiveSlotService } from '../../electron/core/traffic/live-slot-service.ts';
+import { createEnvironmentServices } from '../../electron/core/environment/create-environment-services.ts';
+import { requireNamed, type EnvironmentServices } from '../../electron/core/environment/environment-services.ts';
 
 const PORT_BASE = 28600;
 const available = labAvailable();
@@ -29,6 +31,7 @@ let env: Environment;
 let pool: SshPool | undefined;
 let slots: LiveSlotService | undefined;
 let dbs: ReplicationService | undefined;
+let services: EnvironmentServices | undefined;
 let sshdStopped = false;
 
 before(async () => {
@@ -39,13 +42,15 @@ before(async () => {
   env = loaded.workspace.environments[0]!;
   pool = new SshPool({ resolveSecret });
   const breaker = { consecutiveFailures: 3, halfOpenAfterMs: 500 };
-  slots = new LiveSlotService({ env, pool, timeoutMs: 3000, breaker });
-  dbs = new ReplicationService({ env, pool, resolveSecret, nodeTimeoutMs: 3000, breaker });
+  const built = createEnvironmentServices(env, pool, resolveSecret);
+  services = built;
+  slots = new LiveSlotService({ env, createRouter: (site) => requireNamed(built.routers, site.name), timeoutMs: 3000, breaker });
+  dbs = new ReplicationService({ env, createAdapter: (db) => requireNamed(built.replication, db.name).adapter, nodeTimeoutMs: 3000, breaker });
 });
 
 after(async () => {
   if (sshdStopped) await lab?.startProcess('failover-sshd').catch(() => {});
-  await dbs?.close();
+  await services?.close();
   await pool?.close();
   await lab?.stop();
 });

@@ -18,6 +18,8 @@ import { resolveSecret } from '../../electron/core/secrets/resolve-secret.ts';
 import { SshPool } from '../../electron/core/ssh/ssh-pool.ts';
 import { exec, shellQuote } from '../../electron/core/ssh/ssh-exec.ts';
 import { LiveSlotService } from '../../electron/core/traffic/live-slot-service.ts';
+import { createEnvironmentServices } from '../../electron/core/environment/create-environment-services.ts';
+import { requireNamed, type EnvironmentServices } from '../../electron/core/environment/environment-services.ts';
 import type { LiveSlotStatus } from '../../shared/status.ts';
 
 const PORT_BASE = 28500;
@@ -30,6 +32,7 @@ let primary: Site;
 let failover: Site;
 let pool: SshPool | undefined;
 let svc: LiveSlotService | undefined;
+let services: EnvironmentServices | undefined;
 
 before(async () => {
   if (skip) return;
@@ -40,10 +43,13 @@ before(async () => {
   primary = env.sites.find((s) => s.name === 'primary')!;
   failover = env.sites.find((s) => s.name === 'failover')!;
   pool = new SshPool({ resolveSecret });
-  svc = new LiveSlotService({ env, pool });
+  const built = createEnvironmentServices(env, pool, resolveSecret);
+  services = built;
+  svc = new LiveSlotService({ env, createRouter: (site) => requireNamed(built.routers, site.name) });
 });
 
 after(async () => {
+  await services?.close();
   await pool?.close();
   await lab?.stop();
 });

@@ -6,7 +6,7 @@
 import { replicaLag } from './replication-lag.ts';
 import type { OpCommand, ReplicationAdapter } from './replication-adapter.ts';
 import { ReplicationError } from './replication-error.ts';
-import { toOpError } from '../ssh/ssh-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 
 /** One round of {@link awaitLag}. */
 export interface LagProgress {

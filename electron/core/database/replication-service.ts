@@ -2,18 +2,14 @@
  * Polls every database node of one environment and turns the observations into
  * `DbNodeStatus` (shared/status.ts): role as the server says it, replication lag in bytes and
  * seconds computed against the primary's LSN of the same round, replay pause, WAL receiver.
- * Nodes are isolated from each other: each has its own cockatiel timeout + circuit breaker,
- * and a round never waits longer than the node timeout.
+ * Nodes are isolated from each other: each is an ObservedSource (platform/observed-source.ts)
+ * with its own timeout + circuit breaker, and a round never waits longer than the node timeout.
  */
-import { BrokenCircuitError, TaskCancelledError, CircuitState, ConsecutiveBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout, wrap } from 'cockatiel';
-import type { CircuitBreakerPolicy, IPolicy } from 'cockatiel';
 import type { OpError } from '../../../shared/result.ts';
 import type { DbNodeStatus } from '../../../shared/status.ts';
 import type { DatabaseConfig, Environment, Site } from '../config/workspace-schema.ts';
-import type { SecretResolver } from '../secrets/resolve-secret.ts';
-import { toOpError } from '../ssh/ssh-error.ts';
-import type { SshPool } from '../ssh/ssh-pool.ts';
-import { PostgresAdapter } from './adapters/postgresql.ts';
+import { ObservedSource, type BreakerStateName } from '../platform/observed-source.ts';
+import { toOpError } from '../platform/op-error.ts';
 import type { NodeObservation, ReplicationAdapter } from './replication-adapter.ts';
 import { replicaLag } from './replication-lag.ts';
 
@@ -26,8 +22,6 @@ export type LagSampleListener = (node: string, t: number, lagBytes: number | nul
 /** Options of {@link ReplicationService}. */
 export interface ReplicationServiceOptions {
   env: Environment;
-  pool: SshPool;
-  resolveSecret: SecretResolver;
   /** Clock for `observedAt` / `lastGoodAt` / sample times, epoch ms (default `Date.now`). */
   now?: () => number;
   onSample?: LagSampleListener;
@@ -39,22 +33,19 @@ export interface ReplicationServiceOptions {
   nodeTimeoutMs?: number;
   /** Circuit breaker per node: opens after `consecutiveFailures` (default 3), probes again after `halfOpenAfterMs` (default 5000). */
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
-  /** PostgreSQL session bounds, ms (defaults 3000 / 2000). */
-  connectTimeoutMs?: number;
-  statementTimeoutMs?: number;
-  /** Builds a node's adapter (tests pass fakes). Default: {@link PostgresAdapter}. */
-  createAdapter?: (db: DatabaseConfig, site: Site | undefined) => ReplicationAdapter;
+  /**
+   * A node's adapter: the environment's (environment/create-environment-services.ts), or a fake.
+   * Called once per node at construction; a throw becomes the node's permanent `unknown` reason.
+   * The service never closes adapters (their owner does).
+   */
+  createAdapter: (db: DatabaseConfig, site: Site | undefined) => ReplicationAdapter;
 }
 
 interface NodeState {
   db: DatabaseConfig;
-  adapter: ReplicationAdapter | null;
+  /** Null when the node's adapter could not be had (`setupError` says why). */
+  source: ObservedSource<NodeObservation> | null;
   setupError: OpError | null;
-  breaker: CircuitBreakerPolicy;
-  policy: IPolicy;
-  /** The adapter's own promise of an observation still running (past its timeout, maybe). */
-  inFlight: Promise<unknown> | null;
-  lastError: OpError | null;
   observation: NodeObservation | null;
   /** Replica clock when lagBytes was last 0, and against which primary. */
   caughtUpAt: number | null;
@@ -62,8 +53,7 @@ interface NodeState {
   status: DbNodeStatus;
 }
 
-/** `skipped`: not attempted (breaker open, previous call still running): keeps `lastError`. */
-type Outcome = { ok: true; obs: NodeObservation } | { ok: false; error: OpError; skipped?: boolean };
+type Outcome = { ok: true; obs: NodeObservation } | { ok: false; error: OpError };
 
 /**
  * Replication monitor of one environment.
@@ -72,7 +62,6 @@ type Outcome = { ok: true; obs: NodeObservation } | { ok: false; error: OpError;
  *   (never rejects). Overlapping calls share the running round.
  * - `statuses()`: one `DbNodeStatus` per configured node, in workspace order (copies).
  * - `observation(name)`: the last raw observation of a node (for lag-gated runbook steps).
- * - `close()`: closes sessions and tunnels (the SSH pool belongs to the caller).
  *
  * Lag rules: see `replicaLag()` in replication-lag.ts. With no single primary observed in the
  * round (unreachable, none, or two = possible split brain), replicas are still `ok` with their
@@ -92,18 +81,7 @@ export class ReplicationService {
     this.#nodeTimeoutMs = options.nodeTimeoutMs ?? Math.min(10_000, Math.max(2000, env.pollIntervalMs));
     const failures = options.breaker?.consecutiveFailures ?? 3;
     const halfOpenAfter = options.breaker?.halfOpenAfterMs ?? 5000;
-    const create =
-      options.createAdapter ??
-      ((db: DatabaseConfig, site: Site | undefined) =>
-        new PostgresAdapter({
-          db,
-          ...(site ? { ssh: site.ssh } : {}),
-          pool: options.pool,
-          resolveSecret: options.resolveSecret,
-          ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-          ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
-          where: `${env.name}/databases/${db.name}`,
-        }));
+    const create = options.createAdapter;
     this.#nodes = env.databases.map((db) => {
       const site = env.sites.find((s) => s.name === db.site);
       let adapter: ReplicationAdapter | null = null;
@@ -117,15 +95,21 @@ export class ReplicationService {
           setupError = toOpError(e, `${env.name}/databases/${db.name}`);
         }
       }
-      const breaker = circuitBreaker(handleAll, { halfOpenAfter, breaker: new ConsecutiveBreaker(failures) });
+      const source = adapter
+        ? new ObservedSource<NodeObservation>({
+            read: (signal) => adapter.observe(signal),
+            policy: { timeoutMs: this.#nodeTimeoutMs, breaker: { consecutiveFailures: failures, halfOpenAfterMs: halfOpenAfter } },
+            now: this.#now,
+            messages: {
+              inFlight: (ms, last) => `the previous observation is still running (over ${ms} ms)${last ? `; last error: ${last.message}` : ''}`,
+              breakerOpen: (last) => `not polled: circuit open after repeated failures${last ? `; last error: ${last.message}` : ''}`,
+            },
+          })
+        : null;
       return {
         db,
-        adapter,
+        source,
         setupError,
-        breaker,
-        policy: wrap(breaker, timeout(this.#nodeTimeoutMs, TimeoutStrategy.Aggressive)),
-        inFlight: null,
-        lastError: null,
         observation: null,
         caughtUpAt: null,
         caughtUpPrimary: null,
@@ -163,10 +147,6 @@ export class ReplicationService {
     return this.#nodes.find((n) => n.db.name === name)?.observation ?? null;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.#nodes.map((n) => n.adapter?.close().catch(() => {})));
-  }
-
   async #poll(): Promise<void> {
     const outcomes = await Promise.all(this.#nodes.map((n) => this.#observe(n)));
     const t = this.#now();
@@ -193,7 +173,6 @@ export class ReplicationService {
       const o = outcomes[i]!;
       const prevGood = n.status.lastGoodAt;
       if (!o.ok) {
-        if (!o.skipped) n.lastError = o.error;
         n.status = {
           ...n.status,
           state: 'unknown',
@@ -211,7 +190,6 @@ export class ReplicationService {
       }
       const obs = o.obs;
       n.observation = obs;
-      n.lastError = null;
       if (obs.role === 'primary') {
         n.caughtUpAt = null;
         n.caughtUpPrimary = null;
@@ -269,41 +247,15 @@ export class ReplicationService {
   }
 
   async #observe(n: NodeState): Promise<Outcome> {
-    if (!n.adapter) return { ok: false, error: n.setupError ?? { kind: 'internal', message: 'no adapter' } };
-    const adapter = n.adapter;
-    if (n.inFlight) {
-      return { ok: false, skipped: true, error: { kind: 'timeout', message: `the previous observation is still running (over ${this.#nodeTimeoutMs} ms)${n.lastError ? `; last error: ${n.lastError.message}` : ''}` } };
-    }
-    try {
-      const obs = await n.policy.execute(({ signal }) => {
-        const p = adapter.observe(signal);
-        const tracked = p.finally(() => {
-          if (n.inFlight === tracked) n.inFlight = null;
-        });
-        tracked.catch(() => {});
-        n.inFlight = tracked;
-        return p;
-      });
-      return { ok: true, obs };
-    } catch (e) {
-      if (e instanceof BrokenCircuitError) {
-        const last = n.lastError ? `; last error: ${n.lastError.message}` : '';
-        return { ok: false, skipped: true, error: { kind: n.lastError?.kind ?? 'unreachable', message: `not polled: circuit open after repeated failures${last}` } };
-      }
-      if (e instanceof TaskCancelledError) {
-        return { ok: false, error: { kind: 'timeout', message: `no answer within ${this.#nodeTimeoutMs} ms` } };
-      }
-      return { ok: false, error: toOpError(e) };
-    }
+    if (!n.source) return { ok: false, error: n.setupError ?? { kind: 'internal', message: 'no adapter' } };
+    const o = await n.source.observe();
+    return o.ok ? { ok: true, obs: o.value } : { ok: false, error: o.error };
   }
 
   /** Breaker state per node name (for diagnostics and the health view). */
-  breakerStates(): Record<string, 'closed' | 'open' | 'half-open' | 'isolated'> {
-    const out: Record<string, 'closed' | 'open' | 'half-open' | 'isolated'> = {};
-    for (const n of this.#nodes) {
-      const s = n.breaker.state;
-      out[n.db.name] = s === CircuitState.Open ? 'open' : s === CircuitState.HalfOpen ? 'half-open' : s === CircuitState.Isolated ? 'isolated' : 'closed';
-    }
+  breakerStates(): Record<string, BreakerStateName> {
+    const out: Record<string, BreakerStateName> = {};
+    for (const n of this.#nodes) out[n.db.name] = n.source?.policy.breakerState ?? 'closed';
     return out;
   }
 }

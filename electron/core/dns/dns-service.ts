@@ -3,30 +3,18 @@
  * API view and what each of its authoritative nameservers serves, and turns that into
  * `DnsRecordStatus` (shared/status.ts) with drift/TTL/unknown flags.
  *
- * Isolation (bulkhead): every source runs in parallel under its own endpoint's cockatiel
- * policy — `wrap(bulkhead, retry, circuitBreaker, timeout)`, one per provider API and one per
- * nameserver — so a dead or slow endpoint costs at most its own timeout and, once its breaker
- * is open, nothing; it never delays the others. A round is also bounded by a deadline.
+ * Isolation (bulkhead): every source (record × provider API or nameserver) is an ObservedSource
+ * (platform/observed-source.ts) under its endpoint's policy — bulkhead, retry, circuit breaker,
+ * timeout; one per provider API and one per nameserver — so a dead or slow endpoint costs at
+ * most its own timeout and, once its breaker is open, nothing; it never delays the others. A
+ * round is also bounded by a deadline.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  BrokenCircuitError,
-  ConsecutiveBreaker,
-  ConstantBackoff,
-  type IPolicy,
-  TimeoutStrategy,
-  bulkhead,
-  circuitBreaker,
-  handleWhen,
-  isBrokenCircuitError,
-  isBulkheadRejectedError,
-  retry,
-  TaskCancelledError,
-  timeout,
-  wrap,
-} from 'cockatiel';
+import { BrokenCircuitError, isBulkheadRejectedError, TaskCancelledError } from 'cockatiel';
 import type { DnsAnswer, DnsRecordStatus } from '../../../shared/status.ts';
 import type { Environment } from '../config/workspace-schema.ts';
+import { ObservationPolicy, ObservedSource } from '../platform/observed-source.ts';
+import { toOpError } from '../platform/op-error.ts';
 import { type AuthoritativeAnswer, type AuthoritativeQueryOptions, queryAuthoritative } from './authoritative-query.ts';
 import { buildDnsRecordStatus, type DnsProviderObservation } from './build-dns-record-status.ts';
 import type { DnsProvider, DnsRecordType } from './dns-provider.ts';
@@ -62,16 +50,11 @@ export interface DnsServiceOptions {
   query?: AuthoritativeQueryFn;
 }
 
-interface Endpoint {
-  policy: IPolicy;
-  /** Reason of the last failed attempt (for "breaker open after N failures (last: …)"). */
-  lastFailure: string;
-}
+type SourceReading = { values: string[]; ttlSeconds: number | null; latencyMs: number };
 
 interface Source {
   key: string;
-  endpoint: Endpoint;
-  run: (signal: AbortSignal) => Promise<{ values: string[]; ttlSeconds: number | null; latencyMs: number }>;
+  observed: ObservedSource<SourceReading>;
 }
 
 /**
@@ -95,7 +78,8 @@ export class DnsService {
   readonly #backoffMs: number;
   readonly #query: AuthoritativeQueryFn;
   readonly #budget: DnsTtlBudget;
-  readonly #endpoints = new Map<string, Endpoint>();
+  readonly #endpoints = new Map<string, ObservationPolicy>();
+  readonly #observed = new Map<string, ObservedSource<SourceReading>>();
   readonly #answers = new Map<string, DnsAnswer>();
   #round: Promise<void> | null = null;
   #loop: { stopped: boolean; timer: NodeJS.Timeout | undefined } | null = null;
@@ -225,29 +209,25 @@ export class DnsService {
         if (!provider) {
           this.#setUnknown(apiKey, `no provider instance for "${pc.name}" (its creation failed?)`);
         } else {
-          sources.push({
-            key: apiKey,
-            endpoint: this.#endpoint(`${pc.name} api`),
-            run: async (signal) => {
+          sources.push(
+            this.#source(apiKey, `${pc.name} api`, async (signal) => {
               const t0 = performance.now();
               const rs = await provider.getRecordSet(record.name, record.type, signal);
               return { values: rs?.values ?? [], ttlSeconds: rs?.ttlSeconds ?? null, latencyMs: performance.now() - t0 };
-            },
-          });
+            }),
+          );
         }
         for (const ns of pc.nameservers) {
-          sources.push({
-            key: this.#key(ri, pc.name, `ns ${ns}`),
-            endpoint: this.#endpoint(`${pc.name} ns ${ns}`),
-            run: async (signal) => {
+          sources.push(
+            this.#source(this.#key(ri, pc.name, `ns ${ns}`), `${pc.name} ns ${ns}`, async (signal) => {
               // Inner bound slightly above the policy's so the policy's timeout reports first.
               const a = await this.#query(ns, record.name, record.type, { timeoutMs: this.#timeoutMs + 50, retries: 0, signal });
               if (!a.authoritative) {
                 throw new DnsProviderError('invalid-input', `${ns} answered without the AA flag (not authoritative for ${record.name}: lame?)`, 'check the nameserver list of this provider');
               }
               return { values: a.values, ttlSeconds: a.ttlSeconds, latencyMs: a.latencyMs };
-            },
-          });
+            }),
+          );
         }
       });
     }
@@ -255,27 +235,13 @@ export class DnsService {
   }
 
   async #observe(source: Source, roundSignal: AbortSignal): Promise<void> {
-    try {
-      const r = await source.endpoint.policy.execute(async ({ signal }) => {
-        try {
-          return await source.run(signal);
-        } catch (e) {
-          // Aborted by the timeout policy (not by the round deadline): the source's own
-          // rejection races cockatiel's TaskCancelledError, so name it a timeout here.
-          const err = signal.aborted && !roundSignal.aborted ? new DnsProviderError('timeout', `timeout after ${this.#timeoutMs} ms`, undefined, { cause: e }) : e;
-          source.endpoint.lastFailure = describe(err, this.#timeoutMs);
-          throw err;
-        }
-      }, roundSignal);
-      if (roundSignal.aborted) return;
-      const t = this.#now();
-      this.#answers.set(source.key, { state: 'ok', values: r.values, ttlSeconds: r.ttlSeconds, latencyMs: Math.round(r.latencyMs * 10) / 10, observedAt: t, lastGoodAt: t });
-    } catch (e) {
-      if (roundSignal.aborted) return;
-      const reason = isBrokenCircuitError(e)
-        ? `breaker open after ${this.#threshold} failures (last: ${source.endpoint.lastFailure})`
-        : describe(e, this.#timeoutMs);
-      this.#setUnknown(source.key, reason);
+    const o = await source.observed.observe(roundSignal);
+    if (roundSignal.aborted) return;
+    if (o.ok) {
+      const r = o.value;
+      this.#answers.set(source.key, { state: 'ok', values: r.values, ttlSeconds: r.ttlSeconds, latencyMs: Math.round(r.latencyMs * 10) / 10, observedAt: o.at, lastGoodAt: o.at });
+    } else {
+      this.#setUnknown(source.key, o.error.message);
     }
   }
 
@@ -292,24 +258,38 @@ export class DnsService {
     return `${recordIndex}\u0000${provider}\u0000${source}`;
   }
 
-  #endpoint(id: string): Endpoint {
+  /** The observed source `key` (one per record × provider API or nameserver), kept across rounds. */
+  #source(key: string, endpointId: string, read: (signal: AbortSignal) => Promise<SourceReading>): Source {
+    let observed = this.#observed.get(key);
+    if (!observed) {
+      observed = new ObservedSource<SourceReading>({
+        read,
+        policy: this.#endpoint(endpointId),
+        now: this.#now,
+        messages: {
+          inFlight: (ms, last) => `the previous query is still running (over ${ms} ms)${last ? ` (last: ${last.message})` : ''}`,
+          breakerOpen: (last) => `breaker open after ${this.#threshold} failures (last: ${last?.message ?? 'none recorded'})`,
+        },
+      });
+      this.#observed.set(key, observed);
+    }
+    return { key, observed };
+  }
+
+  /** The policy of one endpoint (a provider API, a nameserver), shared by every record read from it. */
+  #endpoint(id: string): ObservationPolicy {
     let ep = this.#endpoints.get(id);
     if (!ep) {
-      const transient = handleWhen((e) => isTimeout(e) || (isDnsProviderError(e) && (e.kind === 'unreachable' || e.kind === 'timeout')));
-      const timeoutPolicy = timeout(this.#timeoutMs, TimeoutStrategy.Aggressive);
-      const endpoint: Endpoint = {
-        policy: wrap(
-          bulkhead(8, 10_000),
-          retry(transient, { maxAttempts: 1, backoff: new ConstantBackoff(this.#backoffMs) }),
-          circuitBreaker(transient, { halfOpenAfter: this.#halfOpenMs, breaker: new ConsecutiveBreaker(this.#threshold) }),
-          timeoutPolicy,
-        ),
-        lastFailure: 'none recorded',
-      };
-      timeoutPolicy.onTimeout(() => {
-        endpoint.lastFailure = `timeout after ${this.#timeoutMs} ms`;
+      const timeoutMs = this.#timeoutMs;
+      ep = new ObservationPolicy({
+        timeoutMs,
+        bulkhead: { limit: 8, queue: 10_000 },
+        retry: { maxAttempts: 1, backoffMs: this.#backoffMs },
+        breaker: { consecutiveFailures: this.#threshold, halfOpenAfterMs: this.#halfOpenMs },
+        handles: (e) => isTimeout(e) || (isDnsProviderError(e) && (e.kind === 'unreachable' || e.kind === 'timeout')),
+        toError: (e) => ({ kind: toOpError(e).kind, message: describe(e, timeoutMs) }),
+        timeoutError: (ms) => ({ kind: 'timeout', message: `timeout after ${ms} ms` }),
       });
-      ep = endpoint;
       this.#endpoints.set(id, ep);
     }
     return ep;

@@ -8,14 +8,11 @@ import type { EnvironmentSnapshot, SiteStatus, DbRole, DbNodeStatus, LiveSlotSta
 import type { Environment } from '../config/workspace-schema.ts';
 import { HealthService } from '../health/health-service.ts';
 import { DnsService } from '../dns/dns-service.ts';
-import { createDnsProviders } from '../dns/create-dns-provider.ts';
-import type { DnsProvider } from '../dns/dns-provider.ts';
 import { ReplicationService } from '../database/replication-service.ts';
 import { LiveSlotService } from '../traffic/live-slot-service.ts';
-import type { SshPool } from '../ssh/ssh-pool.ts';
-import { resolveSecret } from '../secrets/resolve-secret.ts';
+import { requireNamed, type EnvironmentServices } from '../environment/environment-services.ts';
 import type { SampleStore } from '../store/sample-store.ts';
-import { startPollLoop, type PollLoop } from './poll-loop.ts';
+import { startPollLoop, type PollLoop } from '../platform/poll-loop.ts';
 import { computeSiteStatus } from './compute-site-status.ts';
 import { detectSplitBrain } from './detect-split-brain.ts';
 import { computeRpo, computeRto } from './compute-objectives.ts';
@@ -30,7 +27,6 @@ export class EnvironmentMonitor {
   readonly env: Environment;
   private readonly health: HealthService;
   private readonly dns: DnsService;
-  private readonly dnsProviders: DnsProvider[];
   private readonly replication: ReplicationService;
   private readonly slots: LiveSlotService;
   private readonly loops: PollLoop[] = [];
@@ -42,12 +38,13 @@ export class EnvironmentMonitor {
   private readonly store: SampleStore;
 
   /**
-   * @param env validated environment
-   * @param pool shared SSH pool (router reads and DB tunnels go through site SSH hosts)
+   * @param services the environment's services (DNS providers, database adapters, slot routers):
+   *        shared with the run engine, closed by their owner, never by the monitor
    * @param store sample store (lag and probe latency series)
    * @param events callbacks for snapshots, new samples and loop errors
    */
-  constructor(env: Environment, pool: SshPool, store: SampleStore, events: MonitorEvents) {
+  constructor(services: EnvironmentServices, store: SampleStore, events: MonitorEvents) {
+    const env = services.env;
     this.env = env;
     this.events = events;
     this.store = store;
@@ -55,12 +52,10 @@ export class EnvironmentMonitor {
       env,
       onSample: (probeId, t, latencyMs) => store.add({ env: env.name, metric: 'probe-latency-ms', key: probeId, t, v: latencyMs }),
     });
-    this.dnsProviders = createDnsProviders(env, (ref) => resolveSecret(ref, `environments.${env.name}.dnsProviders`));
-    this.dns = new DnsService({ env, providers: this.dnsProviders });
+    this.dns = new DnsService({ env, providers: [...services.dns.providers] });
     this.replication = new ReplicationService({
       env,
-      pool,
-      resolveSecret,
+      createAdapter: (db) => requireNamed(services.replication, db.name).adapter,
       onSample: (node, t, lagBytes, lagSeconds) => {
         store.add({ env: env.name, metric: 'replication-lag-bytes', key: node, t, v: lagBytes });
         store.add({ env: env.name, metric: 'replication-lag-seconds', key: node, t, v: lagSeconds });
@@ -68,7 +63,7 @@ export class EnvironmentMonitor {
         this.events.samples('replication-lag-seconds', node, [{ t, v: lagSeconds }]);
       },
     });
-    this.slots = new LiveSlotService({ env, pool });
+    this.slots = new LiveSlotService({ env, createRouter: (site) => requireNamed(services.routers, site.name) });
   }
 
   /** Starts every loop; returns at once (first results arrive within one interval). */
@@ -118,12 +113,12 @@ export class EnvironmentMonitor {
     return this.refreshing;
   }
 
+  /** Stops loops and probes. The environment's services stay open (their owner closes them). */
   async stop(): Promise<void> {
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     if (this.pending) clearTimeout(this.pending);
     await Promise.all(this.loops.map((l) => l.stop()));
     await this.health.stop();
-    await Promise.allSettled([...this.dnsProviders.map((p) => p.close()), this.replication.close()]);
   }
 
   /** Latest snapshot, assembled now from the domains' latest statuses. */

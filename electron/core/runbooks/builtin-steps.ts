@@ -1,7 +1,7 @@
 /**
  * Every built-in step kind (one file each in ./steps/), and a registry holding them. Runbooks
  * name these kinds; their params schemas are what the runbook loader validates. The kinds need
- * the services bag of ./step-services.ts as `RunTarget.services`.
+ * the environment's services (environment/environment-services.ts) as `RunTarget.services`.
  */
 import type { StepKind } from './step-kind.ts';
 import { createStepRegistry, type StepRegistry } from './step-registry.ts';

@@ -10,7 +10,7 @@ import type { RunTarget } from './execute-step.ts';
 import type { PlannedStep, RuleSummary, RunPlan } from './run-plan.ts';
 import type { Runbook } from './runbook-schema.ts';
 import { evaluateSafety, safetyRuleNames, type SafetyVerdict } from './safety-rules.ts';
-import { toOpError } from './step-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 import type { StepContext } from './step-kind.ts';
 import type { StepPlan } from './step-plan.ts';
 import type { StepRegistry } from './step-registry.ts';

@@ -13,8 +13,7 @@ import type { SafetyOverride } from '../../../shared/runs/safety-verdict.ts';
 import type { EnvironmentSnapshot } from '../../../shared/status.ts';
 import { formatIssues } from '../config/load-workspace.ts';
 import type { Environment, Workspace } from '../config/workspace-schema.ts';
-import type { SshPool } from '../ssh/ssh-pool.ts';
-import type { SecretResolver } from '../secrets/resolve-secret.ts';
+import type { EnvironmentServices } from '../environment/environment-services.ts';
 import { AuditLog, auditLogPathFor } from './audit-log.ts';
 import { createBuiltinStepRegistry } from './builtin-steps.ts';
 import { EnvLock, type EnvLockInfo } from './env-lock.ts';
@@ -22,7 +21,6 @@ import { loadRunbook } from './load-runbook.ts';
 import { RunEngine } from './run-engine.ts';
 import { RunJournal, type RunRecord } from './run-journal.ts';
 import type { Runbook } from './runbook-schema.ts';
-import { createStepServices, type StepServiceBag } from './step-services.ts';
 import { measureRecovery } from './measure-recovery.ts';
 import { recoveryBasis, type RecoveryBasis } from './recovery-basis.ts';
 
@@ -31,8 +29,11 @@ export interface RunServiceOptions {
   /** Directory holding `*.yaml` runbooks. */
   runbooksDir: string;
   db: DatabaseSync;
-  pool: SshPool;
-  resolveSecret: SecretResolver;
+  /**
+   * The services of environment `env` (built and closed by the core, shared with the monitor);
+   * undefined for an unknown environment.
+   */
+  services(env: string): EnvironmentServices | undefined;
   /** A fresh observation of `env` (the monitor's pollOnce). */
   snapshot(env: string): Promise<EnvironmentSnapshot | null>;
   /**
@@ -55,7 +56,6 @@ export class RunService {
   readonly locks: EnvLock;
   readonly #o: RunServiceOptions;
   readonly #registry = createBuiltinStepRegistry();
-  readonly #services = new Map<string, StepServiceBag>();
   readonly #actor = `${safeUser()}@${hostname()}`;
   readonly #measuring = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
@@ -72,10 +72,11 @@ export class RunService {
       actor: this.#actor,
       target: (name) => {
         const env = this.#env(name);
-        if (!env) return undefined;
+        const services = env && o.services(name);
+        if (!env || !services) return undefined;
         return {
           env,
-          services: this.#servicesFor(env),
+          services,
           snapshot: async () => {
             const s = await o.snapshot(name);
             if (!s) throw new Error(`environment ${name} cannot be observed`);
@@ -200,7 +201,6 @@ export class RunService {
       clearTimeout(timer);
     }
     for (const m of this.#measuring.values()) m.abort.abort();
-    await Promise.allSettled([...this.#services.values()].map((s) => s.close()));
   }
 
   #summary(r: RunRecord): RunSummary {
@@ -277,14 +277,6 @@ export class RunService {
   }
   #noEnv(env: string) {
     return fail('not-found', `no environment named "${env}"`, `use one of: ${this.#o.workspace.environments.map((e) => e.name).join(', ')}`);
-  }
-  #servicesFor(env: Environment): StepServiceBag {
-    let s = this.#services.get(env.name);
-    if (!s) {
-      s = createStepServices(env, this.#o.pool, this.#o.resolveSecret);
-      this.#services.set(env.name, s);
-    }
-    return s;
   }
 }
 

@@ -2,7 +2,7 @@
  * The error step kinds throw, and the engine's rule for what is worth retrying.
  */
 import { TaskCancelledError } from 'cockatiel';
-import type { OpError, OpErrorKind } from '../../../shared/result.ts';
+import type { OpErrorKind } from '../../../shared/result.ts';
 
 /** OpError kinds that describe a transient condition: retried, then the run pauses (resumable). */
 const transientKinds: ReadonlySet<string> = new Set<OpErrorKind>(['unreachable', 'timeout', 'conflict']);
@@ -43,23 +43,5 @@ export function isRetryable(e: unknown): boolean {
   return typeof o.code === 'string' && transientCodes.has(o.code);
 }
 
-/** Any thrown value as OpError data (JSON-safe, for the journal and the contract). */
-export function toOpError(e: unknown, where?: string): OpError {
-  if (e instanceof TaskCancelledError) return { kind: 'timeout', message: e.message, ...(where ? { where } : {}) };
-  if (typeof e === 'object' && e !== null) {
-    const o = e as { kind?: unknown; message?: unknown; hint?: unknown; where?: unknown };
-    const kind = typeof o.kind === 'string' && isOpErrorKind(o.kind) ? o.kind : isRetryable(e) ? 'unreachable' : 'internal';
-    const w = typeof o.where === 'string' ? o.where : where;
-    return {
-      kind,
-      message: typeof o.message === 'string' ? o.message : String(e),
-      ...(typeof o.hint === 'string' ? { hint: o.hint } : {}),
-      ...(w ? { where: w } : {}),
-    };
-  }
-  return { kind: 'internal', message: String(e), ...(where ? { where } : {}) };
-}
-
-function isOpErrorKind(k: string): k is OpErrorKind {
-  return ['invalid-input', 'unreachable', 'unsafe-plan', 'timeout', 'conflict', 'auth', 'not-found', 'unsupported', 'internal'].includes(k);
-}
+/** The one conversion of a thrown value to OpError (re-exported: the engine imports it from here). */
+export { toOpError } from '../platform/op-error.ts';

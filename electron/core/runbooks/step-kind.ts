@@ -9,24 +9,27 @@
  */
 import type { z } from 'zod';
 import type { Environment } from '../config/workspace-schema.ts';
+import type { DbNodeService, DnsServices, HttpProbeService, NamedServices, SshExecService } from '../environment/environment-services.ts';
+import type { SlotRouter } from '../traffic/slot-router.ts';
 import type { StepPlan } from './step-plan.ts';
 
 /**
- * Live services a step talks to. Typed `unknown` on purpose: the engine only passes them
- * through; each step kind narrows the one it needs (the core wires them in create-core).
+ * The live services a step talks to: the parts of its environment's services
+ * (environment/environment-services.ts) a step may use. Optional so a run target may carry only
+ * what its steps need (engine tests carry none); a step takes one with `stepService(ctx, name)`
+ * (step-services.ts), which fails cleanly when it is missing.
  */
 export interface StepServices {
-  /** DnsProvider instances by provider name, plus authoritative queries. */
-  dns?: unknown;
-  /** SshPool for ssh.run, fencing and router changes. */
-  pool?: unknown;
-  /** ReplicationAdapter per database node. */
-  replication?: unknown;
-  /** SlotRouter per site. */
-  routers?: unknown;
-  /** Health probes (HealthService) for gates. */
-  health?: unknown;
-  [name: string]: unknown;
+  /** Every DNS provider of the environment, plus authoritative queries. */
+  readonly dns?: DnsServices;
+  /** Database nodes by name: adapter and planned commands. */
+  readonly replication?: NamedServices<DbNodeService>;
+  /** Slot router per site. */
+  readonly routers?: NamedServices<SlotRouter>;
+  /** Commands on a site's host through the shared SSH pool. */
+  readonly ssh?: SshExecService;
+  /** HTTP health probes for gates. */
+  readonly health?: HttpProbeService;
 }
 
 /** Per-step log lines; each line is written to the run journal (step_logs) and pushed live. */

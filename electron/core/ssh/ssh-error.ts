@@ -1,6 +1,6 @@
 /**
- * Errors of the SSH layer, carrying the OpError a user sees, plus the helper every service
- * uses to turn any thrown value into an OpError (so reasons shown in the UI are uniform).
+ * Errors of the SSH layer, carrying the OpError a user sees (`toOpError` of
+ * platform/op-error.ts keeps it).
  */
 import type { OpError, OpErrorKind } from '../../../shared/result.ts';
 
@@ -19,27 +19,5 @@ export class SshError extends Error {
   }
 }
 
-/**
- * Any thrown value → OpError. Errors that already carry an OpError (`SshError`, `SecretError`,
- * `SshCommandError`, …: anything with an `error` object holding `kind` and `message`) keep it;
- * Node socket errors map by `code`; anything else becomes `internal`.
- */
-export function toOpError(e: unknown, where?: string): OpError {
-  if (e && typeof e === 'object' && 'error' in e) {
-    const inner = (e as { error: unknown }).error;
-    if (inner && typeof inner === 'object' && 'kind' in inner && 'message' in inner) {
-      const op = inner as OpError;
-      return op.where !== undefined || where === undefined ? op : { ...op, where };
-    }
-  }
-  const err = e instanceof Error ? e : new Error(String(e));
-  const code = (err as NodeJS.ErrnoException).code;
-  const at = where !== undefined ? { where } : {};
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EPIPE') {
-    return { kind: 'unreachable', message: `${err.message}`, ...at };
-  }
-  if (code === 'ETIMEDOUT' || err.name === 'TaskCancelledError' || err.name === 'AbortError' || err.name === 'TimeoutError') {
-    return { kind: 'timeout', message: err.message, ...at };
-  }
-  return { kind: 'internal', message: err.message || err.name, ...at };
-}
+/** The one conversion of a thrown value to OpError (re-exported: SSH callers import it from here). */
+export { toOpError } from '../platform/op-error.ts';

@@ -10,7 +10,8 @@ import type { SshConfig } from '../config/workspace-schema.ts';
 import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.ts';
 import type { SecretResolver } from '../secrets/resolve-secret.ts';
 import { hostKeyAlgorithmsFor, knownHostsName, parseKnownHosts, verifyHostKey } from './parse-known-hosts.ts';
-import { SshError, toOpError } from './ssh-error.ts';
+import { SshError } from './ssh-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 
 /** Options of {@link SshPool}. */
 export interface SshPoolOptions {

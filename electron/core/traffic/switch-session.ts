@@ -6,17 +6,17 @@
  */
 import type { Site, Slot } from '../config/workspace-schema.ts';
 import { exec, type ExecResult } from '../ssh/ssh-exec.ts';
-import { toOpError } from '../ssh/ssh-error.ts';
+import { toOpError } from '../platform/op-error.ts';
 import { sshTarget, type SshPool } from '../ssh/ssh-pool.ts';
-import { RouterCommandLog } from './router-command-log.ts';
+import { CommandLog } from '../platform/command-log.ts';
 import { SlotSwitchError } from './slot-router.ts';
-import type { LiveSlotReading, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult } from './slot-router.ts';
+import type { LiveSlotReading, RouterCommand, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult } from './slot-router.ts';
 
 /** Kinds of refusal a switch reports (see the routers' `switchSlot` docs). */
 export type SwitchFailKind = 'invalid-input' | 'unsafe-plan' | 'conflict' | 'timeout' | 'internal';
 
 export interface SwitchSession {
-  readonly log: RouterCommandLog;
+  readonly log: CommandLog<RouterCommand>;
   /** The SSH target, `user@host:port` (commands are listed against it). */
   readonly where: string;
   /** Wall time per phase, ms (reported in the result). */
@@ -35,7 +35,7 @@ export interface SwitchSession {
 }
 
 export function startSwitchSession(site: Site, pool: SshPool, options: SwitchSlotOptions): SwitchSession {
-  const log = new RouterCommandLog();
+  const log = new CommandLog<RouterCommand>();
   const where = sshTarget(site.ssh);
   const { signal } = options;
   const phaseMs: Record<string, number> = {};

@@ -9,8 +9,8 @@
  */
 import { request } from 'node:http';
 import type { Site } from '../config/workspace-schema.ts';
-import { RouterCommandLog } from './router-command-log.ts';
-import type { EntryAnswer, LiveSlotReading, SlotVerification, VerifySlotOptions } from './slot-router.ts';
+import { CommandLog } from '../platform/command-log.ts';
+import type { EntryAnswer, LiveSlotReading, RouterCommand, SlotVerification, VerifySlotOptions } from './slot-router.ts';
 
 /** Largest body read, bytes. */
 const MAX_BODY = 16 * 1024;
@@ -74,7 +74,7 @@ export async function verifySlotLive(
   read: { command: string; target: string; readLiveSlot: (signal?: AbortSignal) => Promise<LiveSlotReading> },
   expected: string,
   options: VerifySlotOptions = {},
-  log: RouterCommandLog = new RouterCommandLog(),
+  log: CommandLog<RouterCommand> = new CommandLog<RouterCommand>(),
 ): Promise<SlotVerification> {
   const need = Math.max(1, options.consecutive ?? 3);
   const timeoutMs = options.timeoutMs ?? 5000;

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DatabaseConfig } from '../../../electron/core/config/workspace-schema.ts';
 import type { ExecResult } from '../../../electron/core/ssh/ssh-exec.ts';
-import type { CommandLog } from '../../../electron/core/database/command-log.ts';
+import type { CommandLog } from '../../../electron/core/platform/command-log.ts';
+import type { OpCommand } from '../../../electron/core/database/replication-adapter.ts';
 import { ReplicationError } from '../../../electron/core/database/replication-error.ts';
 import { fencePg, promotePg, rewindPg, verifyFencedPg, verifyPromotedPg } from '../../../electron/core/database/adapters/postgresql-control.ts';
 import type { PgControlHost, SqlSession } from '../../../electron/core/database/adapters/postgresql-control.ts';
@@ -41,7 +42,7 @@ function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () =
     db: config,
     where,
     sshTarget: 'lab@host:22',
-    async withSession<T>(log: CommandLog, fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    async withSession<T>(log: CommandLog<OpCommand>, fn: (s: SqlSession) => Promise<T>): Promise<T> {
       if (node.sshDown) throw Object.assign(new Error('SSH connection refused'), { error: { kind: 'unreachable', message: 'SSH connection refused' } });
       if (!node.running) throw refused();
       const session: SqlSession = {
@@ -49,7 +50,7 @@ function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () =
       };
       return fn(session);
     },
-    async shell(log: CommandLog, command: string, options = {}): Promise<ExecResult> {
+    async shell(log: CommandLog<OpCommand>, command: string, options = {}): Promise<ExecResult> {
       return log.run({ kind: 'shell', target: 'lab@host:22', text: command }, async () => {
         if (node.sshDown) throw Object.assign(new Error('SSH connection refused'), { error: { kind: 'unreachable', message: 'SSH connection refused' } });
         const ok = (stdout = '', exitCode = 0): ExecResult => {

@@ -4,7 +4,6 @@ import { EnvironmentSchema } from '../../../electron/core/config/workspace-schem
 import type { Environment } from '../../../electron/core/config/workspace-schema.ts';
 import type { NodeObservation, ReplicationAdapter } from '../../../electron/core/database/replication-adapter.ts';
 import { ReplicationService } from '../../../electron/core/database/replication-service.ts';
-import { SshPool } from '../../../electron/core/ssh/ssh-pool.ts';
 
 function env(): Environment {
   const ssh = (host: string) => ({ host, port: 2222, user: 'op', privateKey: { file: '/k' }, knownHosts: '/kh' });
@@ -51,8 +50,6 @@ function service(behaviours: Record<string, Behaviour>, extra: Partial<Construct
   const { create, calls } = fakes(behaviours);
   const svc = new ReplicationService({
     env: env(),
-    pool: new SshPool(),
-    resolveSecret: async () => 'x',
     now: () => clock,
     onSample: (...s) => samples.push(s),
     createAdapter: (db) => create(db),

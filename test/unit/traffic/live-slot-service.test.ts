@@ -4,7 +4,6 @@ import { EnvironmentSchema } from '../../../electron/core/config/workspace-schem
 import type { Environment } from '../../../electron/core/config/workspace-schema.ts';
 import { LiveSlotService } from '../../../electron/core/traffic/live-slot-service.ts';
 import type { LiveSlotReading, SlotRouter } from '../../../electron/core/traffic/slot-router.ts';
-import { SshPool } from '../../../electron/core/ssh/ssh-pool.ts';
 
 function env(): Environment {
   const ssh = (host: string) => ({ host, port: 2222, user: 'op', privateKey: { file: '/k' }, knownHosts: '/kh' });
@@ -30,7 +29,6 @@ test('reads each site; an unreachable site goes unknown with reason and keeps la
   let failoverDown = false;
   const svc = new LiveSlotService({
     env: env(),
-    pool: new SshPool(),
     now: () => clock,
     timeoutMs: 200,
     createRouter: (site) =>
@@ -62,7 +60,6 @@ test('reads each site; an unreachable site goes unknown with reason and keeps la
 test('a router that never answers is cut at the timeout without delaying the other site', async () => {
   const svc = new LiveSlotService({
     env: env(),
-    pool: new SshPool(),
     timeoutMs: 100,
     createRouter: (site) =>
       site.name === 'primary' ? router('nginx', () => new Promise(() => {})) : router('haproxy', async () => ({ liveSlot: 'blue', evidence: 'e' })),

@@ -11,7 +11,7 @@
 import type { OpErrorKind } from '../../../../shared/result.ts';
 import type { DatabaseConfig } from '../../config/workspace-schema.ts';
 import type { ExecResult } from '../../ssh/ssh-exec.ts';
-import { CommandLog } from '../command-log.ts';
+import { CommandLog } from '../../platform/command-log.ts';
 import {
   PG_CTL_NO_DATA_DIR,
   PG_CTL_NOT_RUNNING,
@@ -34,6 +34,7 @@ import type {
   FenceCheck,
   FenceMode,
   FenceResult,
+  OpCommand,
   OpProgress,
   PromoteCheck,
   PromoteResult,
@@ -67,15 +68,15 @@ export interface PgControlHost {
   /** SSH target label of the node's site, null when no SSH is configured. */
   readonly sshTarget: string | null;
   /** A fresh session for `fn`, closed after. Rejects with the driver's or SSH error, unmapped. */
-  withSession<T>(log: CommandLog, fn: (s: SqlSession) => Promise<T>, options?: { statementTimeoutMs?: number; signal?: AbortSignal }): Promise<T>;
+  withSession<T>(log: CommandLog<OpCommand>, fn: (s: SqlSession) => Promise<T>, options?: { statementTimeoutMs?: number; signal?: AbortSignal }): Promise<T>;
   /** Runs a command on the node's SSH host, recorded. Rejects with SshError / SshCommandError. */
-  shell(log: CommandLog, command: string, options?: ShellOptions): Promise<ExecResult>;
+  shell(log: CommandLog<OpCommand>, command: string, options?: ShellOptions): Promise<ExecResult>;
   /** The node's password (resolved secret). */
   password(): Promise<string>;
   /** True when `e` (from withSession) means nothing listens on the node's port (connection refused there). */
   refusedOnPort(e: unknown): boolean;
   /** Maps any error to a ReplicationError carrying `log`'s commands. */
-  toError(e: unknown, log: CommandLog): ReplicationError;
+  toError(e: unknown, log: CommandLog<OpCommand>): ReplicationError;
 }
 
 const sqlState = (e: unknown): string | undefined => (e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined) as string | undefined;
@@ -95,12 +96,12 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-function fail(host: PgControlHost, log: CommandLog, kind: OpErrorKind, message: string, hint?: string): ReplicationError {
+function fail(host: PgControlHost, log: CommandLog<OpCommand>, kind: OpErrorKind, message: string, hint?: string): ReplicationError {
   return new ReplicationError({ kind, message, ...(hint !== undefined ? { hint } : {}), where: host.where }, { commands: log.commands });
 }
 
 /** A hard fence and a rejoin run pg_ctl & co. on the node's host: they need dataDir and SSH. */
-function requireNodeControl(host: PgControlHost, what: string, log: CommandLog): void {
+function requireNodeControl(host: PgControlHost, what: string, log: CommandLog<OpCommand>): void {
   if (!host.db.dataDir) throw fail(host, log, 'invalid-input', `${what} of ${host.db.name} needs its data directory`, `set databases[].dataDir (and pgBin) for ${host.db.name}`);
   if (!host.sshTarget) throw fail(host, log, 'invalid-input', `${what} of ${host.db.name} runs commands on its site's SSH host, and none is configured`, `define the SSH settings of site ${host.db.site}`);
 }
@@ -113,7 +114,7 @@ function requireNodeControl(host: PgControlHost, what: string, log: CommandLog):
  * refused with SQLSTATE 25006), `writable`, or `unknown` (running but refusing, or starting up /
  * shutting down). Rejects (ReplicationError) only when the node cannot be asked (SSH down, auth).
  */
-export async function verifyFencedPg(host: PgControlHost, signal?: AbortSignal, log: CommandLog = new CommandLog()): Promise<FenceCheck> {
+export async function verifyFencedPg(host: PgControlHost, signal?: AbortSignal, log: CommandLog<OpCommand> = new CommandLog<OpCommand>()): Promise<FenceCheck> {
   const start = log.commands.length;
   // commands are attached once everything ran (the probe's ROLLBACK comes after its verdict)
   type Verdict = Omit<FenceCheck, 'commands'>;
@@ -162,11 +163,11 @@ export async function verifyFencedPg(host: PgControlHost, signal?: AbortSignal, 
 }
 
 /** Polls {@link verifyFencedPg} (bounded: `timeoutMs`, ≤ 50 tries) until fenced; appends the last check's commands to `log`. */
-async function awaitFenced(host: PgControlHost, log: CommandLog, timeoutMs: number, signal?: AbortSignal): Promise<FenceCheck> {
+async function awaitFenced(host: PgControlHost, log: CommandLog<OpCommand>, timeoutMs: number, signal?: AbortSignal): Promise<FenceCheck> {
   const t0 = performance.now();
   let check: FenceCheck | null = null;
   for (let i = 0; i < 50; i++) {
-    check = await verifyFencedPg(host, signal, new CommandLog());
+    check = await verifyFencedPg(host, signal, new CommandLog<OpCommand>());
     if (check.fenced || performance.now() - t0 >= timeoutMs) break;
     await sleep(100, signal);
   }
@@ -183,7 +184,7 @@ async function awaitFenced(host: PgControlHost, log: CommandLog, timeoutMs: numb
  * `internal` (the effect could not be verified).
  */
 export async function fencePg(host: PgControlHost, mode: FenceMode, signal?: AbortSignal): Promise<FenceResult> {
-  const log = new CommandLog();
+  const log = new CommandLog<OpCommand>();
   try {
     return mode === 'hard' ? await hardFence(host, log, signal) : await softFence(host, log, signal);
   } catch (e) {
@@ -191,7 +192,7 @@ export async function fencePg(host: PgControlHost, mode: FenceMode, signal?: Abo
   }
 }
 
-async function hardFence(host: PgControlHost, log: CommandLog, signal?: AbortSignal): Promise<FenceResult> {
+async function hardFence(host: PgControlHost, log: CommandLog<OpCommand>, signal?: AbortSignal): Promise<FenceResult> {
   requireNodeControl(host, 'a hard fence', log);
   const sig = signal ? { signal } : {};
   const st = await host.shell(log, pgCtlStatusCommand(host.db), { successExitCodes: [PG_CTL_RUNNING, PG_CTL_NOT_RUNNING, PG_CTL_NO_DATA_DIR], timeoutMs: 15_000, ...sig });
@@ -214,7 +215,7 @@ async function hardFence(host: PgControlHost, log: CommandLog, signal?: AbortSig
   };
 }
 
-async function softFence(host: PgControlHost, log: CommandLog, signal?: AbortSignal): Promise<FenceResult> {
+async function softFence(host: PgControlHost, log: CommandLog<OpCommand>, signal?: AbortSignal): Promise<FenceResult> {
   const sig = signal ? { signal } : {};
   const state = await host.withSession(log, async (s) => {
     const [row] = await s.query<{ in_recovery: boolean; default_ro: string }>(`SELECT pg_is_in_recovery() AS in_recovery, current_setting('default_transaction_read_only') AS default_ro`);
@@ -248,7 +249,7 @@ async function softFence(host: PgControlHost, log: CommandLog, signal?: AbortSig
  * this node's row in `standby_fence_check`, created when missing). A refused write (read-only)
  * gives `promoted: false`. Rejects when the node cannot be asked.
  */
-export async function verifyPromotedPg(host: PgControlHost, signal?: AbortSignal, log: CommandLog = new CommandLog()): Promise<PromoteCheck> {
+export async function verifyPromotedPg(host: PgControlHost, signal?: AbortSignal, log: CommandLog<OpCommand> = new CommandLog<OpCommand>()): Promise<PromoteCheck> {
   const start = log.commands.length;
   const out = (c: Omit<PromoteCheck, 'commands'>): Omit<PromoteCheck, 'commands'> => c;
   try {
@@ -282,7 +283,7 @@ export async function verifyPromotedPg(host: PgControlHost, signal?: AbortSignal
  * Fencing the old primary first is the caller's rule (invariant 4), not checked here.
  */
 export async function promotePg(host: PgControlHost, waitSeconds: number, signal?: AbortSignal): Promise<PromoteResult> {
-  const log = new CommandLog();
+  const log = new CommandLog<OpCommand>();
   const sig = signal ? { signal } : {};
   try {
     let sql: string;
@@ -317,7 +318,7 @@ interface ReceiverRow {
   slot_name: string | null;
 }
 
-async function readReceiver(host: PgControlHost, log: CommandLog, signal?: AbortSignal): Promise<ReceiverRow> {
+async function readReceiver(host: PgControlHost, log: CommandLog<OpCommand>, signal?: AbortSignal): Promise<ReceiverRow> {
   const rows = await host.withSession(
     log,
     (s) =>
@@ -336,7 +337,7 @@ async function readReceiver(host: PgControlHost, log: CommandLog, signal?: Abort
  * `source`, also connected to `source`'s host:port, and `source` reports a streaming peer (and the
  * receiver's slot active). Rejects when a node cannot be asked.
  */
-export async function verifyStreamingPg(target: PgControlHost, source?: PgControlHost, signal?: AbortSignal, log: CommandLog = new CommandLog()): Promise<StreamingCheck> {
+export async function verifyStreamingPg(target: PgControlHost, source?: PgControlHost, signal?: AbortSignal, log: CommandLog<OpCommand> = new CommandLog<OpCommand>()): Promise<StreamingCheck> {
   const start = log.commands.length;
   try {
     const r = await readReceiver(target, log, signal);
@@ -393,7 +394,7 @@ export interface RewindPgOptions {
  * 8. wait (≤ `streamTimeoutMs`) until {@link verifyStreamingPg} passes.
  */
 export async function rewindPg(target: PgControlHost, source: PgControlHost, options: RewindPgOptions = {}): Promise<RewindResult> {
-  const log = new CommandLog();
+  const log = new CommandLog<OpCommand>();
   const { signal } = options;
   const sig = signal ? { signal } : {};
   const phaseMs: Record<string, number> = {};
@@ -540,13 +541,13 @@ export async function rewindPg(target: PgControlHost, source: PgControlHost, opt
 }
 
 /** Polls {@link verifyStreamingPg} every 200 ms (≤ `timeoutMs`, ≤ 600 tries); appends the last check's commands. */
-async function awaitStreaming(target: PgControlHost, source: PgControlHost, log: CommandLog, timeoutMs: number, signal?: AbortSignal): Promise<StreamingCheck> {
+async function awaitStreaming(target: PgControlHost, source: PgControlHost, log: CommandLog<OpCommand>, timeoutMs: number, signal?: AbortSignal): Promise<StreamingCheck> {
   const t0 = performance.now();
   let last: StreamingCheck | null = null;
   let lastError: unknown = null;
   for (let i = 0; i < 600; i++) {
     try {
-      last = await verifyStreamingPg(target, source, signal, new CommandLog());
+      last = await verifyStreamingPg(target, source, signal, new CommandLog<OpCommand>());
       lastError = null;
       if (last.streaming) break;
     } catch (e) {

@@ -12,14 +12,14 @@ import pg from 'pg';
 import type { OpErrorKind } from '../../../../shared/result.ts';
 import type { DatabaseConfig, SshConfig } from '../../config/workspace-schema.ts';
 import type { SecretResolver } from '../../secrets/resolve-secret.ts';
-import { toOpError } from '../../ssh/ssh-error.ts';
+import { toOpError } from '../../platform/op-error.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
 import { openTunnel } from '../../ssh/ssh-tunnel.ts';
 import type { Tunnel } from '../../ssh/ssh-tunnel.ts';
 import { exec } from '../../ssh/ssh-exec.ts';
 import type { ExecResult } from '../../ssh/ssh-exec.ts';
 import { sshTarget } from '../../ssh/ssh-pool.ts';
-import { CommandLog } from '../command-log.ts';
+import { CommandLog } from '../../platform/command-log.ts';
 import { planFence, planPromote, planRewind } from '../pg-commands.ts';
 import type { PlanTarget } from '../pg-commands.ts';
 import type {
@@ -182,7 +182,7 @@ export class PostgresAdapter implements ReplicationAdapter {
     };
   }
 
-  async #withSession<T>(log: CommandLog, fn: (s: SqlSession) => Promise<T>, opts: { statementTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  async #withSession<T>(log: CommandLog<OpCommand>, fn: (s: SqlSession) => Promise<T>, opts: { statementTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     if (this.#closed) throw new ReplicationError({ kind: 'internal', message: 'adapter is closed', where: this.#o.where });
     const { signal } = opts;
     signal?.throwIfAborted();
@@ -227,7 +227,7 @@ export class PostgresAdapter implements ReplicationAdapter {
     }
   }
 
-  #shell(log: CommandLog, command: string, opts: ShellOptions = {}): Promise<ExecResult> {
+  #shell(log: CommandLog<OpCommand>, command: string, opts: ShellOptions = {}): Promise<ExecResult> {
     const ssh = this.#o.ssh;
     if (!ssh) return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `${this.#o.db.name} has no SSH host to run commands on`, where: this.#o.where }));
     const where = sshTarget(ssh);

@@ -15,7 +15,7 @@
 import type { Site, Slot } from '../../config/workspace-schema.ts';
 import { exec, shellQuote } from '../../ssh/ssh-exec.ts';
 import type { ExecResult } from '../../ssh/ssh-exec.ts';
-import { toOpError } from '../../ssh/ssh-error.ts';
+import { toOpError } from '../../platform/op-error.ts';
 import { sshTarget } from '../../ssh/ssh-pool.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
 import { startSwitchSession } from '../switch-session.ts';

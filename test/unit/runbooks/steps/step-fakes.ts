@@ -14,7 +14,7 @@ import type { HttpProbeResult } from '../../../../electron/core/health/http-prob
 import { SshCommandError, type ExecOptions, type ExecResult } from '../../../../electron/core/ssh/ssh-exec.ts';
 import type { LiveSlotReading, SlotRouter, SlotVerification, SwitchSlotPlan, SwitchSlotResult } from '../../../../electron/core/traffic/slot-router.ts';
 import type { StepContext, StepProgress } from '../../../../electron/core/runbooks/step-kind.ts';
-import type { DbNodeService, StepServiceBag } from '../../../../electron/core/runbooks/step-services.ts';
+import type { DbNodeService, EnvironmentServices } from '../../../../electron/core/environment/environment-services.ts';
 import { validWorkspaceYaml } from '../../config/valid-workspace.ts';
 
 /** The unit-test workspace's `lab` environment, with a second database node `pg-replica` on the failover site. */
@@ -269,7 +269,8 @@ export interface StepWorld {
   ssh: FakeSsh;
   /** Probe answers by URL, consumed in order; the last one repeats. */
   probes: Map<string, HttpProbeResult[]>;
-  services: StepServiceBag;
+  /** The environment's services, all fakes (a step sees them as its `StepServices`). */
+  services: EnvironmentServices;
   clock: { t: number; sleeps: number[] };
   logs: string[];
   progress: StepProgress[];
@@ -293,7 +294,8 @@ export function stepWorld(): StepWorld {
   const ssh = new FakeSsh();
   const probes = new Map<string, HttpProbeResult[]>();
   const byServer = new Map(env.dnsProviders.flatMap((c) => c.nameservers.map((ns) => [ns, dns[c.name as 'powerdns' | 'bind']] as const)));
-  const services: StepServiceBag = {
+  const services: EnvironmentServices = {
+    env,
     dns: {
       providers: [dns.powerdns, dns.bind],
       query: async (server) => {

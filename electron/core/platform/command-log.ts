@@ -1,7 +1,8 @@
 /**
  * Records every command an operation runs (SQL, shell over SSH, HTTP), with its wall time and a
  * short outcome, so a step can show exactly what happened — also when it failed half-way.
- * Shared by the database and traffic domains (each with its own command shape).
+ * Shared by the database and traffic domains, each with its own command type: `CommandLog<OpCommand>`,
+ * `CommandLog<RouterCommand>`.
  */
 
 /** What every logged command has: the domain's command type adds its own `kind` values. */

@@ -1,0 +1,51 @@
+/**
+ * The one conversion of any thrown value into OpError data (shared/result.ts), used by every
+ * domain, the monitor and the run engine, so a reason reads the same wherever it is shown.
+ */
+import { TaskCancelledError } from 'cockatiel';
+import type { OpError, OpErrorKind } from '../../../shared/result.ts';
+
+const opErrorKinds: ReadonlySet<string> = new Set<OpErrorKind>(['invalid-input', 'unreachable', 'unsafe-plan', 'timeout', 'conflict', 'auth', 'not-found', 'unsupported', 'internal']);
+
+/** Node/libuv socket error codes of a peer that cannot be reached (or went away). */
+const unreachableCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+/** True when `k` is one of the OpError kinds of the contract. */
+export function isOpErrorKind(k: string): k is OpErrorKind {
+  return opErrorKinds.has(k);
+}
+
+/**
+ * Any thrown value → OpError, first rule that applies:
+ * 1. a cockatiel timeout (`TaskCancelledError`) → `timeout`;
+ * 2. an error carrying an OpError in `error` (`SshError`, `SecretError`, `ReplicationError`,
+ *    `SshCommandError`…) → that OpError, with `where` added when it has none;
+ * 3. an error whose own `kind` is an OpError kind (`StepError`, `DnsProviderError`…) → that kind
+ *    with its `message`, `hint` and `where`;
+ * 4. a socket error `code`: refused/reset/unreachable/EPIPE/EAI_AGAIN → `unreachable`,
+ *    `ETIMEDOUT` (or an `AbortError` / `TimeoutError`) → `timeout`;
+ * 5. an explicit `retryable: true` → `unreachable`;
+ * 6. anything else → `internal`.
+ * @param where default `where` when the error names none (a node, a step id, an SSH target).
+ */
+export function toOpError(e: unknown, where?: string): OpError {
+  const at = where !== undefined && where !== '' ? { where } : {};
+  if (e instanceof TaskCancelledError) return { kind: 'timeout', message: e.message, ...at };
+  if (typeof e !== 'object' || e === null) return { kind: 'internal', message: String(e), ...at };
+  const o = e as { error?: unknown; kind?: unknown; message?: unknown; hint?: unknown; where?: unknown; code?: unknown; name?: unknown; retryable?: unknown };
+  const inner = o.error;
+  if (inner && typeof inner === 'object' && 'kind' in inner && 'message' in inner) {
+    const op = inner as OpError;
+    return op.where !== undefined || where === undefined ? op : { ...op, where };
+  }
+  const message = typeof o.message === 'string' && o.message !== '' ? o.message : typeof o.name === 'string' && o.message === '' ? o.name : String(e);
+  if (typeof o.kind === 'string' && isOpErrorKind(o.kind)) {
+    const w = typeof o.where === 'string' ? o.where : where;
+    return { kind: o.kind, message, ...(typeof o.hint === 'string' ? { hint: o.hint } : {}), ...(w ? { where: w } : {}) };
+  }
+  const code = typeof o.code === 'string' ? o.code : undefined;
+  if (code !== undefined && unreachableCodes.has(code)) return { kind: 'unreachable', message, ...at };
+  if (code === 'ETIMEDOUT' || o.name === 'AbortError' || o.name === 'TimeoutError' || o.name === 'TaskCancelledError') return { kind: 'timeout', message, ...at };
+  if (o.retryable === true) return { kind: 'unreachable', message, ...at };
+  return { kind: 'internal', message, ...at };
+}
