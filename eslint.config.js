@@ -119,7 +119,6 @@ const sdkHomes = [
       'electron/core/health/**',
       'electron/core/dns/providers/**',
       'electron/core/environment/**', // the shared HTTP probe agent
-      'electron/core/runbooks/step-services.ts', // moves to environment/: drop this line then
       'electron/core/runbooks/measure-recovery.ts', // probes the endpoints itself today
     ],
   },
@@ -132,8 +131,6 @@ const sdkHomes = [
       'electron/core/runbooks/execute-step.ts', // step retry and timeout
       'electron/core/runbooks/plan-runbook.ts', // planning timeout
       // the in-flight/breaker/last-good copies that observed-source replaces: drop once moved
-      'electron/core/database/replication-service.ts',
-      'electron/core/traffic/live-slot-service.ts',
       'electron/core/dns/dns-service.ts',
       'electron/core/health/probe-target.ts',
       'electron/core/runbooks/step-error.ts', // toOpError moves to platform/op-error.ts
