@@ -31,7 +31,7 @@ import { StepError } from '../step-error.ts';
 import type { StepContext, StepKind } from '../step-kind.ts';
 import type { StepChange, StepPlan } from '../step-plan.ts';
 import { stepService } from '../step-services.ts';
-import { allHold, allServe, awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from './dns-record-state.ts';
+import { allHold, allServe, awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from '../../dns/record-set-views.ts';
 import { messageOf, recordOf, siteForValue, siteOf } from './step-lookup.ts';
 
 /** Params of `dns.set-records`: exactly one of `site` / `value`. */

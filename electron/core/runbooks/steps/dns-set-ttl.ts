@@ -30,7 +30,7 @@ import { StepError } from '../step-error.ts';
 import type { StepContext, StepKind } from '../step-kind.ts';
 import type { StepChange } from '../step-plan.ts';
 import { countdown } from './countdown.ts';
-import { awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from './dns-record-state.ts';
+import { awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from '../../dns/record-set-views.ts';
 import { recordOf } from './step-lookup.ts';
 
 /** Params of `dns.set-ttl`. */

@@ -7,15 +7,15 @@
  * Record sets travel as {@link DnsRecordSet} (`values` normalized + sorted, `ttlSeconds` s);
  * `null` = the record does not exist; `undefined` = could not be read.
  */
-import type { DnsProviderConfig, Environment, RecordConfig } from '../../config/workspace-schema.ts';
-import type { DnsProvider, DnsRecordSet } from '../../dns/dns-provider.ts';
-import { isDnsProviderError } from '../../dns/dns-provider-error.ts';
-import { sameValues } from '../../dns/normalize-record-value.ts';
-import { parseHostPort } from '../../dns/parse-host-port.ts';
-import { StepError, isRetryable } from '../step-error.ts';
-import type { StepContext, StepProgress } from '../step-kind.ts';
-import { stepService } from '../step-services.ts';
-import { messageOf } from './step-lookup.ts';
+import type { DnsProviderConfig, Environment, RecordConfig } from '../config/workspace-schema.ts';
+import type { DnsProvider, DnsRecordSet } from './dns-provider.ts';
+import { isDnsProviderError } from './dns-provider-error.ts';
+import { sameValues } from './normalize-record-value.ts';
+import { parseHostPort } from './parse-host-port.ts';
+import { StepError, isRetryable } from '../runbooks/step-error.ts';
+import type { StepContext, StepProgress } from '../runbooks/step-kind.ts';
+import { stepService } from '../runbooks/step-services.ts';
+import { messageOf } from '../runbooks/steps/step-lookup.ts';
 
 /** What one nameserver serves: the record set (null = none), or undefined with `error` when it did not answer. */
 export interface ServedView {
