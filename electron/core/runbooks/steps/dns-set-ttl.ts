@@ -30,7 +30,10 @@ import { StepError } from '../step-error.ts';
 import type { StepContext, StepKind } from '../step-kind.ts';
 import type { StepChange } from '../step-plan.ts';
 import { countdown } from './countdown.ts';
-import { awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from '../../dns/record-set-views.ts';
+import { awaitServed } from '../../dns/await-served.ts';
+import { describeViews, describeWriteOf, parseShownSet, queryCommandText, showSet } from '../../dns/describe-views.ts';
+import { readRecordViews, type ProviderView } from '../../dns/record-set-views.ts';
+import { stepDnsZone, writeEveryProvider } from './dns-step-zone.ts';
 import { recordOf } from './step-lookup.ts';
 
 /** Params of `dns.set-ttl`. */
@@ -105,7 +108,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async plan(ctx, p) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const want = wanted(views, p.ttlSeconds);
     const changes: StepChange[] = [];
     const commands: string[] = [];
@@ -116,7 +119,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
       else if (v.api === null) notes.push(`${v.provider.name} has no ${rec.name} ${rec.type} record: no TTL to lower`);
       else if (w && w.ttlSeconds !== v.api.ttlSeconds) {
         changes.push({ target: `${v.provider.name}: ${rec.name} ${rec.type}`, before: showSet(v.api), after: showSet(w) });
-        commands.push(writeCommandText(ctx.env, v.config, rec, w, v.api));
+        commands.push(describeWriteOf(v, rec, w));
       } else notes.push(`${v.provider.name} already has TTL ${v.api.ttlSeconds} s ≤ ${p.ttlSeconds} s: not written`);
       for (const s of v.served) commands.push(queryCommandText(s.server, rec, w ?? null));
     }
@@ -131,7 +134,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async isDone(ctx, p) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     if (!allLow(views, p.ttlSeconds)) return { done: false, evidence: describeViews(views) };
     const owed = owedWait(ctx, rec, p.ttlSeconds);
     if (owed) return { done: false, evidence: `${describeViews(views)}; a wait of ${Math.ceil((owed.deadline - ctx.now()) / 1000)} s is owed: ${owed.why}` };
@@ -140,11 +143,11 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async act(ctx, p, progress) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const old = largestTtl(views);
     const want = wanted(views, p.ttlSeconds);
-    await writeAll(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
-    const served = await awaitServed(ctx, rec, want, p.servedTimeoutMs, progress);
+    await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
+    const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs, progress);
     if (!served.ok) {
       throw new StepError('timeout', `not every nameserver serves TTL ${p.ttlSeconds} s for ${rec.name} after ${served.elapsedMs} ms: ${describeViews(served.views)}`, { where: rec.name, retryable: true });
     }
@@ -171,21 +174,21 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async verify(ctx, p) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     return { ok: allLow(views, p.ttlSeconds), evidence: describeViews(views) };
   },
 
   async rollback(ctx, p, recorded) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: false });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
     const want = new Map<string, DnsRecordSet>();
     for (const v of views) {
       const before = parseShownSet(recorded.changes.find((c) => c.target === `${v.provider.name}: ${rec.name} ${rec.type}`)?.before ?? null);
       if (before && v.api) want.set(v.provider.name, { values: v.api.values, ttlSeconds: before.ttlSeconds });
     }
     if (want.size === 0) return { ok: true, evidence: `nothing to restore (no provider's TTL was lowered by this step). Now: ${describeViews(views)}` };
-    await writeAll(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, () => {});
-    const served = await awaitServed(ctx, rec, want, p.servedTimeoutMs);
+    await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, () => {});
+    const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs);
     const restored = [...want].map(([n, s]) => `${n} TTL ${s.ttlSeconds} s`).join(', ');
     return { ok: served.ok, evidence: `restored ${restored || 'nothing'}. Now: ${describeViews(served.views)}` };
   },

@@ -9,6 +9,9 @@ import type { Environment, SshConfig } from '../../../../electron/core/config/wo
 import type { AuthoritativeAnswer } from '../../../../electron/core/dns/authoritative-query.ts';
 import type { DnsProvider, DnsRecordSet, DnsRecordType, SetRecordSetOptions } from '../../../../electron/core/dns/dns-provider.ts';
 import { DnsProviderError, type DnsProviderErrorKind } from '../../../../electron/core/dns/dns-provider-error.ts';
+import { parseHostPort } from '../../../../electron/core/dns/parse-host-port.ts';
+import { describePowerDnsWrite } from '../../../../electron/core/dns/providers/powerdns.ts';
+import { describeRfc2136Write } from '../../../../electron/core/dns/providers/rfc2136.ts';
 import type { FenceCheck, FenceMode, FenceResult, NodeObservation, PromoteCheck, PromoteResult, ReplicationAdapter, RewindOptions, RewindResult, StreamingCheck } from '../../../../electron/core/database/replication-adapter.ts';
 import type { HttpProbeResult } from '../../../../electron/core/health/http-probe.ts';
 import { SshCommandError, type ExecOptions, type ExecResult } from '../../../../electron/core/ssh/ssh-exec.ts';
@@ -52,6 +55,8 @@ export class FakeDnsProvider implements DnsProvider {
   loseNextReply = false;
   /** Someone else changes the record right before our next write lands (CAS must refuse it). */
   raceOnNextSet: DnsRecordSet | null | undefined = undefined;
+  /** Describes a write as the real provider of the workspace config does (set by {@link stepWorld}). */
+  describer: ((fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null) => string) | null = null;
 
   constructor(name: string, kind: 'powerdns' | 'rfc2136', initial: DnsRecordSet | null) {
     this.name = name;
@@ -96,6 +101,10 @@ export class FakeDnsProvider implements DnsProvider {
       this.loseNextReply = false;
       throw new DnsProviderError('timeout', `${this.name}: timeout after 2000 ms; the update may or may not have been applied`, undefined, { where: this.name });
     }
+  }
+
+  describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null): string {
+    return this.describer ? this.describer(fqdn, type, want, expected) : `set ${fqdn} ${type} at ${this.name}`;
   }
 
   /** What its nameserver answers now (catching up after `lagServes` queries). */
@@ -290,6 +299,11 @@ export function stepWorld(): StepWorld {
     ['primary', new FakeRouter('blue')],
     ['failover', new FakeRouter('blue')],
   ]);
+  for (const c of env.dnsProviders) {
+    const fake = dns[c.name as 'powerdns' | 'bind'];
+    if (c.kind === 'powerdns') fake.describer = (f, t, w) => describePowerDnsWrite({ apiUrl: c.apiUrl.replace(/\/+$/, ''), serverId: c.serverId, zone: env.zone }, f, t, w);
+    else fake.describer = (f, t, w, e) => describeRfc2136Write({ server: parseHostPort(c.server), zone: env.zone }, f, t, w, e);
+  }
   const ssh = new FakeSsh();
   const probes = new Map<string, HttpProbeResult[]>();
   const byServer = new Map(env.dnsProviders.flatMap((c) => c.nameservers.map((ns) => [ns, dns[c.name as 'powerdns' | 'bind']] as const)));
