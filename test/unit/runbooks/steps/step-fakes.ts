@@ -16,6 +16,7 @@ import type { FenceCheck, FenceMode, FenceResult, NodeObservation, PromoteCheck,
 import type { HttpProbeResult } from '../../../../electron/core/health/http-probe.ts';
 import { SshCommandError, type ExecOptions, type ExecResult } from '../../../../electron/core/ssh/ssh-exec.ts';
 import type { LiveSlotReading, SlotRouter, SlotVerification, SwitchSlotPlan, SwitchSlotResult } from '../../../../electron/core/traffic/slot-router.ts';
+import { memoryStepState } from '../../../../electron/core/runbooks/run-journal.ts';
 import type { StepContext, StepProgress } from '../../../../electron/core/runbooks/step-kind.ts';
 import type { DbNodeService, StepServiceBag } from '../../../../electron/core/runbooks/step-services.ts';
 import { validWorkspaceYaml } from '../../config/valid-workspace.ts';
@@ -282,7 +283,13 @@ export interface StepWorld {
   clock: { t: number; sleeps: number[] };
   logs: string[];
   progress: StepProgress[];
-  ctx(o?: { runId?: string | null; stepId?: string; signal?: AbortSignal }): StepContext;
+  /** Step state by `runId/stepId`, shared by every context of the world (the engine keeps it in the run journal). */
+  states: Map<string, StepContext['state']>;
+  /**
+   * A step context on the world's clock. `state` replaces the world's state of that run and step
+   * (e.g. one backed by a real journal, to test what survives a restart).
+   */
+  ctx(o?: { runId?: string | null; stepId?: string; signal?: AbortSignal; state?: StepContext['state'] }): StepContext;
 }
 
 let worlds = 0;
@@ -331,12 +338,21 @@ export function stepWorld(): StepWorld {
   const clock = { t: 1_000_000, sleeps: [] as number[] };
   const logs: string[] = [];
   const progress: StepProgress[] = [];
-  // Step kinds keep per-run memos (dns.set-ttl countdowns): every world is a run of its own.
+  // Every world is a run of its own; step state (dns.set-ttl countdowns) is per run and step.
   const runId = `run-${++worlds}`;
+  const states = new Map<string, StepContext['state']>();
+  const stateOf = (r: string | null, stepId: string): StepContext['state'] => {
+    if (r === null) return memoryStepState();
+    let s = states.get(`${r}/${stepId}`);
+    if (!s) states.set(`${r}/${stepId}`, (s = memoryStepState()));
+    return s;
+  };
   return {
-    env, dns, nodes, routers, ssh, probes, services, clock, logs, progress,
+    env, dns, nodes, routers, ssh, probes, services, clock, logs, progress, states,
     ctx: (o = {}) => {
       const signal = o.signal ?? new AbortController().signal;
+      const r = o.runId === undefined ? runId : o.runId;
+      const stepId = o.stepId ?? 'step';
       return {
         env,
         services,
@@ -348,8 +364,9 @@ export function stepWorld(): StepWorld {
           clock.sleeps.push(ms);
           clock.t += ms;
         },
-        runId: o.runId === undefined ? runId : o.runId,
-        stepId: o.stepId ?? 'step',
+        runId: r,
+        stepId,
+        state: o.state ?? stateOf(r, stepId),
       };
     },
   };
