@@ -38,7 +38,7 @@ import { AuditLog, auditLogPathFor, verifyAuditLog } from '../../electron/core/r
 import { EnvLock } from '../../electron/core/runbooks/env-lock.ts';
 import { RunEngine } from '../../electron/core/runbooks/run-engine.ts';
 import type { RunEvent } from '../../electron/core/runbooks/run-event.ts';
-import { RunJournal } from '../../electron/core/runbooks/run-journal.ts';
+import { RunJournal, memoryStepState } from '../../electron/core/runbooks/run-journal.ts';
 import { parseRunbook } from '../../electron/core/runbooks/load-runbook.ts';
 import type { Runbook } from '../../electron/core/runbooks/runbook-schema.ts';
 import { createBuiltinStepRegistry } from '../../electron/core/runbooks/builtin-steps.ts';
@@ -113,10 +113,22 @@ after(async () => {
   if (Object.keys(timings).length) console.log(`# timings (ms): ${JSON.stringify(timings)}`);
 });
 
-/** A step context like the engine's: real clock, sleeps that honour the signal, logs kept. */
+/** Step state by `runId/stepId`, as the engine's journal keeps it across contexts (in memory here). */
+const stepStates = new Map<string, StepContext['state']>();
+function stateOf(runId: string | null, stepId: string): StepContext['state'] {
+  if (runId === null) return memoryStepState();
+  const key = `${runId}/${stepId}`;
+  let state = stepStates.get(key);
+  if (!state) stepStates.set(key, (state = memoryStepState()));
+  return state;
+}
+
+/** A step context like the engine's: real clock, sleeps that honour the signal, logs kept, state per run and step. */
 function context(o: { stepId?: string; runId?: string | null; planning?: boolean; timeoutMs?: number; logs?: string[] } = {}): StepContext {
   const signal = AbortSignal.timeout(o.timeoutMs ?? 120_000);
   const logs = o.logs ?? [];
+  const runId = o.runId === undefined ? `direct-${process.pid}` : o.runId;
+  const stepId = o.stepId ?? 'direct';
   return {
     env,
     services: services!,
@@ -124,8 +136,9 @@ function context(o: { stepId?: string; runId?: string | null; planning?: boolean
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(`warn: ${m}`), error: (m) => logs.push(`error: ${m}`) },
     now: Date.now,
     sleep: o.planning ? () => Promise.reject(new Error('a plan must not wait')) : (ms) => sleep(ms, undefined, { signal }),
-    runId: o.runId === undefined ? `direct-${process.pid}` : o.runId,
-    stepId: o.stepId ?? 'direct',
+    runId,
+    stepId,
+    state: stateOf(runId, stepId),
   };
 }
 

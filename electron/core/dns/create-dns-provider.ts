@@ -6,7 +6,8 @@
  * becomes a stub whose every call rejects with the construction error.
  */
 import type { DnsProviderConfig, Environment, SecretRef } from '../config/workspace-schema.ts';
-import type { DnsProvider } from './dns-provider.ts';
+import { showSet } from './describe-views.ts';
+import type { DnsProvider, DnsRecordSet, DnsRecordType } from './dns-provider.ts';
 import { DnsProviderError, type DnsProviderErrorKind, isDnsProviderError } from './dns-provider-error.ts';
 import { PowerDnsProvider } from './providers/powerdns.ts';
 import { Rfc2136Provider } from './providers/rfc2136.ts';
@@ -80,6 +81,9 @@ class UnavailableDnsProvider implements DnsProvider {
   }
   setRecordSet(): Promise<never> {
     return Promise.reject(this.#error);
+  }
+  describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null): string {
+    return `set ${fqdn} ${type} to ${showSet(want)} (provider ${this.name} unavailable: ${this.#error.message})`;
   }
   async close(): Promise<void> {}
 }

@@ -80,6 +80,14 @@ export interface DnsProvider {
     opts?: SetRecordSetOptions,
   ): Promise<void>;
 
+  /**
+   * The exact request `setRecordSet(fqdn, type, want.values, want.ttlSeconds, { expected })`
+   * would send, in words an operator can check or replay (PowerDNS: the PATCH with its body;
+   * RFC 2136: the UPDATE in nsupdate's words). `want` null or empty = delete. No I/O; never
+   * throws (a name outside the zone is described as given; `setRecordSet` refuses it).
+   */
+  describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null): string;
+
   /** Releases sockets/agents. Safe to call twice. */
   close(): Promise<void>;
 }

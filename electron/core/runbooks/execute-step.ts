@@ -235,6 +235,7 @@ function makeContext(spec: StepSpec, deps: StepRunDeps, signal: AbortSignal): St
     sleep: (ms) => sleep(ms, undefined, { signal }),
     runId: deps.runId,
     stepId: spec.id,
+    state: deps.journal.stepState(deps.runId, spec.phase, spec.id, deps.now),
   };
 }
 

@@ -7,6 +7,7 @@ import { TimeoutStrategy, timeout } from 'cockatiel';
 import { fail, ok, type OpError, type Result } from '../../../shared/result.ts';
 import type { EnvironmentSnapshot } from '../../../shared/status.ts';
 import type { RunTarget } from './execute-step.ts';
+import { memoryStepState } from './run-journal.ts';
 import type { PlannedStep, RuleSummary, RunPlan } from './run-plan.ts';
 import type { Runbook } from './runbook-schema.ts';
 import { evaluateSafety, safetyRuleNames, type SafetyVerdict } from './safety-rules.ts';
@@ -46,6 +47,7 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
     runbook.steps.map(async (step): Promise<{ plan: StepPlan | null; error: OpError | null; notes: string[] }> => {
       const kind = s.registry.get(step.kind)!;
       const notes: string[] = [];
+      const state = memoryStepState();
       const ctx = (signal: AbortSignal): StepContext => ({
         env: target.env,
         services: target.services,
@@ -55,6 +57,7 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
         sleep: () => Promise.reject(new Error('a plan must not wait')),
         runId: null,
         stepId: step.id,
+        state,
       });
       try {
         const plan = await timeout(s.planTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) => kind.plan(ctx(signal), step.params));

@@ -1,6 +1,6 @@
 /**
- * The durable run journal in the store (tables `runs`, `run_steps`, `step_logs`; migrations 2
- * and 3 of store/open-store.ts). The engine writes a step's row BEFORE it acts (`acting`, `acted = 1`
+ * The durable run journal in the store (tables `runs`, `run_steps`, `step_logs`, `step_state`;
+ * migrations 2, 3 and 4 of store/open-store.ts). The engine writes a step's row BEFORE it acts (`acting`, `acted = 1`
  * just before each act attempt) and AFTER (`verified` / `failed` / `skipped`), each write its
  * own autocommit statement, so a killed process leaves a row saying exactly where it stopped.
  *
@@ -14,6 +14,7 @@ import type { RunPlan } from './run-plan.ts';
 import type { Runbook } from './runbook-schema.ts';
 import type { PauseReason, RunStatus, StepPhase, StepState } from './run-event.ts';
 import type { SafetyOverride, SafetyVerdict } from './safety-rules.ts';
+import type { StepContext } from './step-kind.ts';
 import type { StepPlan } from './step-plan.ts';
 
 /** One run as stored. Times epoch ms, durations ms. */
@@ -206,10 +207,58 @@ export class RunJournal {
     this.#db.prepare('INSERT INTO step_logs (run_id, phase, step_id, t, level, message) VALUES (?, ?, ?, ?, ?, ?)').run(runId, phase, stepId, line.t, line.level, line.message);
   }
 
+  /**
+   * One key of a step's own state (see `StepContext.state`), JSON-decoded; undefined when unset.
+   */
+  stepStateValue(runId: string, phase: StepPhase, stepId: string, key: string): unknown {
+    const row = this.#db.prepare('SELECT value_json FROM step_state WHERE run_id = ? AND phase = ? AND step_id = ? AND key = ?').get(runId, phase, stepId, key) as { value_json: string } | undefined;
+    return row ? (JSON.parse(row.value_json) as unknown) : undefined;
+  }
+
+  /**
+   * Sets one key of a step's own state (one autocommit statement: durable when this returns);
+   * `undefined` deletes it.
+   * @param value JSON-serializable.
+   * @param at epoch ms.
+   * @throws TypeError when `value` is not JSON-serializable (e.g. a BigInt or a cycle).
+   */
+  setStepStateValue(runId: string, phase: StepPhase, stepId: string, key: string, value: unknown, at: number): void {
+    if (value === undefined) {
+      this.#db.prepare('DELETE FROM step_state WHERE run_id = ? AND phase = ? AND step_id = ? AND key = ?').run(runId, phase, stepId, key);
+      return;
+    }
+    this.#db
+      .prepare('INSERT INTO step_state (run_id, phase, step_id, key, value_json, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, phase, step_id, key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at')
+      .run(runId, phase, stepId, key, JSON.stringify(value), Math.round(at));
+  }
+
+  /** `StepContext.state` of one step of a run, backed by this journal. */
+  stepState(runId: string, phase: StepPhase, stepId: string, now: () => number = Date.now): StepContext['state'] {
+    return {
+      get: <T>(key: string) => this.stepStateValue(runId, phase, stepId, key) as T | undefined,
+      set: (key, value) => this.setStepStateValue(runId, phase, stepId, key, value, now()),
+    };
+  }
+
   /** Log lines of one step, oldest first. */
   logs(runId: string, stepId: string, phase: StepPhase = 'run'): StepLogLine[] {
     return this.#db.prepare('SELECT t, level, message FROM step_logs WHERE run_id = ? AND phase = ? AND step_id = ? ORDER BY t, rowid').all(runId, phase, stepId) as unknown as StepLogLine[];
   }
+}
+
+/** `StepContext.state` kept in memory only (planning: nothing of a plan outlives it). */
+export function memoryStepState(): StepContext['state'] {
+  const values = new Map<string, string>();
+  return {
+    get: <T>(key: string) => {
+      const v = values.get(key);
+      return v === undefined ? undefined : (JSON.parse(v) as T);
+    },
+    set: (key, value) => {
+      if (value === undefined) values.delete(key);
+      else values.set(key, JSON.stringify(value));
+    },
+  };
 }
 
 function toRun(r: RunRow): RunRecord {

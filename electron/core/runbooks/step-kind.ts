@@ -58,6 +58,14 @@ export interface StepContext {
   /** Run id; null while planning. */
   runId: string | null;
   stepId: string;
+  /**
+   * This step's own state in this run (and phase), by key: what it must still know when the
+   * process dies mid-step and the run is resumed elsewhere (e.g. a drain deadline). `set`
+   * writes the run journal before it returns, so a kill right after it keeps the value; values
+   * are JSON (`undefined` deletes the key), and `get` returns what was set, unchecked — validate
+   * it. While planning (`runId` null) the state lives in memory and is dropped with the plan.
+   */
+  state: { get<T>(key: string): T | undefined; set(key: string, value: unknown): void };
 }
 
 /** Result of an idempotence check or a verification: a verdict plus what was observed. */

@@ -106,6 +106,22 @@ export const storeMigrations: readonly { readonly id: number; readonly sql: stri
       UPDATE runs SET recovery_from = 'run-start', recovery_started_at = created_at WHERE recovery_ms IS NOT NULL;
     `,
   },
+  {
+    // Durable per-step state of the step kinds (StepContext.state, run-journal.ts): what a step
+    // must still know after the process died mid-step, e.g. the deadline of a TTL drain.
+    id: 4,
+    sql: `
+      CREATE TABLE step_state (
+        run_id     TEXT    NOT NULL,
+        phase      TEXT    NOT NULL,   -- run | rollback
+        step_id    TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        value_json TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,   -- epoch ms
+        PRIMARY KEY (run_id, phase, step_id, key)
+      );
+    `,
+  },
 ];
 
 /**

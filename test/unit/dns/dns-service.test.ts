@@ -58,6 +58,9 @@ class FakeProvider implements DnsProvider {
     return act(b, () => (b.kind === 'ok' ? b.rs : null), signal);
   }
   async setRecordSet(): Promise<void> {}
+  describeWrite(fqdn: string): string {
+    return `set ${fqdn}`;
+  }
   async close(): Promise<void> {}
 }
 

@@ -82,6 +82,21 @@ describe('PowerDnsProvider', () => {
     await p.close();
   });
 
+  test('describeWrite is the PATCH setRecordSet sends (URL and body), with the GET-before-write caveat', async () => {
+    handler = (_q, _b, res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    const p = provider({ apiUrl: `${base}/` });
+    seen.length = 0;
+    await p.setRecordSet('app.lab.test', 'A', ['127.0.0.3'], 5);
+    await p.setRecordSet('www.lab.test', 'CNAME', [], 5);
+    const texts = [p.describeWrite('app.lab.test', 'A', { values: ['127.0.0.3'], ttlSeconds: 5 }, { values: ['127.0.0.2'], ttlSeconds: 30 }), p.describeWrite('www.lab.test', 'CNAME', null)];
+    texts.forEach((text, i) => assert.equal(text, `PATCH ${base}${seen[i]!.url} ${seen[i]!.body}  # after a GET of the RRset (PowerDNS has no conditional write)`));
+    assert.equal(texts[0], `PATCH ${base}/api/v1/servers/localhost/zones/lab.test. {"rrsets":[{"name":"app.lab.test.","type":"A","ttl":5,"changetype":"REPLACE","records":[{"content":"127.0.0.3","disabled":false}]}]}  # after a GET of the RRset (PowerDNS has no conditional write)`);
+    await p.close();
+  });
+
   test('expected mismatch → conflict, and no PATCH is sent', async () => {
     handler = (_q, _b, res) => json(res, 200, zone([{ name: 'app.lab.test.', type: 'A', ttl: 30, records: [{ content: '127.0.0.3' }] }]));
     const p = provider();

@@ -1,7 +1,7 @@
 /** The RFC 2136 UPDATE we send, decoded back field by field. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUpdateMessage } from '../../../electron/core/dns/providers/rfc2136.ts';
+import { Rfc2136Provider, buildUpdateMessage } from '../../../electron/core/dns/providers/rfc2136.ts';
 
 interface Rr {
   name: string;
@@ -68,5 +68,24 @@ describe('buildUpdateMessage (RFC 2136 §2)', () => {
     assert.equal(parse(buildUpdateMessage(1, { zone: 'lab.test', fqdn: 'app.lab.test', type: 'A', values: [], ttlSeconds: 30 })).updates.length, 1);
     const m = parse(buildUpdateMessage(1, { zone: 'lab.test', fqdn: 'www.lab.test', type: 'CNAME', values: ['app.lab.test'], ttlSeconds: 30 }));
     assert.deepEqual(m.updates[1]!.rdata, Buffer.from('03617070036c616204746573740' + '0', 'hex'));
+  });
+});
+
+describe('Rfc2136Provider.describeWrite: the UPDATE in nsupdate words', () => {
+  const key = { name: 'failover-key', algorithm: 'hmac-sha256' as const, secret: Buffer.alloc(32, 1) };
+  const p = new Rfc2136Provider({ name: 'bind', server: '127.0.0.1:15354', zone: 'lab.test', tsigKey: key });
+  test('compare-and-swap on the values read: prereq yxrrset, delete the RRset, add each value, send', () => {
+    assert.equal(
+      p.describeWrite('app.lab.test', 'A', { values: ['127.0.0.3'], ttlSeconds: 5 }, { values: ['127.0.0.2'], ttlSeconds: 30 }),
+      'nsupdate (TSIG-signed); server 127.0.0.1 15354; zone lab.test; prereq yxrrset app.lab.test. A 127.0.0.2; update delete app.lab.test. A; update add app.lab.test. 5 A 127.0.0.3; send',
+    );
+  });
+  test('absence expected → prereq nxrrset; unknown current (undefined) → no prereq; delete only', () => {
+    assert.match(p.describeWrite('new.lab.test', 'A', { values: ['127.0.0.9'], ttlSeconds: 30 }, null), /; prereq nxrrset new\.lab\.test\. A; update delete/);
+    assert.equal(p.describeWrite('app.lab.test', 'A', null), 'nsupdate (TSIG-signed); server 127.0.0.1 15354; zone lab.test; update delete app.lab.test. A; send');
+  });
+  test('without a configured zone, nsupdate is left to find it', () => {
+    const noZone = new Rfc2136Provider({ name: 'bind', server: '127.0.0.1:15354', tsigKey: key });
+    assert.doesNotMatch(noZone.describeWrite('app.lab.test', 'A', null), /zone/);
   });
 });

@@ -79,3 +79,44 @@ test('a store from migrations 1–2 upgrades to 3, keeping runs, steps and sampl
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a store from migrations 1–3 upgrades to 4 (step state): runs kept, state written, read back after reopening, deleted by undefined', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-migrate-'));
+  try {
+    const path = join(dir, 'standby.sqlite');
+    oldStore(path);
+    openStore(path).close(); // applies 3 and 4 — then pretend 4 was not there yet
+    const v3 = new DatabaseSync(path);
+    v3.exec('DROP TABLE step_state; DELETE FROM schema_migrations WHERE id = 4');
+    v3.close();
+    const db = openStore(path);
+    try {
+      assert.deepEqual((db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as { id: number }[]).map((r) => r.id), storeMigrations.map((m) => m.id));
+      const j = new RunJournal(db);
+      assert.equal(j.getRun('measured')?.status, 'succeeded', 'runs kept');
+      const state = j.stepState('measured', 'run', 'dns', () => 1_000);
+      assert.equal(state.get('deadline'), undefined);
+      state.set('deadline', 31_000);
+      state.set('last', { exitCode: 0, lines: ['a'] });
+      j.stepState('measured', 'rollback', 'dns').set('deadline', 1);
+      assert.equal(state.get<number>('deadline'), 31_000);
+      state.set('deadline', 32_000);
+      assert.equal(j.stepStateValue('measured', 'run', 'dns', 'deadline'), 32_000, 'set replaces');
+      assert.equal(j.stepStateValue('measured', 'rollback', 'dns', 'deadline'), 1, 'per phase');
+    } finally {
+      db.close();
+    }
+    const reopened = openStore(path);
+    try {
+      const state = new RunJournal(reopened).stepState('measured', 'run', 'dns');
+      assert.equal(state.get('deadline'), 32_000, 'durable across a reopen');
+      assert.deepEqual(state.get('last'), { exitCode: 0, lines: ['a'] });
+      state.set('last', undefined);
+      assert.equal(state.get('last'), undefined);
+    } finally {
+      reopened.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -35,6 +35,35 @@ export interface PowerDnsProviderOptions {
   maxResponseBytes?: number;
 }
 
+/**
+ * The PATCH body replacing `name`'s `type` RRset with `values` (normalized; empty = DELETE) at
+ * TTL `ttlSeconds` s: `{"rrsets":[{name, type, ttl, changetype: "REPLACE", records}]}`.
+ */
+function patchBody(name: string, type: DnsRecordType, values: readonly string[], ttlSeconds: number): string {
+  const rrset =
+    values.length === 0
+      ? { name: `${name}.`, type, changetype: 'DELETE' }
+      : {
+          name: `${name}.`,
+          type,
+          ttl: ttlSeconds,
+          changetype: 'REPLACE',
+          records: values.map((v) => ({ content: type === 'CNAME' ? `${v}.` : v, disabled: false })),
+        };
+  return JSON.stringify({ rrsets: [rrset] });
+}
+
+/**
+ * A PowerDNS write as text (the provider's `describeWrite`, also usable without a provider):
+ * `PATCH http://127.0.0.1:15381/api/v1/servers/localhost/zones/lab.test. {"rrsets":[…]}  # after a GET …`.
+ * @param api `apiUrl` without trailing slashes, `serverId`, and the zone (no trailing dot).
+ * @param name record name without the trailing dot; `want` null or empty = DELETE.
+ */
+export function describePowerDnsWrite(api: { apiUrl: string; serverId: string; zone: string }, name: string, type: DnsRecordType, want: DnsRecordSet | null): string {
+  const body = patchBody(name, type, want?.values ?? [], want?.ttlSeconds ?? 0);
+  return `PATCH ${api.apiUrl}/api/v1/servers/${api.serverId}/zones/${api.zone}. ${body}  # after a GET of the RRset (PowerDNS has no conditional write)`;
+}
+
 const ZoneSchema = z.object({
   rrsets: z.array(
     z.object({
@@ -63,6 +92,9 @@ export class PowerDnsProvider implements DnsProvider {
   /** Configured zone (normalized), or null when zones are discovered per name. */
   readonly zone: string | null;
   readonly #serverUrl: string;
+  /** `apiUrl` and server id as configured, for {@link describeWrite}. */
+  readonly #apiUrlText: string;
+  readonly #serverIdText: string;
   readonly #apiKeySource: string | (() => Promise<string>);
   #apiKeyPromise: Promise<string> | null = null;
   #zoneList: { at: number; zones: string[] } | null = null;
@@ -77,6 +109,8 @@ export class PowerDnsProvider implements DnsProvider {
     this.#apiKeySource = opts.apiKey;
     this.#timeoutMs = opts.timeoutMs ?? 2000;
     this.#maxBytes = opts.maxResponseBytes ?? 4 * 1024 * 1024;
+    this.#apiUrlText = opts.apiUrl.replace(/\/+$/, '');
+    this.#serverIdText = opts.serverId ?? 'localhost';
     let base: URL;
     try {
       base = new URL(opts.apiUrl);
@@ -134,18 +168,18 @@ export class PowerDnsProvider implements DnsProvider {
         throw new DnsProviderError('conflict', `${name} ${type} is ${show(current)}, expected ${show(exp)}`, 'read the record again and re-plan the change', { where: `${this.name} ${name} ${type}` });
       }
     }
-    const rrset =
-      norm.length === 0
-        ? { name: `${name}.`, type, changetype: 'DELETE' }
-        : {
-            name: `${name}.`,
-            type,
-            ttl: ttlSeconds,
-            changetype: 'REPLACE',
-            records: norm.map((v) => ({ content: type === 'CNAME' ? `${v}.` : v, disabled: false })),
-          };
-    const res = await this.#call('PATCH', await this.#zoneUrl(name, opts.signal), JSON.stringify({ rrsets: [rrset] }), opts.signal);
+    const res = await this.#call('PATCH', await this.#zoneUrl(name, opts.signal), patchBody(name, type, norm, ttlSeconds), opts.signal);
     if (res.status !== 204 && res.status !== 200) throw this.#httpError(res.status, res.text, `write ${name} ${type}`);
+  }
+
+  /**
+   * The PATCH `setRecordSet` sends. `_expected` is not part of it: PowerDNS has no conditional
+   * write, so it is checked by the GET just before (the text says so). See `DnsProvider`.
+   */
+  describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, _expected?: DnsRecordSet | null): string {
+    const name = fqdn.replace(/\.$/, '');
+    const zone = this.zone ?? this.#zoneList?.zones.filter((x) => isInZone(normalizeDnsName(name), x)).sort((a, b) => b.length - a.length)[0] ?? `{zone of ${name}}`;
+    return describePowerDnsWrite({ apiUrl: this.#apiUrlText, serverId: this.#serverIdText, zone }, name, type, want);
   }
 
   /** Closes the HTTP agent's sockets. */

@@ -73,6 +73,20 @@ export function buildUpdateMessage(id: number, plan: UpdatePlan): Buffer {
 }
 
 /**
+ * An RFC 2136 write as nsupdate input on one line (the provider's `describeWrite`, also usable
+ * without a provider): `nsupdate (TSIG-signed); server H P; zone Z; prereq …; update delete …;
+ * update add …; send`. The prerequisite is the compare-and-swap on `expected` (none when
+ * undefined); `zone` null = left to nsupdate (it finds it, as the provider does, by SOA).
+ * @param name record name without the trailing dot; `want` null or empty = delete only.
+ */
+export function describeRfc2136Write(target: { server: Pick<HostPort, 'host' | 'port'>; zone: string | null }, name: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null): string {
+  const fq = `${name}.`;
+  const prereq = expected === undefined ? [] : expected === null || expected.values.length === 0 ? [`prereq nxrrset ${fq} ${type}`] : [`prereq yxrrset ${fq} ${type} ${expected.values.join(' ')}`];
+  const adds = (want?.values ?? []).map((v) => `update add ${fq} ${want!.ttlSeconds} ${type} ${v}`);
+  return ['nsupdate (TSIG-signed)', `server ${target.server.host} ${target.server.port}`, ...(target.zone !== null ? [`zone ${target.zone}`] : []), ...prereq, `update delete ${fq} ${type}`, ...adds, 'send'].join('; ');
+}
+
+/**
  * `DnsProvider` over RFC 2136 + TSIG. Capabilities: read, write, compareAndSwap (values
  * atomically via prerequisites; `expected.ttlSeconds` by a signed read just before, since
  * prerequisite TTLs must be 0 and are not compared, RFC 2136 §2.4.2).
@@ -204,6 +218,13 @@ export class Rfc2136Provider implements DnsProvider {
       default:
         throw new DnsProviderError('unreachable', `${this.#server.label} answered ${rcode} to the update`, undefined, { where });
     }
+  }
+
+  /** The UPDATE `setRecordSet` sends, in nsupdate's words. See `DnsProvider`. */
+  describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null): string {
+    const name = fqdn.replace(/\.$/, '');
+    const zone = this.zone ?? this.#zones.get(normalizeDnsName(name)) ?? null;
+    return describeRfc2136Write({ server: this.#server, zone }, name, type, want, expected);
   }
 
   /** Nothing to release: each request uses its own socket. */

@@ -9,8 +9,8 @@
  * ```
  *
  * - plan: reads the record at each provider's API and nameservers; one change per provider
- *   (`powerdns: app.lab.test A`: `127.0.0.2 TTL 30` → `127.0.0.3 TTL 5`), the exact API call
- *   (PowerDNS PATCH / RFC 2136 UPDATE with its prerequisite) and the dig to check it; effect
+ *   (`powerdns: app.lab.test A`: `127.0.0.2 TTL 30` → `127.0.0.3 TTL 5`), the exact write as
+ *   each provider describes it (with its compare-and-swap condition) and the dig to check it; effect
  *   `dns-point` (judged by record-points-at-healthy-site and target-healthy-before-traffic).
  * - isDone: every provider HOLDS it and every nameserver SERVES it.
  * - act: writes only providers that differ (compare-and-swap; `apiAttempts` tries with
@@ -31,7 +31,10 @@ import { StepError } from '../step-error.ts';
 import type { StepContext, StepKind } from '../step-kind.ts';
 import type { StepChange, StepPlan } from '../step-plan.ts';
 import { stepService } from '../step-services.ts';
-import { allHold, allServe, awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from './dns-record-state.ts';
+import { awaitServed } from '../../dns/await-served.ts';
+import { describeViews, describeWriteOf, parseShownSet, queryCommandText, showSet } from '../../dns/describe-views.ts';
+import { allHold, allServe, readRecordViews, type ProviderView } from '../../dns/record-set-views.ts';
+import { stepDnsZone, writeEveryProvider } from './dns-step-zone.ts';
 import { messageOf, recordOf, siteForValue, siteOf } from './step-lookup.ts';
 
 /** Params of `dns.set-records`: exactly one of `site` / `value`. */
@@ -119,7 +122,7 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
 
   async plan(ctx, p): Promise<StepPlan> {
     const { rec, values, toSite } = target(ctx, p);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const want = wanted(views, rec, values, p.ttlSeconds);
     const changes: StepChange[] = views.map((v) => ({ target: `${v.provider.name}: ${rec.name} ${rec.type}`, before: showSet(v.api), after: showSet(want.get(v.provider.name)) }));
     const commands: string[] = [];
@@ -128,7 +131,7 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
       const w = want.get(v.provider.name)!;
       if (v.api === undefined) notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
       if (v.api !== undefined && allHold([v], want)) notes.push(`${v.provider.name} already holds ${showSet(w)}: not written`);
-      else commands.push(writeCommandText(ctx.env, v.config, rec, w, v.api));
+      else commands.push(describeWriteOf(v, rec, w));
       if (!v.provider.capabilities.compareAndSwap) notes.push(`${v.provider.name} (${v.provider.kind}) has no atomic compare-and-swap: the write is checked by a read just before it`);
     }
     for (const v of views) for (const s of v.served) commands.push(queryCommandText(s.server, rec, want.get(v.provider.name)!));
@@ -146,18 +149,18 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
 
   async isDone(ctx, p) {
     const { rec, values } = target(ctx, p);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const want = wanted(views, rec, values, p.ttlSeconds);
     return { done: allHold(views, want) && allServe(views, want), evidence: describeViews(views) };
   },
 
   async act(ctx, p, progress) {
     const { rec, values } = target(ctx, p);
-    const views = await readRecordViews(ctx, rec, { served: false });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
     // An unreadable provider gets the given TTL, else the record's configured one (its own is unknown).
     const want = wanted(views, rec, values, p.ttlSeconds);
-    const { changed } = await writeAll(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
-    const served = await awaitServed(ctx, rec, want, p.servedTimeoutMs, progress);
+    const { changed } = await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
+    const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs, progress);
     if (!served.ok) {
       throw new StepError('timeout', `not every nameserver serves ${rec.name} ${rec.type} ${values.join(', ')} after ${served.elapsedMs} ms: ${describeViews(served.views)}`, {
         hint: 'a nameserver that does not pick up the change (zone transfer, cache) must be checked on its server; resume the run once it serves the answer',
@@ -170,9 +173,9 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
 
   async verify(ctx, p) {
     const { rec, values } = target(ctx, p);
-    const views = await readRecordViews(ctx, rec, { served: false });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
     const want = wanted(views, rec, values, p.ttlSeconds);
-    const served = await awaitServed(ctx, rec, want, 3000);
+    const served = await awaitServed(stepDnsZone(ctx), rec, want, 3000);
     const ok = served.ok && allHold(served.views, want);
     return { ok, evidence: describeViews(served.views) };
   },
@@ -192,8 +195,8 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
     const guard = await restoreTargetHealthy(ctx, rec, want);
     if (guard) return { ok: false, evidence: guard };
     const noop = (): void => {};
-    if (want.size > 0) await writeAll(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, noop);
-    const served = want.size > 0 ? await awaitServed(ctx, rec, want, p.servedTimeoutMs) : { ok: true, views: await readRecordViews(ctx, rec, { served: true }) };
+    if (want.size > 0) await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, noop);
+    const served = want.size > 0 ? await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs) : { ok: true, views: await readRecordViews(stepDnsZone(ctx), rec, { served: true }) };
     const restored = [...want].map(([n, s]) => `${n} → ${showSet(s)}`).join(', ');
     const ok = served.ok && allHold(served.views, want) && unknown.length === 0;
     const lost = unknown.length ? `; not restored (the plan did not know their value before): ${unknown.join(', ')}` : '';

@@ -16,10 +16,11 @@
  *   nameserver served the new TTL: a resolver that asked just before holds the answer at most
  *   that long.
  * - The wait is skipped only when the old TTL was already ≤ the new one. Once a provider holds the
- *   new TTL, nothing in DNS says WHEN it was lowered: a re-run within this process continues the
- *   original countdown; otherwise (e.g. after a crash, or TTL lowered by someone else) the step
- *   assumes the workspace's normal TTL (`records[].ttlSeconds`) may still be cached and waits it
- *   out again. isDone is true only when the TTLs are low and no such wait is owed.
+ *   new TTL, nothing in DNS says WHEN it was lowered: the countdown's deadline is kept in the
+ *   step's state in the run journal (written before the countdown starts), so a retry or a run
+ *   resumed after a crash continues the original countdown; without one (TTL lowered by someone
+ *   else) the step assumes the workspace's normal TTL (`records[].ttlSeconds`) may still be
+ *   cached and waits it out again. isDone is true only when the TTLs are low and no such wait is owed.
  * - verify: every provider holds and every nameserver serves a TTL ≤ the new one.
  * - rollback: puts each provider's TTL back to its recorded `before` (values as they are now).
  */
@@ -30,7 +31,10 @@ import { StepError } from '../step-error.ts';
 import type { StepContext, StepKind } from '../step-kind.ts';
 import type { StepChange } from '../step-plan.ts';
 import { countdown } from './countdown.ts';
-import { awaitServed, describeViews, parseShownSet, queryCommandText, readRecordViews, showSet, writeAll, writeCommandText, type ProviderView } from './dns-record-state.ts';
+import { awaitServed } from '../../dns/await-served.ts';
+import { describeViews, describeWriteOf, parseShownSet, queryCommandText, showSet } from '../../dns/describe-views.ts';
+import { readRecordViews, type ProviderView } from '../../dns/record-set-views.ts';
+import { stepDnsZone, writeEveryProvider } from './dns-step-zone.ts';
 import { recordOf } from './step-lookup.ts';
 
 /** Params of `dns.set-ttl`. */
@@ -50,19 +54,15 @@ export type DnsSetTtlParams = z.output<typeof dnsSetTtlParams>;
 const BACKOFF_MS = 250;
 
 /**
- * Countdown deadlines (epoch ms) of TTL changes made by this process, by `runId/stepId/record`:
- * a retried act continues the countdown instead of restarting or skipping it. Bounded: entries
- * are dropped a minute after their deadline, and the oldest beyond 256.
+ * Step-state key of the countdown deadline this step started for a record (epoch ms): a retried
+ * or resumed act continues that countdown instead of restarting or skipping it.
  */
-const drainDeadlines = new Map<string, number>();
+const drainKey = (rec: RecordConfig): string => `drainDeadline:${rec.name}`;
 
-function memoKey(ctx: StepContext, rec: RecordConfig): string | null {
-  return ctx.runId === null ? null : `${ctx.runId}/${ctx.stepId}/${rec.name}`;
-}
-
-function prune(now: number): void {
-  for (const [k, d] of drainDeadlines) if (d + 60_000 < now) drainDeadlines.delete(k);
-  while (drainDeadlines.size > 256) drainDeadlines.delete(drainDeadlines.keys().next().value!);
+/** The countdown deadline this run's step recorded, epoch ms (undefined: none, or not a number). */
+function drainDeadline(ctx: StepContext, rec: RecordConfig): number | undefined {
+  const d = ctx.state.get<unknown>(drainKey(rec));
+  return typeof d === 'number' && Number.isFinite(d) ? d : undefined;
 }
 
 /** Largest TTL any provider's API or nameserver shows now, s (0 when none is readable). */
@@ -84,12 +84,11 @@ function allLow(views: readonly ProviderView[], ttl: number): boolean {
 }
 
 /**
- * The drain still owed when every provider is already at the new TTL: the deadline this process
- * recorded, else (unknown when it was lowered) the configured normal TTL from now.
+ * The drain still owed when every provider is already at the new TTL: the deadline this step
+ * recorded in the run, else (unknown when it was lowered) the configured normal TTL from now.
  */
 function owedWait(ctx: StepContext, rec: RecordConfig, ttl: number): { deadline: number; why: string } | null {
-  const key = memoKey(ctx, rec);
-  const memo = key ? drainDeadlines.get(key) : undefined;
+  const memo = drainDeadline(ctx, rec);
   if (memo !== undefined) return memo > ctx.now() ? { deadline: memo, why: 'the countdown this run started' } : null;
   if (rec.ttlSeconds <= ttl) return null;
   return { deadline: ctx.now() + rec.ttlSeconds * 1000, why: `the TTL is already ${ttl} s or lower, but not lowered by this run: the normal TTL (${rec.ttlSeconds} s) may still be cached` };
@@ -105,7 +104,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async plan(ctx, p) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const want = wanted(views, p.ttlSeconds);
     const changes: StepChange[] = [];
     const commands: string[] = [];
@@ -116,7 +115,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
       else if (v.api === null) notes.push(`${v.provider.name} has no ${rec.name} ${rec.type} record: no TTL to lower`);
       else if (w && w.ttlSeconds !== v.api.ttlSeconds) {
         changes.push({ target: `${v.provider.name}: ${rec.name} ${rec.type}`, before: showSet(v.api), after: showSet(w) });
-        commands.push(writeCommandText(ctx.env, v.config, rec, w, v.api));
+        commands.push(describeWriteOf(v, rec, w));
       } else notes.push(`${v.provider.name} already has TTL ${v.api.ttlSeconds} s ≤ ${p.ttlSeconds} s: not written`);
       for (const s of v.served) commands.push(queryCommandText(s.server, rec, w ?? null));
     }
@@ -131,7 +130,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async isDone(ctx, p) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     if (!allLow(views, p.ttlSeconds)) return { done: false, evidence: describeViews(views) };
     const owed = owedWait(ctx, rec, p.ttlSeconds);
     if (owed) return { done: false, evidence: `${describeViews(views)}; a wait of ${Math.ceil((owed.deadline - ctx.now()) / 1000)} s is owed: ${owed.why}` };
@@ -140,28 +139,26 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async act(ctx, p, progress) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const old = largestTtl(views);
     const want = wanted(views, p.ttlSeconds);
-    await writeAll(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
-    const served = await awaitServed(ctx, rec, want, p.servedTimeoutMs, progress);
+    await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
+    const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs, progress);
     if (!served.ok) {
       throw new StepError('timeout', `not every nameserver serves TTL ${p.ttlSeconds} s for ${rec.name} after ${served.elapsedMs} ms: ${describeViews(served.views)}`, { where: rec.name, retryable: true });
     }
-    const key = memoKey(ctx, rec);
-    prune(ctx.now());
     let deadline: number;
     let why: string;
     if (old > p.ttlSeconds) {
-      const memo = key ? drainDeadlines.get(key) : undefined;
-      deadline = Math.max(memo ?? 0, ctx.now() + old * 1000);
+      deadline = Math.max(drainDeadline(ctx, rec) ?? 0, ctx.now() + old * 1000);
       why = `old TTL ${old} s`;
     } else {
       const owed = owedWait(ctx, rec, p.ttlSeconds);
       deadline = owed?.deadline ?? ctx.now();
       why = owed?.why ?? 'nothing to wait for';
     }
-    if (key) drainDeadlines.set(key, deadline);
+    // In the journal before the countdown starts: a process killed while waiting resumes it.
+    ctx.state.set(drainKey(rec), deadline);
     const totalMs = deadline - ctx.now();
     if (totalMs > 0) {
       ctx.log.info(`every nameserver serves TTL ${p.ttlSeconds} s; waiting ${Math.ceil(totalMs / 1000)} s (${why})`);
@@ -171,21 +168,21 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
 
   async verify(ctx, p) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: true });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     return { ok: allLow(views, p.ttlSeconds), evidence: describeViews(views) };
   },
 
   async rollback(ctx, p, recorded) {
     const rec = recordOf(ctx.env, p.record);
-    const views = await readRecordViews(ctx, rec, { served: false });
+    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
     const want = new Map<string, DnsRecordSet>();
     for (const v of views) {
       const before = parseShownSet(recorded.changes.find((c) => c.target === `${v.provider.name}: ${rec.name} ${rec.type}`)?.before ?? null);
       if (before && v.api) want.set(v.provider.name, { values: v.api.values, ttlSeconds: before.ttlSeconds });
     }
     if (want.size === 0) return { ok: true, evidence: `nothing to restore (no provider's TTL was lowered by this step). Now: ${describeViews(views)}` };
-    await writeAll(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, () => {});
-    const served = await awaitServed(ctx, rec, want, p.servedTimeoutMs);
+    await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, () => {});
+    const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs);
     const restored = [...want].map(([n, s]) => `${n} TTL ${s.ttlSeconds} s`).join(', ');
     return { ok: served.ok, evidence: `restored ${restored || 'nothing'}. Now: ${describeViews(served.views)}` };
   },

@@ -78,8 +78,20 @@ export class SshStepError extends StepError {
   }
 }
 
-/** Last result of an act, by `runId/stepId`, for verify's evidence (bounded to 256 entries). */
-const lastRuns = new Map<string, { exitCode: number; durationMs: number; stdout: string }>();
+/** Step-state key of the last act's result, for verify's evidence (also after a restart). */
+const LAST_RUN = 'lastRun';
+
+/** What an act recorded of its command: exit code, duration (ms), the last line of its trimmed stdout ('' = none). */
+interface LastRun {
+  exitCode: number;
+  durationMs: number;
+  lastLine: string;
+}
+
+function isLastRun(v: unknown): v is LastRun {
+  const o = v as Partial<LastRun> | null;
+  return typeof o === 'object' && o !== null && typeof o.exitCode === 'number' && typeof o.durationMs === 'number' && typeof o.lastLine === 'string';
+}
 
 function sshOf(ctx: StepContext, site: string): SshConfig {
   return siteOf(ctx.env, site).ssh;
@@ -143,10 +155,7 @@ export const sshRunKind: StepKind<SshRunParams> = {
       throw asStepError(e);
     }
     ctx.log.info(`exit ${r.exitCode} in ${r.durationMs} ms${r.stdout.trim() ? `; stdout: ${tail(r.stdout.trim())}` : ''}${r.stderr.trim() ? `; stderr: ${tail(r.stderr.trim())}` : ''}`);
-    if (ctx.runId !== null) {
-      lastRuns.set(`${ctx.runId}/${ctx.stepId}`, { exitCode: r.exitCode, durationMs: r.durationMs, stdout: r.stdout.trim() });
-      while (lastRuns.size > 256) lastRuns.delete(lastRuns.keys().next().value!);
-    }
+    if (ctx.runId !== null) ctx.state.set(LAST_RUN, { exitCode: r.exitCode, durationMs: r.durationMs, lastLine: r.stdout.trim().split('\n').slice(-1)[0] ?? '' } satisfies LastRun);
   },
 
   async verify(ctx, p) {
@@ -154,9 +163,9 @@ export const sshRunKind: StepKind<SshRunParams> = {
       const c = await runCheck(ctx, p, p.check);
       return { ok: c.done, evidence: c.evidence };
     }
-    const last = ctx.runId !== null ? lastRuns.get(`${ctx.runId}/${ctx.stepId}`) : undefined;
-    if (!last) return { ok: true, evidence: 'the command ended with a declared success exit code (no check command to read anything back)' };
-    const out = last.stdout ? `; last line of stdout: ${last.stdout.split('\n').slice(-1)[0]}` : '';
+    const last = ctx.runId !== null ? ctx.state.get<unknown>(LAST_RUN) : undefined;
+    if (!isLastRun(last)) return { ok: true, evidence: 'the command ended with a declared success exit code (no check command to read anything back)' };
+    const out = last.lastLine ? `; last line of stdout: ${last.lastLine}` : '';
     return { ok: true, evidence: `exited ${last.exitCode} (declared success) in ${last.durationMs} ms${out}; no check command to read anything back` };
   },
 };

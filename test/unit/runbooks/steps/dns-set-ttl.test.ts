@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunJournal } from '../../../../electron/core/runbooks/run-journal.ts';
+import { openStore } from '../../../../electron/core/store/open-store.ts';
 import { dnsSetTtlKind as kind, dnsSetTtlParams } from '../../../../electron/core/runbooks/steps/dns-set-ttl.ts';
 import { set, stepWorld } from './step-fakes.ts';
 
@@ -87,4 +92,45 @@ test('rollback puts the recorded TTLs back, keeping the values as they are now',
   const r = await kind.rollback!(w.ctx(), lower, recorded);
   assert.equal(r.ok, true, r.evidence);
   assert.deepEqual([w.dns.powerdns.api, w.dns.bind.api], [set(['127.0.0.3'], 30), set(['127.0.0.2'], 30)]);
+});
+
+test('a console killed mid-drain resumes the countdown from the deadline in the run journal, not a fresh drain', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-ttl-drain-'));
+  try {
+    const path = join(dir, 'standby.sqlite');
+    const w = stepWorld();
+    const ac = new AbortController();
+    const first = openStore(path);
+    const killedAt = await (async () => {
+      const state = new RunJournal(first).stepState('run-1', 'run', 'lower-ttl', () => w.clock.t);
+      let reports = 0;
+      await assert.rejects(kind.act(w.ctx({ signal: ac.signal, stepId: 'lower-ttl', state }), lower, (p) => {
+        if (p.remainingMs !== undefined && ++reports === 11) ac.abort(new Error('SIGKILL'));
+      }));
+      return w.clock.t;
+    })();
+    first.close();
+    // The restarted console: a new store handle, and no memory of the first process.
+    const second = openStore(path);
+    try {
+      const state = new RunJournal(second).stepState('run-1', 'run', 'lower-ttl', () => w.clock.t);
+      assert.equal(state.get('drainDeadline:app.lab.test'), killedAt + 20_000, 'the deadline was in the journal before the countdown began');
+      const d = await kind.isDone(w.ctx({ stepId: 'lower-ttl', state }), lower);
+      assert.equal(d.done, false);
+      assert.match(d.evidence, /a wait of 20 s is owed: the countdown this run started/);
+      const left: number[] = [];
+      await kind.act(w.ctx({ stepId: 'lower-ttl', state }), lower, (p) => p.remainingMs !== undefined && left.push(p.remainingMs));
+      assert.equal(left[0], 20_000, 'the remaining drain, not the 30 s normal TTL again');
+      assert.equal(w.clock.t - killedAt, 20_000);
+      assert.deepEqual([w.dns.powerdns.writes.length, w.dns.bind.writes.length], [1, 1], 'the TTL is written once');
+      assert.equal((await kind.isDone(w.ctx({ stepId: 'lower-ttl', state }), lower)).done, true);
+      // without the journal's deadline the step could only assume the normal TTL is still cached
+      const forgetful = await kind.isDone(w.ctx({ runId: 'run-2', stepId: 'lower-ttl' }), lower);
+      assert.match(forgetful.evidence, /a wait of 30 s is owed: the TTL is already 5 s or lower, but not lowered by this run/);
+    } finally {
+      second.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

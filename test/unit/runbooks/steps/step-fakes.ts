@@ -9,10 +9,14 @@ import type { Environment, SshConfig } from '../../../../electron/core/config/wo
 import type { AuthoritativeAnswer } from '../../../../electron/core/dns/authoritative-query.ts';
 import type { DnsProvider, DnsRecordSet, DnsRecordType, SetRecordSetOptions } from '../../../../electron/core/dns/dns-provider.ts';
 import { DnsProviderError, type DnsProviderErrorKind } from '../../../../electron/core/dns/dns-provider-error.ts';
+import { parseHostPort } from '../../../../electron/core/dns/parse-host-port.ts';
+import { describePowerDnsWrite } from '../../../../electron/core/dns/providers/powerdns.ts';
+import { describeRfc2136Write } from '../../../../electron/core/dns/providers/rfc2136.ts';
 import type { FenceCheck, FenceMode, FenceResult, NodeObservation, PromoteCheck, PromoteResult, ReplicationAdapter, RewindOptions, RewindResult, StreamingCheck } from '../../../../electron/core/database/replication-adapter.ts';
 import type { HttpProbeResult } from '../../../../electron/core/health/http-probe.ts';
 import { SshCommandError, type ExecOptions, type ExecResult } from '../../../../electron/core/ssh/ssh-exec.ts';
 import type { LiveSlotReading, SlotRouter, SlotVerification, SwitchSlotPlan, SwitchSlotResult } from '../../../../electron/core/traffic/slot-router.ts';
+import { memoryStepState } from '../../../../electron/core/runbooks/run-journal.ts';
 import type { StepContext, StepProgress } from '../../../../electron/core/runbooks/step-kind.ts';
 import type { DbNodeService, EnvironmentServices } from '../../../../electron/core/environment/environment-services.ts';
 import { validWorkspaceYaml } from '../../config/valid-workspace.ts';
@@ -52,6 +56,8 @@ export class FakeDnsProvider implements DnsProvider {
   loseNextReply = false;
   /** Someone else changes the record right before our next write lands (CAS must refuse it). */
   raceOnNextSet: DnsRecordSet | null | undefined = undefined;
+  /** Describes a write as the real provider of the workspace config does (set by {@link stepWorld}). */
+  describer: ((fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null) => string) | null = null;
 
   constructor(name: string, kind: 'powerdns' | 'rfc2136', initial: DnsRecordSet | null) {
     this.name = name;
@@ -96,6 +102,10 @@ export class FakeDnsProvider implements DnsProvider {
       this.loseNextReply = false;
       throw new DnsProviderError('timeout', `${this.name}: timeout after 2000 ms; the update may or may not have been applied`, undefined, { where: this.name });
     }
+  }
+
+  describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null): string {
+    return this.describer ? this.describer(fqdn, type, want, expected) : `set ${fqdn} ${type} at ${this.name}`;
   }
 
   /** What its nameserver answers now (catching up after `lagServes` queries). */
@@ -274,7 +284,13 @@ export interface StepWorld {
   clock: { t: number; sleeps: number[] };
   logs: string[];
   progress: StepProgress[];
-  ctx(o?: { runId?: string | null; stepId?: string; signal?: AbortSignal }): StepContext;
+  /** Step state by `runId/stepId`, shared by every context of the world (the engine keeps it in the run journal). */
+  states: Map<string, StepContext['state']>;
+  /**
+   * A step context on the world's clock. `state` replaces the world's state of that run and step
+   * (e.g. one backed by a real journal, to test what survives a restart).
+   */
+  ctx(o?: { runId?: string | null; stepId?: string; signal?: AbortSignal; state?: StepContext['state'] }): StepContext;
 }
 
 let worlds = 0;
@@ -291,6 +307,11 @@ export function stepWorld(): StepWorld {
     ['primary', new FakeRouter('blue')],
     ['failover', new FakeRouter('blue')],
   ]);
+  for (const c of env.dnsProviders) {
+    const fake = dns[c.name as 'powerdns' | 'bind'];
+    if (c.kind === 'powerdns') fake.describer = (f, t, w) => describePowerDnsWrite({ apiUrl: c.apiUrl.replace(/\/+$/, ''), serverId: c.serverId, zone: env.zone }, f, t, w);
+    else fake.describer = (f, t, w, e) => describeRfc2136Write({ server: parseHostPort(c.server), zone: env.zone }, f, t, w, e);
+  }
   const ssh = new FakeSsh();
   const probes = new Map<string, HttpProbeResult[]>();
   const byServer = new Map(env.dnsProviders.flatMap((c) => c.nameservers.map((ns) => [ns, dns[c.name as 'powerdns' | 'bind']] as const)));
@@ -319,12 +340,21 @@ export function stepWorld(): StepWorld {
   const clock = { t: 1_000_000, sleeps: [] as number[] };
   const logs: string[] = [];
   const progress: StepProgress[] = [];
-  // Step kinds keep per-run memos (dns.set-ttl countdowns): every world is a run of its own.
+  // Every world is a run of its own; step state (dns.set-ttl countdowns) is per run and step.
   const runId = `run-${++worlds}`;
+  const states = new Map<string, StepContext['state']>();
+  const stateOf = (r: string | null, stepId: string): StepContext['state'] => {
+    if (r === null) return memoryStepState();
+    let s = states.get(`${r}/${stepId}`);
+    if (!s) states.set(`${r}/${stepId}`, (s = memoryStepState()));
+    return s;
+  };
   return {
-    env, dns, nodes, routers, ssh, probes, services, clock, logs, progress,
+    env, dns, nodes, routers, ssh, probes, services, clock, logs, progress, states,
     ctx: (o = {}) => {
       const signal = o.signal ?? new AbortController().signal;
+      const r = o.runId === undefined ? runId : o.runId;
+      const stepId = o.stepId ?? 'step';
       return {
         env,
         services,
@@ -336,8 +366,9 @@ export function stepWorld(): StepWorld {
           clock.sleeps.push(ms);
           clock.t += ms;
         },
-        runId: o.runId === undefined ? runId : o.runId,
-        stepId: o.stepId ?? 'step',
+        runId: r,
+        stepId,
+        state: o.state ?? stateOf(r, stepId),
       };
     },
   };
