@@ -133,7 +133,6 @@ const sdkHomes = [
       // the in-flight/breaker/last-good copies that observed-source replaces: drop once moved
       'electron/core/dns/dns-service.ts',
       'electron/core/health/probe-target.ts',
-      'electron/core/runbooks/step-error.ts', // toOpError moves to platform/op-error.ts
     ],
   },
 ];

@@ -4,6 +4,7 @@
  * which answer afterwards, as data the caller turns into its own error.
  */
 import type { RecordConfig } from '../config/workspace-schema.ts';
+import { isRetryable } from '../platform/op-error.ts';
 import { describeViews, showSet } from './describe-views.ts';
 import type { DnsProvider, DnsRecordSet } from './dns-provider.ts';
 import { isDnsProviderError, type DnsProviderErrorKind } from './dns-provider-error.ts';
@@ -15,20 +16,6 @@ export interface WriteOptions {
   attempts: number;
   /** First backoff, ms; doubles per retry. */
   backoffMs: number;
-}
-
-/** Error kinds describing a transient condition (worth another try). */
-const transientKinds: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'conflict']);
-/** Node/libuv network error codes that are transient. */
-const transientCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
-
-/** True when `e` is worth another try: an explicit `retryable`, a transient OpError-like `kind`, or a transient errno. */
-function isTransient(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const o = e as { retryable?: unknown; kind?: unknown; code?: unknown };
-  if (typeof o.retryable === 'boolean') return o.retryable;
-  if (typeof o.kind === 'string') return transientKinds.has(o.kind);
-  return typeof o.code === 'string' && transientCodes.has(o.code);
 }
 
 /**
@@ -53,7 +40,7 @@ export async function writeRecordSet(zone: DnsZoneContext, provider: DnsProvider
     } catch (e) {
       zone.signal.throwIfAborted();
       last = e;
-      if (!isTransient(e) || i === attempts) break;
+      if (!isRetryable(e) || i === attempts) break;
       const delay = o.backoffMs * 2 ** (i - 1);
       zone.log.warn(`${provider.name}: try ${i}/${attempts} failed (${errorText(e)}); retrying in ${delay} ms`);
       await zone.sleep(delay);
@@ -106,7 +93,7 @@ export async function writeRecordSets(
   if (failed.length === 0) return { changed, failure: null };
   const views = await readRecordViews(zone, rec, { served: true });
   const what = failed.map((f) => `${f.provider.name} (${errorText(f.error)})`).join('; ');
-  const retryable = failed.every((f) => isTransient(f.error));
+  const retryable = failed.every((f) => isRetryable(f.error));
   const kinds = failed.map((f) => (isDnsProviderError(f.error) ? f.error.kind : 'unreachable'));
   const kind = kinds.includes('auth') ? 'auth' : kinds.includes('invalid-input') ? 'invalid-input' : kinds.includes('conflict') ? 'conflict' : kinds.includes('timeout') ? 'timeout' : 'unreachable';
   return {

@@ -49,3 +49,28 @@ export function toOpError(e: unknown, where?: string): OpError {
   if (o.retryable === true) return { kind: 'unreachable', message, ...at };
   return { kind: 'internal', message, ...at };
 }
+
+/** OpError kinds that describe a transient condition: worth another attempt (then a run pauses, resumable). */
+const transientKinds: ReadonlySet<string> = new Set<OpErrorKind>(['unreachable', 'timeout', 'conflict']);
+/** Node/libuv network error codes that are transient. */
+const transientCodes: ReadonlySet<string> = new Set([...unreachableCodes, 'ETIMEDOUT']);
+
+/**
+ * True when `e` is worth another attempt: a cockatiel timeout, an explicit `retryable` flag
+ * (wins when present), an error with an OpError-like transient `kind` (`unreachable`,
+ * `timeout`, `conflict`: StepError, DnsProviderError…), or a transient network errno.
+ * The one rule for the run engine's step retries and the DNS compare-and-swap retries.
+ */
+export function isRetryable(e: unknown): boolean {
+  if (e instanceof TaskCancelledError) return true;
+  if (typeof e !== 'object' || e === null) return false;
+  const o = e as { retryable?: unknown; kind?: unknown; code?: unknown };
+  if (typeof o.retryable === 'boolean') return o.retryable;
+  if (typeof o.kind === 'string') return transientKinds.has(o.kind);
+  return typeof o.code === 'string' && transientCodes.has(o.code);
+}
+
+/** True when `kind` is transient (the default `retryable` of a StepError of that kind). */
+export function isTransientKind(kind: string): boolean {
+  return transientKinds.has(kind);
+}

@@ -1,13 +1,8 @@
 /**
  * The error step kinds throw, and the engine's rule for what is worth retrying.
  */
-import { TaskCancelledError } from 'cockatiel';
+import { isTransientKind } from '../platform/op-error.ts';
 import type { OpErrorKind } from '../../../shared/result.ts';
-
-/** OpError kinds that describe a transient condition: retried, then the run pauses (resumable). */
-const transientKinds: ReadonlySet<string> = new Set<OpErrorKind>(['unreachable', 'timeout', 'conflict']);
-/** Node/libuv network error codes that are transient. */
-const transientCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
 
 /**
  * A step failure as data: `kind` (OpError kind), `message`, `hint`, `where`. `retryable`
@@ -25,23 +20,9 @@ export class StepError extends Error {
     this.kind = kind;
     this.hint = options.hint;
     this.where = options.where;
-    this.retryable = options.retryable ?? transientKinds.has(kind);
+    this.retryable = options.retryable ?? isTransientKind(kind);
   }
 }
 
-/**
- * True when `e` is worth another attempt: a cockatiel timeout, a StepError (or any error with
- * an OpError-like `kind`, e.g. DnsProviderError) of a transient kind, an explicit
- * `retryable: true`, or a transient network errno.
- */
-export function isRetryable(e: unknown): boolean {
-  if (e instanceof TaskCancelledError) return true;
-  if (typeof e !== 'object' || e === null) return false;
-  const o = e as { retryable?: unknown; kind?: unknown; code?: unknown };
-  if (typeof o.retryable === 'boolean') return o.retryable;
-  if (typeof o.kind === 'string') return transientKinds.has(o.kind);
-  return typeof o.code === 'string' && transientCodes.has(o.code);
-}
-
-/** The one conversion of a thrown value to OpError (re-exported: the engine imports it from here). */
-export { toOpError } from '../platform/op-error.ts';
+/** The one conversion to OpError and the one retry rule (re-exported: the engine imports them from here). */
+export { toOpError, isRetryable } from '../platform/op-error.ts';
