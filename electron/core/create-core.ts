@@ -4,7 +4,7 @@
  * environment and exposes the typed ConsoleApi plus ConsoleEvents.
  */
 import { EventEmitter } from 'node:events';
-import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract.ts';
+import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract/index.ts';
 import { fail, ok } from '../../shared/result.ts';
 import type { WorkspaceInfo } from '../../shared/status.ts';
 import { loadWorkspace, formatIssues, type WorkspaceIssue } from './config/load-workspace.ts';

@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { consoleApi, wsClientMessage, type WsServerMessage } from '../../shared/contract.ts';
+import { consoleApi, wsClientMessage, type WsServerMessage } from '../../shared/contract/index.ts';
 import type { SeriesPoint } from '../../shared/status.ts';
 import { downsampleMinMax } from '../src/lib/downsample.ts';
 import { FakeRunEngine } from './fixture-runs.ts';

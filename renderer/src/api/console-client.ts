@@ -19,7 +19,7 @@ import {
   type ConsoleEventName,
   type ConsoleEventPayload,
   type ConsoleMethod,
-} from '../../../shared/contract.ts';
+} from '../../../shared/contract/index.ts';
 import { fail, type Result } from '../../../shared/result.ts';
 import { defaultBackoff, reconnectDelayMs, type BackoffOptions } from '../lib/backoff.ts';
 import type { ConnectionState } from '../lib/state-badge.ts';

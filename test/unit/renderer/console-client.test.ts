@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleMethodNames } from '../../../shared/contract.ts';
+import { consoleMethodNames } from '../../../shared/contract/index.ts';
 import { createWsClient, deriveApi, type ConnectionStatus } from '../../../renderer/src/api/console-client.ts';
 
 class FakeWs {

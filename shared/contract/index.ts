@@ -9,17 +9,17 @@
  * - `consoleEvents`: pushed event name → zod schema of its payload (validated by the client).
  */
 import { z } from 'zod';
-import type { Result } from './result.ts';
+import type { Result } from '../result.ts';
 import type {
   EnvironmentSnapshot,
   SeriesMetric,
   SeriesPoint,
   WorkspaceInfo,
-} from './status.ts';
-import type { RunPlan } from './runs/run-plan.ts';
-import type { RunEvent, RunOutcome } from './runs/run-event.ts';
-import type { RunbookSummary, RunSummary, RunDetail, LockInfo } from './runs/run-summary.ts';
-import { SafetyOverrideSchema } from './runs/safety-verdict.ts';
+} from '../status.ts';
+import type { RunPlan } from '../runs/run-plan.ts';
+import type { RunEvent, RunOutcome } from '../runs/run-event.ts';
+import type { RunbookSummary, RunSummary, RunDetail, LockInfo } from '../runs/run-summary.ts';
+import { SafetyOverrideSchema } from '../runs/safety-verdict.ts';
 
 const envName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
 
