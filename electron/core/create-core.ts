@@ -5,8 +5,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract/index.ts';
-import { fail, ok } from '../../shared/result.ts';
-import type { WorkspaceInfo } from '../../shared/status.ts';
 import { loadWorkspace, formatIssues, type WorkspaceIssue } from './config/load-workspace.ts';
 import type { Workspace } from './config/workspace-schema.ts';
 import { openStore } from './store/open-store.ts';
@@ -15,6 +13,8 @@ import { SshPool } from './ssh/ssh-pool.ts';
 import { EnvironmentMonitor } from './monitor/environment-monitor.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import { RunService } from './runbooks/run-service.ts';
+import { createMonitorApi } from './monitor/monitor-api.ts';
+import { createRunsApi } from './runbooks/runs-api.ts';
 import { resolveSecret } from './secrets/resolve-secret.ts';
 
 export interface Core {
@@ -25,7 +25,7 @@ export interface Core {
   readonly runs: RunService;
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on<E extends ConsoleEventName>(event: E, listener: (payload: ConsoleEventPayload<E>) => void): () => void;
-  /** Starts polling every environment. */
+  /** Starts polling every environment and watching the run locks (`lock-changed`). */
   start(): void;
   /** Polls one environment once (no loops) — for `standby status`. */
   pollOnce(env: string): Promise<import('../../shared/status.ts').EnvironmentSnapshot | null>;
@@ -101,54 +101,14 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
         if (env) void monitors.get(env)?.refresh();
       }
     },
+    onRecoveryMeasured: (runId, env, recovery) => emit('run-recovery-measured', { runId, env, recovery }),
+    onLockChanged: (lock) => emit('lock-changed', { env: lock.env, lock }),
   });
 
-  const info: WorkspaceInfo = {
-    path: loaded.path,
-    environments: ws.environments.map((e) => ({
-      name: e.name,
-      sites: e.sites.map((s) => ({ name: s.name, role: s.role, address: s.address })),
-      objectives: { ...e.objectives },
-      probeIntervalMs: e.probes.intervalMs,
-      pollIntervalMs: e.pollIntervalMs,
-    })),
-  };
-  const noEnv = (env: string) =>
-    fail('not-found', `no environment named "${env}"`, `use one of: ${[...monitors.keys()].join(', ')}`, 'env');
-
+  // Each capability serves its own slice of the contract.
   const api: ConsoleApi = {
-    async getWorkspace() {
-      return ok(info);
-    },
-    async getSnapshot({ env }) {
-      const m = monitors.get(env);
-      return m ? ok(m.latest()) : noEnv(env);
-    },
-    async getSeries({ env, metric, key, sinceMs, maxPoints }) {
-      if (!monitors.has(env)) return noEnv(env);
-      return ok({ metric, key, points: store.series(env, metric, key, sinceMs, maxPoints ?? 600) });
-    },
-    async listRunbooks({ env }) {
-      return monitors.has(env) ? ok(await runs.listRunbooks()) : noEnv(env);
-    },
-    planRun: ({ env, runbook }) => runs.planRun(env, runbook),
-    executeRun: ({ planId, confirmation, overrides }) => runs.executeRun(planId, confirmation, overrides ?? []),
-    resumeRun: ({ runId, overrides }) => runs.resumeRun(runId, overrides ?? []),
-    approveStep: ({ runId, stepId }) => runs.approve(runId, stepId),
-    abortRun: ({ runId, reason }) => runs.abort(runId, reason),
-    rollbackRun: ({ runId }) => runs.rollback(runId),
-    async listRuns({ env, limit }) {
-      return monitors.has(env) ? ok(runs.listRuns(env, limit ?? 50)) : noEnv(env);
-    },
-    async getRun({ runId }) {
-      return runs.getRun(runId);
-    },
-    async getLock({ env }) {
-      return monitors.has(env) ? ok(runs.lockInfo(env)) : noEnv(env);
-    },
-    async breakLock({ env, reason }) {
-      return monitors.has(env) ? runs.breakLock(env, reason) : noEnv(env);
-    },
+    ...createMonitorApi({ workspacePath: loaded.path, workspace: ws, monitors, store }),
+    ...createRunsApi(runs, ws.environments.map((e) => e.name)),
   };
 
   let started = false;
@@ -165,6 +125,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
       if (started) return;
       started = true;
       for (const m of monitors.values()) m.start();
+      runs.watchLocks();
     },
     async pollOnce(env) {
       const m = monitors.get(env);

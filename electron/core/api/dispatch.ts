@@ -16,7 +16,7 @@ export async function dispatch(api: ConsoleApi, method: string, rawArgs: unknown
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const field = first?.path.map(String).join('.') || '(args)';
-    return fail('invalid-input', `${method}: ${field}: ${first?.message ?? 'invalid arguments'}`, 'check the argument against shared/contract/index.ts', `${method}.${field}`);
+    return fail('invalid-input', `${method}: ${field}: ${first?.message ?? 'invalid arguments'}`, 'check the argument against the method schemas in shared/contract/', `${method}.${field}`);
   }
   try {
     // the schema and the method are looked up by the same key, so the parsed args fit

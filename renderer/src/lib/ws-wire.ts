@@ -1,5 +1,5 @@
 /**
- * Decoding of the headless host's WebSocket messages (shared/contract.ts `WsServerMessage`).
+ * Decoding of the headless host's WebSocket messages (shared/contract/ `WsServerMessage`).
  * Anything that does not have the declared shape is rejected with a reason instead of being
  * half-trusted.
  */
