@@ -48,7 +48,11 @@ export type MonitorApi = ApiOf<typeof monitorMethods, MonitorReturns>;
 
 /** Events of the monitor: name → payload schema. */
 export const monitorEvents = {
-  /** A fresh snapshot of one environment (after each poll round), at most once per second. */
+  /**
+   * A fresh snapshot of one environment (after each poll round), at most once per second.
+   * Checked whole on receipt: about 0.4 ms for a 9 kB snapshot with zod's jitless parser (the
+   * renderer's CSP forbids the JIT: renderer/src/zod-jitless.ts), once a second per environment.
+   */
   snapshot: z.object({ env: z.string(), snapshot: EnvironmentSnapshotSchema }),
   /** New series points since the last event (appended to charts without re-fetching). */
   samples: z.object({ env: z.string(), metric: SeriesMetricSchema, key: z.string(), points: z.array(SeriesPointSchema) }),
