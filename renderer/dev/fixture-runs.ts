@@ -345,7 +345,8 @@ export class FakeRunEngine {
     return ok({ ...r.summary, plan: r.plan, steps: structuredClone(r.steps), rollbacksOffered: r.rollbacksOffered });
   }
 
-  async executeRun(planId: string, confirmation: string, overrides: SafetyOverride[]): Promise<Result<RunOutcome>> {
+  /** Like the core, the run calls answer `{ runId }` once the run is under way. */
+  async executeRun(planId: string, confirmation: string, overrides: SafetyOverride[]): Promise<Result<{ runId: string }>> {
     const plan = this.#plans.get(planId);
     if (!plan) return fail('not-found', 'this plan is unknown, expired or already executed', 'plan the runbook again');
     if (confirmation !== plan.env) return fail('invalid-input', `the confirmation "${confirmation}" does not match the environment name "${plan.env}"`, 'type the environment name exactly to confirm the run');
@@ -366,18 +367,20 @@ export class FakeRunEngine {
     };
     this.#runs.set(runId, rec);
     this.#lock = { env: plan.env, held: true, runId, holder: `${process.pid}@ops-laptop`, since: now, stale: false, staleReason: null };
-    return this.#drive(rec, false);
+    void this.#drive(rec, false);
+    return ok({ runId });
   }
 
-  async resumeRun(runId: string): Promise<Result<RunOutcome>> {
+  async resumeRun(runId: string): Promise<Result<{ runId: string }>> {
     const r = this.#runs.get(runId);
     if (!r) return fail('not-found', `no run ${runId}`);
     if (r.summary.status !== 'running' && r.summary.status !== 'paused') return fail('conflict', `run ${runId} is ${r.summary.status}; only a paused or interrupted run can resume`);
     this.#lock = { env: r.summary.env, held: true, runId, holder: `${process.pid}@ops-laptop`, since: Date.now(), stale: false, staleReason: null };
-    return this.#drive(r, true);
+    void this.#drive(r, true);
+    return ok({ runId });
   }
 
-  async approveStep(runId: string, stepId: string): Promise<Result<RunOutcome>> {
+  async approveStep(runId: string, stepId: string): Promise<Result<{ runId: string }>> {
     const r = this.#runs.get(runId);
     const s = r?.steps.find((x) => x.phase === 'run' && x.id === stepId);
     if (!r || !s || s.state !== 'awaiting-approval') return fail('conflict', `run ${runId} is not waiting for an approval of step "${stepId}"`);
@@ -394,10 +397,11 @@ export class FakeRunEngine {
     return ok({ runId, abortRequested: true });
   }
 
-  async rollbackRun(runId: string): Promise<Result<RunOutcome>> {
+  async rollbackRun(runId: string): Promise<Result<{ runId: string }>> {
     const r = this.#runs.get(runId);
     if (!r) return fail('not-found', `no run ${runId}`);
-    return this.#rollback(r, '');
+    void this.#rollback(r, '');
+    return ok({ runId });
   }
 
   // ---- simulation ----
