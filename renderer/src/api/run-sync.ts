@@ -121,6 +121,15 @@ export function startRunSync(client: ConsoleClient): () => void {
   );
 
   offs.push(
+    client.onConnection((c) => {
+      // Events are lost while disconnected, the stop of a run driven from here among them: it
+      // no longer counts as driven from here (as when a pending call failed); after the
+      // reconnect its lock and detail are read again.
+      if (c.state !== 'connected' && Object.keys(store.getState().inFlight).length > 0) store.getState().patch({ inFlight: {} });
+    }),
+  );
+
+  offs.push(
     client.on('run-recovery-measured', ({ runId, recovery }) => {
       const tl = store.getState().timelines[runId];
       if (tl) {

@@ -20,6 +20,7 @@ import { detail, plan } from './run-fixtures.ts';
 const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 const okv = <T>(value: T): Result<T> => ({ ok: true, value });
 
+let connection: (c: { state: string }) => void = () => {};
 const listeners = new Map<string, (p: unknown) => void>();
 const emit = <E extends ConsoleEventName>(name: E, payload: ConsoleEventPayload<E>): void => listeners.get(name)?.(payload);
 const emitRun = (e: RunEvent): void => emit('run', e);
@@ -63,7 +64,11 @@ const client = {
     listeners.set(name, cb);
     return () => listeners.delete(name);
   },
-  onConnection: () => () => {},
+  onConnection: (cb: (c: { state: string }) => void) => {
+    connection = cb;
+    cb({ state: 'connected' });
+    return () => {};
+  },
   retryNow: () => {},
   close: () => {},
 } as unknown as ConsoleClient;
@@ -172,6 +177,14 @@ test('a lost answer to a run call is not a failure: said softly, the run re-read
   assert.ok(calls.includes('getRun run-10'), 're-read from the journal');
   emitRun({ type: 'run-finished', runId: 'run-10', at: 900, status: 'succeeded', durationMs: 300, detail: null, rollbacksOffered: [] });
   assert.equal(s().runNotices['run-10'], undefined, 'the notice ends with the run');
+});
+
+test('a dropped connection ends "driven from here" (the stop event may be lost); the run is followed up after the reconnect', async () => {
+  const s = useRunsStore.getState;
+  s().setInFlight('run-10', 'resume');
+  connection({ state: 'reconnecting' });
+  assert.deepEqual(s().inFlight, {});
+  connection({ state: 'connected' });
 });
 
 test('a refusal that started nothing is shown beside the Run button, and no run is adopted', async () => {
