@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startLab } from '../test/lab/lab.ts';
 import { createCore } from '../electron/core/create-core.ts';
+import { runUntilStopped } from '../electron/core/runbooks/run-until-stopped.ts';
 
 const iterations = Number(process.argv[2] ?? 5);
 type Row = { total: number; plan: number; steps: Record<string, number>; recovery: number | null };
@@ -30,7 +31,7 @@ for (let i = 0; i < iterations; i++) {
       const plan = await core.api.planRun({ env: 'lab', runbook: 'failover' });
       if (!plan.ok) throw new Error(plan.error.message);
       const t1 = performance.now();
-      const out = await core.api.executeRun({ planId: plan.value.planId, confirmation: 'lab', overrides: [] });
+      const out = await runUntilStopped(core, () => core.api.executeRun({ planId: plan.value.planId, confirmation: 'lab', overrides: [] }));
       const t2 = performance.now();
       if (!out.ok || out.value.status !== 'succeeded') throw new Error(`run did not succeed: ${JSON.stringify(out).slice(0, 500)}`);
       // recovery is measured in the background: give it a moment to land in the journal

@@ -4,8 +4,11 @@
  * verdict; runs print the live timeline; `run` exits 0 only when every step verified.
  */
 import { createInterface } from 'node:readline/promises';
+import type { RunUnderWay } from '../../shared/contract/index.ts';
+import type { Result } from '../../shared/result.ts';
 import type { Core } from '../core/create-core.ts';
 import { verifyAuditLog, readAuditHead, auditLogPathFor } from '../core/runbooks/audit-log.ts';
+import { runUntilStopped } from '../core/runbooks/run-until-stopped.ts';
 import type { RunPlan } from '../../shared/runs/run-plan.ts';
 import type { RunEvent, RunOutcome } from '../../shared/runs/run-event.ts';
 import type { RunSummary } from '../../shared/runs/run-summary.ts';
@@ -80,19 +83,43 @@ export interface RecoveryJson {
 }
 
 /**
- * The run's measured recovery, once the run has ended (a paused run has usually not moved DNS
- * yet). Waits for a measurement still running in this process up to `waitMs` — the grace the
- * core's close() would grant it anyway, so a measurement that lands in time costs nothing extra.
+ * Hears `run-recovery-measured` from now on; `settled(runId)` then resolves once that run's
+ * recovery is measured, or after `waitMs` — the grace the core's close() would grant the
+ * measurement anyway, so one that lands in time costs nothing extra.
  */
-async function recoveryOf(core: Core, outcome: RunOutcome, waitMs = 5_000): Promise<RunSummary | null> {
+function listenForRecovery(core: Core, waitMs = 5_000): { settled(runId: string): Promise<void>; off(): void } {
+  const measured = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  const off = core.on('run-recovery-measured', ({ runId }) => {
+    measured.add(runId);
+    waiters.get(runId)?.();
+  });
+  return {
+    off,
+    settled: (runId) =>
+      measured.has(runId)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, waitMs);
+            waiters.set(runId, () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+  };
+}
+
+/**
+ * The run's measured recovery, once the run has ended (a paused run has usually not moved DNS
+ * yet); waits for a measurement still running (its basis is set, its time not yet).
+ */
+async function recoveryOf(core: Core, outcome: RunOutcome, recovery: ReturnType<typeof listenForRecovery>): Promise<RunSummary | null> {
   if (outcome.status === 'paused' || outcome.status === 'running') return null;
-  const pending = core.runs.pendingRecovery(outcome.runId);
-  if (pending) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
-    clearTimeout(timer);
+  let run = await core.api.getRun({ runId: outcome.runId });
+  if (run.ok && run.value.recoveryFrom !== null && run.value.recoveryMs === null) {
+    await recovery.settled(outcome.runId);
+    run = await core.api.getRun({ runId: outcome.runId });
   }
-  const run = await core.api.getRun({ runId: outcome.runId });
   return run.ok && run.value.recoveryFrom !== null ? run.value : null;
 }
 
@@ -123,26 +150,28 @@ export async function runCommand(core: Core, env: string, runbook: string, o: { 
     confirmation = (await rl.question(`Type the environment name (${env}) to run this plan: `)).trim();
     rl.close();
   }
-  const off = core.on('run', (e) => {
-    const line = formatEvent(e);
-    if (line && !o.json) console.log(line);
-  });
-  try {
-    return await report(core, await core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides }), o.json);
-  } finally {
-    off();
-  }
+  return follow(core, () => core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides }), o.json);
 }
 
 export async function resumeCommand(core: Core, runId: string, o: { json: boolean; overrides: SafetyOverride[] }): Promise<number> {
-  const off = core.on('run', (e) => {
+  return follow(core, () => core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
+}
+
+/**
+ * Makes a run call and follows the run until it pauses or ends, printing its timeline (text
+ * mode), then reports it (see {@link report}).
+ */
+async function follow(core: Core, call: () => Promise<Result<RunUnderWay>>, json: boolean): Promise<number> {
+  const offTimeline = core.on('run', (e) => {
     const line = formatEvent(e);
-    if (line && !o.json) console.log(line);
+    if (line && !json) console.log(line);
   });
+  const recovery = listenForRecovery(core);
   try {
-    return await report(core, await core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
+    return await report(core, await runUntilStopped(core, call), json, recovery);
   } finally {
-    off();
+    offTimeline();
+    recovery.off();
   }
 }
 
@@ -152,9 +181,9 @@ export async function resumeCommand(core: Core, runId: string, o: { json: boolea
  * when every step verified.
  * @throws Error with message and hint when the call itself was refused
  */
-async function report(core: Core, r: { ok: true; value: RunOutcome } | { ok: false; error: { message: string; hint?: string } }, json: boolean): Promise<number> {
+async function report(core: Core, r: Result<RunOutcome>, json: boolean, recovery: ReturnType<typeof listenForRecovery>): Promise<number> {
   if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
-  const rec = await recoveryOf(core, r.value);
+  const rec = await recoveryOf(core, r.value, recovery);
   if (json) {
     const recovery: RecoveryJson | null = rec ? { ms: rec.recoveryMs, from: rec.recoveryFrom, startedAt: rec.recoveryStartedAt, rtoObjectiveSeconds: rec.rtoObjectiveSeconds } : null;
     console.log(JSON.stringify({ ...r.value, recovery }, null, 2));

@@ -6,9 +6,7 @@
  * lifecycle is in one list: started in order, stopped in reverse, each once.
  */
 import { EventEmitter } from 'node:events';
-import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract.ts';
-import { fail, ok } from '../../shared/result.ts';
-import type { WorkspaceInfo } from '../../shared/status.ts';
+import type { ConsoleApi, ConsoleEventName, ConsoleEventPayload } from '../../shared/contract/index.ts';
 import { loadWorkspace, formatIssues, type WorkspaceIssue } from './config/load-workspace.ts';
 import type { Workspace } from './config/workspace-schema.ts';
 import { openStore } from './store/open-store.ts';
@@ -19,6 +17,8 @@ import type { EnvironmentServices } from './environment/environment-services.ts'
 import { EnvironmentMonitor } from './monitor/environment-monitor.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import { RunService } from './runbooks/run-service.ts';
+import { createMonitorApi } from './monitor/monitor-api.ts';
+import { createRunsApi } from './runbooks/runs-api.ts';
 import { resolveSecret } from './secrets/resolve-secret.ts';
 
 export interface Core {
@@ -29,7 +29,7 @@ export interface Core {
   readonly runs: RunService;
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on<E extends ConsoleEventName>(event: E, listener: (payload: ConsoleEventPayload<E>) => void): () => void;
-  /** Starts polling every environment. */
+  /** Starts polling every environment and watching the run locks (`lock-changed`). */
   start(): void;
   /** Polls one environment once (no loops) — for `standby status`. */
   pollOnce(env: string): Promise<import('../../shared/status.ts').EnvironmentSnapshot | null>;
@@ -126,9 +126,12 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
         if (env) void monitors.get(env)?.refresh();
       }
     },
+    onRecoveryMeasured: (runId, env, recovery) => emit('run-recovery-measured', { runId, env, recovery }),
+    onLockChanged: (lock) => emit('lock-changed', { env: lock.env, lock }),
   });
 
-  parts.push({ name: 'runs', stop: () => runs.close() });
+  // the lock watch reports locks taken, released or gone stale by other processes (the CLI)
+  parts.push({ name: 'runs', start: () => runs.watchLocks(), stop: () => runs.close() });
   // last in the list, so stopped first (before the run service, as before the split)
   parts.push({
     name: 'monitors',
@@ -140,52 +143,10 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     },
   });
 
-  const info: WorkspaceInfo = {
-    path: loaded.path,
-    environments: ws.environments.map((e) => ({
-      name: e.name,
-      sites: e.sites.map((s) => ({ name: s.name, role: s.role, address: s.address })),
-      objectives: { ...e.objectives },
-      probeIntervalMs: e.probes.intervalMs,
-      pollIntervalMs: e.pollIntervalMs,
-    })),
-  };
-  const noEnv = (env: string) =>
-    fail('not-found', `no environment named "${env}"`, `use one of: ${[...monitors.keys()].join(', ')}`, 'env');
-
+  // Each capability serves its own slice of the contract.
   const api: ConsoleApi = {
-    async getWorkspace() {
-      return ok(info);
-    },
-    async getSnapshot({ env }) {
-      const m = monitors.get(env);
-      return m ? ok(m.latest()) : noEnv(env);
-    },
-    async getSeries({ env, metric, key, sinceMs, maxPoints }) {
-      if (!monitors.has(env)) return noEnv(env);
-      return ok({ metric, key, points: store.series(env, metric, key, sinceMs, maxPoints ?? 600) });
-    },
-    async listRunbooks({ env }) {
-      return monitors.has(env) ? ok(await runs.listRunbooks()) : noEnv(env);
-    },
-    planRun: ({ env, runbook }) => runs.planRun(env, runbook),
-    executeRun: ({ planId, confirmation, overrides }) => runs.executeRun(planId, confirmation, overrides ?? []),
-    resumeRun: ({ runId, overrides }) => runs.resumeRun(runId, overrides ?? []),
-    approveStep: ({ runId, stepId }) => runs.approve(runId, stepId),
-    abortRun: ({ runId, reason }) => runs.abort(runId, reason),
-    rollbackRun: ({ runId }) => runs.rollback(runId),
-    async listRuns({ env, limit }) {
-      return monitors.has(env) ? ok(runs.listRuns(env, limit ?? 50)) : noEnv(env);
-    },
-    async getRun({ runId }) {
-      return runs.getRun(runId);
-    },
-    async getLock({ env }) {
-      return monitors.has(env) ? ok(runs.lockInfo(env)) : noEnv(env);
-    },
-    async breakLock({ env, reason }) {
-      return monitors.has(env) ? runs.breakLock(env, reason) : noEnv(env);
-    },
+    ...createMonitorApi({ workspacePath: loaded.path, workspace: ws, monitors, store }),
+    ...createRunsApi(runs, ws.environments.map((e) => e.name)),
   };
 
   let started = false;

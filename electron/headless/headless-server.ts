@@ -12,7 +12,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { consoleEventNames, wsClientMessage, type WsServerMessage } from '../../shared/contract.ts';
+import { consoleEventNames, wsClientMessage, type WsServerMessage } from '../../shared/contract/index.ts';
 import { dispatch } from '../core/api/dispatch.ts';
 import type { Core } from '../core/create-core.ts';
 

@@ -6,7 +6,7 @@
  */
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebFrameMain } from 'electron';
 import { join } from 'node:path';
-import { consoleEventNames, consoleMethodNames, ipcChannel } from '../../shared/contract.ts';
+import { consoleEventNames, consoleMethodNames, ipcChannel } from '../../shared/contract/index.ts';
 import { fail } from '../../shared/result.ts';
 import { dispatch } from '../core/api/dispatch.ts';
 import { createCore, type Core } from '../core/create-core.ts';

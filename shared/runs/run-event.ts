@@ -1,11 +1,12 @@
 /**
- * Run and step states, pushed run events (the live timeline) and the outcome a run call
- * returns. Plain JSON data; times epoch ms, durations ms. No Node imports, so these can move to
- * shared/ when the lead adds runs to the contract.
+ * Run and step states, pushed run events (the live timeline) and the outcome of a run. Plain
+ * JSON data; times epoch ms, durations ms. No Node imports: shared by the core and the renderer.
+ * The event types are `z.infer` of their schemas, which check the `run` event on receipt.
  */
-import type { OpError } from '../result.ts';
-import type { SafetyVerdict } from './safety-verdict.ts';
-import type { StepProgress } from './step-progress.ts';
+import { z } from 'zod';
+import { OpErrorSchema, type OpError } from '../result.ts';
+import { SafetyVerdictSchema } from './safety-verdict.ts';
+import { StepProgressSchema } from './step-progress.ts';
 
 /**
  * - `running`: a process is executing it (or crashed while doing so: resume it);
@@ -15,28 +16,43 @@ import type { StepProgress } from './step-progress.ts';
  * - `aborted`: stopped by an operator after the current step;
  * - `rolling-back` / `rolled-back` / `rollback-failed`: the rollbacks after an abort or failure.
  */
-export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
+export const RunStatusSchema = z.enum(['running', 'paused', 'succeeded', 'failed', 'aborted', 'rolling-back', 'rolled-back', 'rollback-failed']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 /** pending → (awaiting-approval) → acting → verifying → verified | failed; or skipped (already done). */
-export type StepState = 'pending' | 'awaiting-approval' | 'acting' | 'verifying' | 'verified' | 'failed' | 'skipped';
+export const StepStateSchema = z.enum(['pending', 'awaiting-approval', 'acting', 'verifying', 'verified', 'failed', 'skipped']);
+export type StepState = z.infer<typeof StepStateSchema>;
 
 /** `run` = the runbook's steps; `rollback` = their rollbacks. */
-export type StepPhase = 'run' | 'rollback';
+export const StepPhaseSchema = z.enum(['run', 'rollback']);
+export type StepPhase = z.infer<typeof StepPhaseSchema>;
 
 /** Why a run is paused. */
-export type PauseReason = 'approval' | 'safety' | 'step-failed';
+export const PauseReasonSchema = z.enum(['approval', 'safety', 'step-failed']);
+export type PauseReason = z.infer<typeof PauseReasonSchema>;
 
-/** One event of the live timeline. */
-export type RunEvent =
-  | { type: 'run-started'; runId: string; env: string; runbook: string; at: number; resumed: boolean; phase: StepPhase; steps: { id: string; kind: string; title: string }[] }
-  | { type: 'step-started'; runId: string; phase: StepPhase; stepId: string; index: number; at: number; verdicts: SafetyVerdict[] }
-  | { type: 'step-log'; runId: string; phase: StepPhase; stepId: string; at: number; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'step-progress'; runId: string; phase: StepPhase; stepId: string; at: number; progress: StepProgress }
-  | { type: 'step-finished'; runId: string; phase: StepPhase; stepId: string; at: number; state: StepState; durationMs: number | null; evidence: string | null; error: OpError | null; attempts: number }
-  | { type: 'run-paused'; runId: string; at: number; reason: PauseReason; stepId: string; detail: string; verdicts: SafetyVerdict[] }
-  | { type: 'run-finished'; runId: string; at: number; status: RunStatus; durationMs: number | null; detail: string | null; rollbacksOffered: string[] };
+const base = { runId: z.string(), at: z.number() };
+const stepBase = { ...base, phase: StepPhaseSchema, stepId: z.string() };
 
-/** What executeRun / resumeRun / approve / rollbackRun resolve to once the run stops or pauses. */
+/** One event of the live timeline, discriminated on `type`. */
+export const RunEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run-started'), ...base, env: z.string(), runbook: z.string(), resumed: z.boolean(), phase: StepPhaseSchema, steps: z.array(z.object({ id: z.string(), kind: z.string(), title: z.string() })) }),
+  z.object({ type: z.literal('step-started'), ...stepBase, index: z.number(), verdicts: z.array(SafetyVerdictSchema) }),
+  z.object({ type: z.literal('step-log'), ...stepBase, level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({ type: z.literal('step-progress'), ...stepBase, progress: StepProgressSchema }),
+  z.object({ type: z.literal('step-finished'), ...stepBase, state: StepStateSchema, durationMs: z.number().nullable(), evidence: z.string().nullable(), error: OpErrorSchema.nullable(), attempts: z.number() }),
+  /** `stepId` is '' when the run stopped outside any step (the journal could not be written). */
+  z.object({ type: z.literal('run-paused'), ...base, reason: PauseReasonSchema, stepId: z.string(), detail: z.string(), verdicts: z.array(SafetyVerdictSchema) }),
+  z.object({ type: z.literal('run-finished'), ...base, status: RunStatusSchema, durationMs: z.number().nullable(), detail: z.string().nullable(), rollbacksOffered: z.array(z.string()) }),
+]);
+/** One event of the live timeline (step started/log/progress/finished, paused, finished). */
+export type RunEvent = z.infer<typeof RunEventSchema>;
+
+/**
+ * Where a run stopped (paused or ended), as journalled: what the engine's run methods resolve to
+ * and what `standby run --json` prints. Over the contract the run calls answer at once
+ * (`{ runId }`); this shape is read back with `getRun` (see `runOutcomeOf` in run-summary.ts).
+ */
 export interface RunOutcome {
   runId: string;
   status: RunStatus;

@@ -2,9 +2,10 @@
  * Run history, run detail, runbook list and lock state as the console shows them. Times are
  * epoch ms, durations ms.
  */
+import { z } from 'zod';
 import type { OpError } from '../result.ts';
 import type { RunbookKind } from './runbook-schema.ts';
-import type { PauseReason, RunStatus, StepPhase, StepState } from './run-event.ts';
+import type { PauseReason, RunOutcome, RunStatus, StepPhase, StepState } from './run-event.ts';
 import type { RunPlan } from './run-plan.ts';
 
 /** A runbook file found in the workspace, or why it could not be loaded. */
@@ -23,7 +24,24 @@ export interface RunbookSummary {
  * What a run's measured recovery time starts at: the run's start, or — when a failure triggered
  * the run — the first failed probe of the failure streak on the site traffic is moved away from.
  */
-export type RecoveryFrom = 'run-start' | 'first-failed-probe';
+export const RecoveryFromSchema = z.enum(['run-start', 'first-failed-probe']);
+export type RecoveryFrom = z.infer<typeof RecoveryFromSchema>;
+
+/**
+ * A run's measured recovery time, pushed as `run-recovery-measured` once the new site answered
+ * through the new DNS answer (the same numbers `getRun` then shows in `RunSummary`).
+ */
+export const MeasuredRecoverySchema = z.object({
+  /** Recovery time, ms (whole ms, as journalled). */
+  ms: z.number().nonnegative(),
+  /** What it counts from (see {@link RecoveryFrom}). */
+  from: RecoveryFromSchema,
+  /** The instant it counts from, epoch ms. */
+  startedAt: z.number(),
+  /** The environment's RTO objective, s, for comparison. */
+  rtoObjectiveSeconds: z.number(),
+});
+export type MeasuredRecovery = z.infer<typeof MeasuredRecoverySchema>;
 
 /** One row of the run history. */
 export interface RunSummary {
@@ -81,13 +99,33 @@ export interface RunDetail extends RunSummary {
 }
 
 /** The per-environment run lock. */
-export interface LockInfo {
-  env: string;
-  held: boolean;
-  runId: string | null;
-  holder: string | null;
-  since: number | null;
+export const LockInfoSchema = z.object({
+  env: z.string(),
+  held: z.boolean(),
+  runId: z.string().nullable(),
+  /** `pid@host` of the process driving the run, `paused@host` while the run is paused. */
+  holder: z.string().nullable(),
+  /** When the run took the lock, epoch ms. */
+  since: z.number().nullable(),
   /** Held by a process that is gone, or without a heartbeat for too long: may be broken. */
-  stale: boolean;
-  staleReason: string | null;
+  stale: z.boolean(),
+  staleReason: z.string().nullable(),
+});
+export type LockInfo = z.infer<typeof LockInfoSchema>;
+
+/**
+ * The {@link RunOutcome} of a run read back with `getRun`: the same fields the engine hands its
+ * callers when the run stops (pause reason only while paused, duration only once it ended).
+ */
+export function runOutcomeOf(d: RunDetail): RunOutcome {
+  const ended = d.status !== 'running' && d.status !== 'paused' && d.status !== 'rolling-back';
+  return {
+    runId: d.runId,
+    status: d.status,
+    pauseReason: d.status === 'paused' ? d.pauseReason : null,
+    detail: d.detail,
+    steps: d.steps.map((s) => ({ id: s.id, phase: s.phase, state: s.state, durationMs: s.durationMs, evidence: s.evidence, error: s.error })),
+    rollbacksOffered: d.rollbacksOffered,
+    durationMs: ended ? d.durationMs : null,
+  };
 }

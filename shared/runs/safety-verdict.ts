@@ -18,15 +18,17 @@ export const safetyRuleNames = [
 export type SafetyRuleName = (typeof safetyRuleNames)[number];
 
 /** One rule's judgement of one step. */
-export interface SafetyVerdict {
-  rule: SafetyRuleName;
-  stepId: string;
-  verdict: 'pass' | 'refuse' | 'unknown';
+export const SafetyVerdictSchema = z.object({
+  rule: z.enum(safetyRuleNames),
+  stepId: z.string(),
+  verdict: z.enum(['pass', 'refuse', 'unknown']),
   /** The observed facts behind the verdict, with names and numbers. */
-  evidence: string;
+  evidence: z.string(),
   /** Whether an override with a reason may lift this verdict (always false for `pass`). */
-  overridable: boolean;
-}
+  overridable: z.boolean(),
+});
+/** One rule's judgement of one step: `{ rule, stepId, verdict, evidence, overridable }`. */
+export type SafetyVerdict = z.infer<typeof SafetyVerdictSchema>;
 
 /** An operator's typed override. `stepId` narrows it to one step (default: every step). */
 export const SafetyOverrideSchema = z

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
+import { consoleEvents } from '../../shared/contract/index.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
 import { validWorkspaceYaml } from '../unit/config/valid-workspace.ts';
 
@@ -112,6 +113,34 @@ test('over the WebSocket: bad messages get clear errors, snapshots show unknown 
       assert.ok(p.api.reason && p.api.reason.length > 0, 'an unknown view carries its reason');
     }
     assert.equal(snap.rpo.verdict, 'unknown');
+  } finally {
+    ws.close();
+  }
+});
+
+test('over the WebSocket: every pushed snapshot fits the contract schema; run calls and lock reads answer at once', async () => {
+  const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
+  try {
+    const messages: { type: string; id?: number; name?: string; payload?: unknown; result?: { ok: boolean; value?: unknown; error?: { kind: string } } }[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+    await new Promise((r) => setTimeout(r, 2500));
+    const snapshots = messages.filter((m) => m.type === 'event' && m.name === 'snapshot');
+    assert.ok(snapshots.length >= 2, `snapshots pushed: ${snapshots.length}`);
+    for (const m of snapshots) {
+      const parsed = consoleEvents.snapshot.safeParse(m.payload);
+      assert.ok(parsed.success, `a pushed snapshot the renderer would drop: ${JSON.stringify(parsed.error?.issues.slice(0, 3))}`);
+    }
+    const t0 = Date.now();
+    ws.send(JSON.stringify({ id: 10, method: 'executeRun', args: { planId: 'no-such-plan', confirmation: 'lab' } }));
+    ws.send(JSON.stringify({ id: 11, method: 'getLock', args: { env: 'lab' } }));
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !(messages.some((m) => m.id === 10) && messages.some((m) => m.id === 11))) await new Promise((r) => setTimeout(r, 20));
+    const exec = messages.find((m) => m.type === 'result' && m.id === 10);
+    assert.equal(exec?.result?.ok, false);
+    assert.equal(exec?.result?.error?.kind, 'not-found', 'an unknown plan is refused, nothing runs');
+    const lock = messages.find((m) => m.type === 'result' && m.id === 11);
+    assert.ok(lock?.result?.ok && consoleEvents['lock-changed'].shape.lock.safeParse(lock.result.value).success, 'the lock has the shape lock-changed pushes');
+    assert.ok(Date.now() - t0 < 5000);
   } finally {
     ws.close();
   }

@@ -15,6 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { labAvailable, startLab, type Lab } from '../lab/lab.ts';
 import { createCore, type Core } from '../../electron/core/create-core.ts';
+import { runUntilStopped } from '../../electron/core/runbooks/run-until-stopped.ts';
 import type { RunEvent, RunOutcome } from '../../shared/runs/run-event.ts';
 import { runStandby } from '../support/standby-cli.ts';
 import { httpGet, sleep } from '../support/outside-checks.ts';
@@ -84,7 +85,7 @@ for (const s of sites) {
     const loop = startRequestLoop(s.entry(), { maxRequests: 2000, maxMs: 40_000, pauseMs: 10 });
     let outcome: RunOutcome;
     try {
-      const r = await core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' });
+      const r = await runUntilStopped(core!, () => core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' }));
       assert.ok(r.ok, r.ok ? '' : r.error.message);
       outcome = r.value;
     } finally {

@@ -21,6 +21,7 @@ import { auditLogPathFor, readAuditHead, verifyAuditLog } from '../../electron/c
 import { openStore } from '../../electron/core/store/open-store.ts';
 import type { RunOutcome } from '../../shared/runs/run-event.ts';
 import type { RunDetail } from '../../shared/runs/run-summary.ts';
+import { EnvironmentSnapshotSchema } from '../../shared/status.ts';
 import { runStandby } from '../support/standby-cli.ts';
 import { digA, getThroughDns, labNameserverPorts, pgQuery, sleep } from '../support/outside-checks.ts';
 
@@ -33,6 +34,8 @@ let lab: Lab | undefined;
 let ws: string;
 let ns: { powerdns: number; bind: number };
 let failoverRunId = '';
+/** What `standby run failover --json` printed as `recovery`. */
+let failoverRecovery: unknown = null;
 let failbackRunId = '';
 
 /** The run as the journal has it (a separate core on the lab workspace, like the UI after a restart). */
@@ -72,10 +75,18 @@ test('failover through `standby run failover --yes --json`: DNS, database and cl
   assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.2'], 'starts on the primary site (PowerDNS)');
   assert.deepEqual(await digA(ns.bind, 'app.lab.test'), ['127.0.0.2'], 'starts on the primary site (BIND)');
 
+  // What the core observes of the real lab fits the contract's snapshot schema (a snapshot that
+  // does not is dropped by the renderer).
+  const status = await runStandby(['status', '--workspace', ws, '--json'], { timeoutMs: 30_000 });
+  const snap = EnvironmentSnapshotSchema.safeParse(JSON.parse(status.stdout));
+  assert.ok(snap.success, `a real snapshot the renderer would drop: ${JSON.stringify(snap.error?.issues.slice(0, 3))}`);
+  assert.ok(snap.data.sites.length === 2 && snap.data.dns.length > 0 && snap.data.databases.length === 2);
+
   const r = await runStandby(['run', 'failover', '--workspace', ws, '--yes', '--json'], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, `standby run failover exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   const outcome = parseOutcome(r.stdout);
   failoverRunId = outcome.runId;
+  failoverRecovery = (JSON.parse(r.stdout) as { recovery: unknown }).recovery;
   assert.equal(outcome.status, 'succeeded');
   const runSteps = outcome.steps.filter((s) => s.phase === 'run');
   assert.deepEqual(runSteps.map((s) => s.id), ['gate-failover-site', 'fence-old-primary', 'promote-replica', 'point-dns-at-failover']);
@@ -130,6 +141,8 @@ test('the failover run records its measured recovery time beside the RTO objecti
   for (const s of run.steps.filter((x) => x.phase === 'run')) assert.ok(s.durationMs !== null && s.state === 'verified', `journal: ${s.id} verified with a duration`);
   assert.notEqual(run.recoveryMs, null, '`standby run failover` does not record the measured recovery time (recoveryMs null): the core is stopped before measureRecovery observes the new DNS answer');
   assert.ok(run.recoveryMs! <= run.durationMs! + 5_000 && run.recoveryMs! <= run.rtoObjectiveSeconds! * 1000, `recovery ${run.recoveryMs} ms is within the RTO`);
+  // the CLI heard the run-recovery-measured event before it printed: the same numbers
+  assert.deepEqual(failoverRecovery, { ms: run.recoveryMs, from: run.recoveryFrom, startedAt: run.recoveryStartedAt, rtoObjectiveSeconds: 60 }, '`standby run --json` prints the measured recovery');
 });
 
 test('failback through `standby run failback --yes --json` returns to the original topology', { skip, timeout: 120_000 }, async () => {

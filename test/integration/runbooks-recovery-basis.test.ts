@@ -14,7 +14,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { labAvailable, startLab, type Lab } from '../lab/lab.ts';
 import { createCore, type Core } from '../../electron/core/create-core.ts';
+import { runUntilStopped } from '../../electron/core/runbooks/run-until-stopped.ts';
 import { auditLogPathFor } from '../../electron/core/runbooks/audit-log.ts';
+import type { ConsoleEventPayload } from '../../shared/contract/index.ts';
 import type { RunDetail } from '../../shared/runs/run-summary.ts';
 import type { ProbeStatus } from '../../shared/status.ts';
 import { digA, labNameserverPorts, pollUntil, sleep } from '../support/outside-checks.ts';
@@ -77,7 +79,9 @@ test('a failover triggered by a failed primary site counts its recovery from the
   const plan = await core!.api.planRun({ env: 'lab', runbook: 'failover' });
   assert.ok(plan.ok, plan.ok ? '' : plan.error.message);
   assert.deepEqual(plan.value.blocking, [], `the failover plan is not refused: ${JSON.stringify(plan.value.blocking)}`);
-  const run = await core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' });
+  const measured: ConsoleEventPayload<'run-recovery-measured'>[] = [];
+  const offMeasured = core!.on('run-recovery-measured', (p) => measured.push(p));
+  const run = await runUntilStopped(core!, () => core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' }));
   assert.ok(run.ok, run.ok ? '' : run.error.message);
   const runId = run.value.runId;
   assert.equal(run.value.status, 'succeeded', `failover run: ${run.value.status} ${run.value.detail ?? ''}`);
@@ -102,6 +106,12 @@ test('a failover triggered by a failed primary site counts its recovery from the
   assert.equal(d.recoveryFrom, 'first-failed-probe');
   assert.equal(d.recoveryStartedAt, failingSince, 'counted from the failingSince the monitor showed');
   assert.ok(d.recoveryMs! >= d.createdAt - failingSince, `recovery ${d.recoveryMs} ms covers the ${d.createdAt - failingSince} ms before the run started`);
+  offMeasured();
+  assert.deepEqual(
+    measured.filter((m) => m.runId === runId),
+    [{ runId, env: 'lab', recovery: { ms: d.recoveryMs, from: 'first-failed-probe', startedAt: failingSince, rtoObjectiveSeconds: d.rtoObjectiveSeconds } }],
+    'run-recovery-measured told the journalled numbers, once',
+  );
 
   const entries = readFileSync(auditLogPathFor(core!.workspace.store.path), 'utf8')
     .trimEnd()

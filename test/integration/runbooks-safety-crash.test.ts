@@ -23,6 +23,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labAvailable, startLab, type Lab } from '../lab/lab.ts';
 import { createCore, type Core } from '../../electron/core/create-core.ts';
+import { runUntilStopped } from '../../electron/core/runbooks/run-until-stopped.ts';
 import { auditLogPathFor } from '../../electron/core/runbooks/audit-log.ts';
 import type { RunEvent } from '../../shared/runs/run-event.ts';
 import { runIdFrom, runStandby, spawnStandby } from '../support/standby-cli.ts';
@@ -201,7 +202,7 @@ steps:
     if (!stopping && e.type === 'step-finished' && e.stepId === 'gate-failover-site' && e.state === 'verified') stopping = lab!.stopProcess('failover-haproxy');
   });
   try {
-    const r = await core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' });
+    const r = await runUntilStopped(core!, () => core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' }));
     assert.ok(r.ok, r.ok ? '' : r.error.message);
     await stopping;
     const dnsStep = events.find((e) => e.type === 'step-started' && e.stepId === 'point-dns-at-failover');
@@ -225,7 +226,7 @@ steps:
     if ((await digA(labNameserverPorts(lab!).bind, 'app.lab.test'))[0] !== '127.0.0.2' || (await digA(labNameserverPorts(lab!).powerdns, 'app.lab.test'))[0] !== '127.0.0.2') {
       const back = await core!.api.planRun({ env: 'lab', runbook: 'dns-to-primary' });
       if (back.ok) {
-        const done = await core!.api.executeRun({ planId: back.value.planId, confirmation: 'lab' });
+        const done = await runUntilStopped(core!, () => core!.api.executeRun({ planId: back.value.planId, confirmation: 'lab' }));
         console.log(`#   cleanup: DNS pointed back at the primary site: ${done.ok ? done.value.status : done.error.message}`);
       }
     }
@@ -282,7 +283,7 @@ steps:
     assert.match(third.stderr, new RegExp(`locked by run ${busyId} \\(pid ${busy.pid} on `), `names the run and the process holding the lock: ${third.stderr}`);
     const api = await core!.api.planRun({ env: 'lab', runbook: 'failover' });
     assert.ok(api.ok);
-    const exec = await core!.api.executeRun({ planId: api.value.planId, confirmation: 'lab' });
+    const exec = await runUntilStopped(core!, () => core!.api.executeRun({ planId: api.value.planId, confirmation: 'lab' }));
     assert.ok(!exec.ok && exec.error.kind === 'conflict', `the core API refuses too: ${JSON.stringify(exec)}`);
     console.log(`# second run while run ${busyId.slice(0, 8)} executes (pid ${busy.pid}): refused in ${Date.now() - t0} ms: ${third.stderr.trim()}`);
     const done = await busy.done;

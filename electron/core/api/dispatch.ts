@@ -3,7 +3,7 @@
  * validated against the contract's zod schema before the core sees it. Bad input becomes an
  * `invalid-input` Result naming the field — never an exception or a stack trace.
  */
-import { consoleApi, type ConsoleApi, type ConsoleMethod } from '../../../shared/contract.ts';
+import { consoleApi, type ConsoleApi, type ConsoleMethod } from '../../../shared/contract/index.ts';
 import { fail, type Result } from '../../../shared/result.ts';
 
 const isMethod = (m: string): m is ConsoleMethod => Object.prototype.hasOwnProperty.call(consoleApi, m);
@@ -16,7 +16,7 @@ export async function dispatch(api: ConsoleApi, method: string, rawArgs: unknown
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const field = first?.path.map(String).join('.') || '(args)';
-    return fail('invalid-input', `${method}: ${field}: ${first?.message ?? 'invalid arguments'}`, 'check the argument against shared/contract.ts', `${method}.${field}`);
+    return fail('invalid-input', `${method}: ${field}: ${first?.message ?? 'invalid arguments'}`, 'check the argument against the method schemas in shared/contract/', `${method}.${field}`);
   }
   try {
     // the schema and the method are looked up by the same key, so the parsed args fit

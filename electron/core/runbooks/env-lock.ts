@@ -48,6 +48,11 @@ export interface EnvLockOptions {
   staleAfterMs?: number;
   /** Whether `pid` runs on this host. Default: `process.kill(pid, 0)` (EPERM counts as alive). */
   isPidAlive?: (pid: number) => boolean;
+  /**
+   * Called after this process took, paused, released or broke the lock of `env` (not on
+   * heartbeats, not for changes made by other processes: watch {@link inspect} for those).
+   */
+  onChange?: (env: string) => void;
 }
 
 interface LockRow {
@@ -63,6 +68,7 @@ export class EnvLock {
   readonly #now: () => number;
   readonly #staleAfterMs: number;
   readonly #isPidAlive: (pid: number) => boolean;
+  readonly #onChange: (env: string) => void;
 
   constructor(db: DatabaseSync, options: EnvLockOptions = {}) {
     this.#db = db;
@@ -72,6 +78,7 @@ export class EnvLock {
     this.#now = options.now ?? Date.now;
     this.#staleAfterMs = options.staleAfterMs ?? 300_000;
     this.#isPidAlive = options.isPidAlive ?? pidAlive;
+    this.#onChange = options.onChange ?? (() => {});
   }
 
   /**
@@ -92,6 +99,7 @@ export class EnvLock {
       db.prepare("INSERT INTO env_locks (env, run_id, holder_pid, holder_host, state, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (env) DO UPDATE SET holder_pid = excluded.holder_pid, holder_host = excluded.holder_host, state = 'active', heartbeat_at = excluded.heartbeat_at")
         .run(env, runId, this.#pid, this.#host, t, t);
       db.exec('COMMIT');
+      this.#changed(env);
       return { ok: true, tookOver: cur };
     } catch (e) {
       if (db.isTransaction) db.exec('ROLLBACK');
@@ -106,12 +114,14 @@ export class EnvLock {
 
   /** Keeps the lock for `runId` but marks it paused (no process acts on the environment). */
   pause(env: string, runId: string): void {
-    this.#db.prepare("UPDATE env_locks SET state = 'paused', holder_pid = NULL, heartbeat_at = ? WHERE env = ? AND run_id = ?").run(this.#now(), env, runId);
+    const r = this.#db.prepare("UPDATE env_locks SET state = 'paused', holder_pid = NULL, heartbeat_at = ? WHERE env = ? AND run_id = ?").run(this.#now(), env, runId);
+    if (Number(r.changes) > 0) this.#changed(env);
   }
 
   /** Frees the lock if `runId` holds it. */
   release(env: string, runId: string): void {
-    this.#db.prepare('DELETE FROM env_locks WHERE env = ? AND run_id = ?').run(env, runId);
+    const r = this.#db.prepare('DELETE FROM env_locks WHERE env = ? AND run_id = ?').run(env, runId);
+    if (Number(r.changes) > 0) this.#changed(env);
   }
 
   /** The lock of `env` with its staleness, or null when free. */
@@ -141,7 +151,15 @@ export class EnvLock {
     }
     this.#audit.append({ actor: by.actor, action: 'lock.break', details: { env, reason, lock: { ...cur } } });
     this.#db.prepare('DELETE FROM env_locks WHERE env = ? AND run_id = ?').run(env, cur.runId);
+    this.#changed(env);
     return { ok: true, broken: cur };
+  }
+
+  #changed(env: string): void {
+    // a listener's failure must not undo or stop a lock change already committed
+    try {
+      this.#onChange(env);
+    } catch {}
   }
 
   #isMine(l: EnvLockInfo): boolean {

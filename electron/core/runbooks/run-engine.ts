@@ -18,7 +18,9 @@
  *   interrupted step's `isDone` decides whether to act.
  *
  * Every method resolves to a Result (errors as data, shared/result.ts) once the run pauses or
- * ends; progress is pushed through `onEvent` meanwhile.
+ * ends; progress is pushed through `onEvent` meanwhile. The `start…` twins (startRun,
+ * startResume, startApprove, startRollback) resolve as soon as the run is under way, with the
+ * promise of where it stops: what a host needs to answer a call at once.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -85,6 +87,15 @@ export interface ContinueOptions {
   actor?: string;
 }
 
+/**
+ * A run under way: its id, and `stopped`, which resolves when the run pauses or ends (never
+ * rejects: an unexpected error becomes an `internal` Result, the run paused where it was).
+ */
+export interface RunStarted {
+  runId: string;
+  stopped: Promise<Result<RunOutcome>>;
+}
+
 const overridesSchema = z.array(SafetyOverrideSchema);
 const defaultRetry = { attempts: 1, backoffMs: 0 };
 
@@ -136,6 +147,14 @@ export class RunEngine {
    * @returns the outcome once the run ends or pauses.
    */
   async executeRun(planRef: Pick<RunPlan, 'planId'>, options: ExecuteOptions): Promise<Result<RunOutcome>> {
+    return untilStopped(this.startRun(planRef, options));
+  }
+
+  /**
+   * {@link executeRun}, answering once the run is under way (its `run-started` event emitted):
+   * the same refusals, else the run id and the promise of where it stops.
+   */
+  async startRun(planRef: Pick<RunPlan, 'planId'>, options: ExecuteOptions): Promise<Result<RunStarted>> {
     const plan = this.#plans.get(planRef.planId);
     if (!plan) return fail('not-found', 'this plan is unknown, expired or already executed', 'plan the runbook again', 'planId');
     const ageMs = this.#now() - plan.createdAt;
@@ -170,7 +189,7 @@ export class RunEngine {
       this.#o.locks.release(plan.env, runId);
       throw e;
     }
-    return this.#drive(runId, target, actor, options.onEvent, false);
+    return ok(this.#underWay(runId, this.#drive(runId, target, actor, options.onEvent, false)));
   }
 
   /**
@@ -180,6 +199,11 @@ export class RunEngine {
    *          environment), `invalid-input` (bad overrides); else the outcome.
    */
   async resumeRun(runId: string, options: ContinueOptions = {}): Promise<Result<RunOutcome>> {
+    return untilStopped(this.startResume(runId, options));
+  }
+
+  /** {@link resumeRun}, answering once the run runs again (same refusals). */
+  async startResume(runId: string, options: ContinueOptions = {}): Promise<Result<RunStarted>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
     if (run.status !== 'running' && run.status !== 'paused') return fail('conflict', `run ${runId} is ${run.status}; only a paused or interrupted run can resume`, run.status === 'aborted' || run.status === 'failed' ? 'roll it back, or plan a new run' : undefined, runId);
@@ -192,6 +216,11 @@ export class RunEngine {
    *          rule is on and `by` started the run; else the outcome of the continued run.
    */
   async approve(runId: string, stepId: string, by: string, options: Omit<ContinueOptions, 'actor'> = {}): Promise<Result<RunOutcome>> {
+    return untilStopped(this.startApprove(runId, stepId, by, options));
+  }
+
+  /** {@link approve}, answering once the approved run runs again (same refusals). */
+  async startApprove(runId: string, stepId: string, by: string, options: Omit<ContinueOptions, 'actor'> = {}): Promise<Result<RunStarted>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
     const step = this.#o.journal.step(runId, 'run', stepId);
@@ -199,7 +228,7 @@ export class RunEngine {
     if (this.#o.distinctApprover && by === run.actor) return fail('auth', `${by} started this run and cannot also approve it`, 'a second person must approve (two-person rule)', stepId);
     this.#o.journal.updateStep(runId, 'run', stepId, { approvedBy: by, approvedAt: this.#now() });
     this.#o.audit.append({ actor: by, action: 'step.approve', details: { runId, stepId } });
-    return this.resumeRun(runId, { ...options, actor: by });
+    return this.startResume(runId, { ...options, actor: by });
   }
 
   /**
@@ -226,6 +255,11 @@ export class RunEngine {
    * @returns the outcome: `rolled-back`, or `rollback-failed` (call again to retry what remains).
    */
   async rollbackRun(runId: string, options: ContinueOptions = {}): Promise<Result<RunOutcome>> {
+    return untilStopped(this.startRollback(runId, options));
+  }
+
+  /** {@link rollbackRun}, answering once the rollbacks run (same refusals). */
+  async startRollback(runId: string, options: ContinueOptions = {}): Promise<Result<RunStarted>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
     if (!['aborted', 'failed', 'paused', 'rolling-back', 'rollback-failed', 'running'].includes(run.status)) return fail('conflict', `run ${runId} is ${run.status}: nothing to roll back`, undefined, runId);
@@ -246,7 +280,7 @@ export class RunEngine {
     return run ? outcomeOf(this.#o.journal, this.#o.registry, run) : null;
   }
 
-  async #continue(run: RunRecord, options: ContinueOptions, action: string, go: (target: RunTarget, actor: string) => Promise<Result<RunOutcome>>): Promise<Result<RunOutcome>> {
+  async #continue(run: RunRecord, options: ContinueOptions, action: string, go: (target: RunTarget, actor: string) => Promise<Result<RunOutcome>>): Promise<Result<RunStarted>> {
     if (this.#active.has(run.id)) return fail('conflict', `run ${run.id} is already executing in this process`, undefined, run.id);
     const parsed = overridesSchema.safeParse(options.overrides ?? []);
     if (!parsed.success) return fail('invalid-input', `invalid override: ${parsed.error.issues.map((i) => i.message).join('; ')}`, 'an override is { rule, reason (≥ 10 characters), stepId? }', 'overrides');
@@ -264,7 +298,16 @@ export class RunEngine {
       this.#o.locks.pause(run.env, run.id);
       throw e;
     }
-    return go(target, actor);
+    return ok(this.#underWay(run.id, go(target, actor)));
+  }
+
+  #underWay(runId: string, stopped: Promise<Result<RunOutcome>>): RunStarted {
+    return {
+      runId,
+      // #guarded turns step and journal errors into a paused run; this catches the rest, so a
+      // caller that answered at once never leaves a rejection unhandled
+      stopped: stopped.catch((e: unknown) => fail('internal', `run ${runId} stopped unexpectedly: ${(e as Error).message}`, 'resume the run, or roll it back', runId)),
+    };
   }
 
   /** Runs the steps from the first not completed one until the run pauses or ends. */
@@ -469,4 +512,9 @@ export class RunEngine {
   #defaultTimeout(): number {
     return this.#o.defaultTimeoutMs ?? 120_000;
   }
+}
+
+async function untilStopped(started: Promise<Result<RunStarted>>): Promise<Result<RunOutcome>> {
+  const r = await started;
+  return r.ok ? r.value.stopped : r;
 }

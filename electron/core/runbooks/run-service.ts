@@ -1,14 +1,16 @@
 /**
  * Runs in the core: loads the workspace's runbooks, owns the engine, journal, lock and audit
- * log, measures each run's recovery time, and serves the run half of the ConsoleApi.
+ * log, measures each run's recovery time, and serves the run half of the ConsoleApi
+ * (runs-api.ts binds it to the contract).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { fail, ok, type Result } from '../../../shared/result.ts';
-import type { RunEvent, RunOutcome } from '../../../shared/runs/run-event.ts';
-import type { LockInfo, RunbookSummary, RunDetail, RunSummary } from '../../../shared/runs/run-summary.ts';
+import type { RunUnderWay } from '../../../shared/contract/runs.ts';
+import type { RunEvent } from '../../../shared/runs/run-event.ts';
+import type { LockInfo, MeasuredRecovery, RunbookSummary, RunDetail, RunSummary } from '../../../shared/runs/run-summary.ts';
 import type { SafetyOverride } from '../../../shared/runs/safety-verdict.ts';
 import type { EnvironmentSnapshot } from '../../../shared/status.ts';
 import { formatIssues } from '../config/load-workspace.ts';
@@ -18,7 +20,7 @@ import { AuditLog, auditLogPathFor } from './audit-log.ts';
 import { createBuiltinStepRegistry } from './builtin-steps.ts';
 import { EnvLock, type EnvLockInfo } from './env-lock.ts';
 import { loadRunbook } from './load-runbook.ts';
-import { RunEngine } from './run-engine.ts';
+import { RunEngine, type RunStarted } from './run-engine.ts';
 import { RunJournal, type RunRecord } from './run-journal.ts';
 import type { Runbook } from './runbook-schema.ts';
 import { measureRecovery } from './measure-recovery.ts';
@@ -47,7 +49,18 @@ export interface RunServiceOptions {
    */
   recordedFailingSince?(env: string, probeId: string): number | null;
   onEvent(e: RunEvent): void;
+  /** A run's recovery time was measured and journalled. */
+  onRecoveryMeasured?(runId: string, env: string, recovery: MeasuredRecovery): void;
+  /**
+   * The lock of an environment changed: at once when this process took, paused, released or
+   * broke it; within {@link RunService.watchLocks}'s interval when another process did, or the
+   * lock went stale.
+   */
+  onLockChanged?(lock: LockInfo): void;
 }
+
+/** What a lock change is judged by (not the stale reason's ever-growing heartbeat age). */
+const lockKey = (l: LockInfo): string => JSON.stringify([l.held, l.runId, l.holder, l.since, l.stale]);
 
 export class RunService {
   readonly engine: RunEngine;
@@ -58,12 +71,15 @@ export class RunService {
   readonly #registry = createBuiltinStepRegistry();
   readonly #actor = `${safeUser()}@${hostname()}`;
   readonly #measuring = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  /** Last lock state told to `onLockChanged`, by environment ({@link lockKey}). */
+  readonly #lockSeen = new Map<string, string>();
+  #lockWatch: NodeJS.Timeout | null = null;
 
   constructor(o: RunServiceOptions) {
     this.#o = o;
     this.journal = new RunJournal(o.db);
     this.audit = new AuditLog(auditLogPathFor(o.workspace.store.path), { db: o.db });
-    this.locks = new EnvLock(o.db, { audit: this.audit });
+    this.locks = new EnvLock(o.db, { audit: this.audit, onChange: (env) => this.#checkLock(env) });
     this.engine = new RunEngine({
       registry: this.#registry,
       journal: this.journal,
@@ -125,21 +141,28 @@ export class RunService {
     return this.engine.planRun(rb.value, env);
   }
 
-  executeRun(planId: string, confirmation: string, overrides: SafetyOverride[]): Promise<Result<RunOutcome>> {
-    return this.engine.executeRun({ planId }, { confirmedEnvName: confirmation, overrides });
+  /**
+   * Starts a confirmed plan (see RunEngine.startRun for the refusals); answers once the run is
+   * under way. Where it stops is told by its `run-paused` / `run-finished` event.
+   */
+  executeRun(planId: string, confirmation: string, overrides: SafetyOverride[]): Promise<Result<RunUnderWay>> {
+    return underWay(this.engine.startRun({ planId }, { confirmedEnvName: confirmation, overrides }));
   }
-  resumeRun(runId: string, overrides: SafetyOverride[]) {
-    return this.engine.resumeRun(runId, { overrides });
+  /** Continues a paused or interrupted run; answers once it runs again. */
+  resumeRun(runId: string, overrides: SafetyOverride[]): Promise<Result<RunUnderWay>> {
+    return underWay(this.engine.startResume(runId, { overrides }));
   }
-  approve(runId: string, stepId: string) {
-    return this.engine.approve(runId, stepId, this.#actor);
+  /** Approves the step the run waits at (as this console's actor); answers once it runs again. */
+  approve(runId: string, stepId: string): Promise<Result<RunUnderWay>> {
+    return underWay(this.engine.startApprove(runId, stepId, this.#actor));
   }
   async abort(runId: string, reason?: string): Promise<Result<{ runId: string; abortRequested: true }>> {
     const r = await this.engine.abort(runId, this.#actor, reason ?? '');
     return r.ok ? ok({ runId, abortRequested: true }) : r;
   }
-  rollback(runId: string) {
-    return this.engine.rollbackRun(runId);
+  /** Runs the offered rollbacks; answers once they run. */
+  rollback(runId: string): Promise<Result<RunUnderWay>> {
+    return underWay(this.engine.startRollback(runId));
   }
 
   listRuns(env: string, limit: number): RunSummary[] {
@@ -183,6 +206,34 @@ export class RunService {
     return ok(this.lockInfo(env));
   }
 
+  /**
+   * Watches every environment's lock every `intervalMs` for the changes this process does not
+   * make itself (a CLI run in another process, a holder that died or stopped beating) and tells
+   * `onLockChanged`. Stopped by {@link close}.
+   */
+  watchLocks(intervalMs = 2_000): void {
+    if (this.#lockWatch) return;
+    for (const e of this.#o.workspace.environments) this.#lockSeen.set(e.name, lockKey(this.lockInfo(e.name)));
+    this.#lockWatch = setInterval(() => {
+      for (const e of this.#o.workspace.environments) {
+        try {
+          this.#checkLock(e.name);
+        } catch {
+          // the store is busy or closing: the next round reads it again
+        }
+      }
+    }, intervalMs);
+    this.#lockWatch.unref();
+  }
+
+  #checkLock(env: string): void {
+    const lock = this.lockInfo(env);
+    const key = lockKey(lock);
+    if (this.#lockSeen.get(env) === key) return;
+    this.#lockSeen.set(env, key);
+    this.#o.onLockChanged?.(lock);
+  }
+
   /** Runs this console was driving when it stopped (shown at start, resumable). */
   interrupted(): RunSummary[] {
     return this.engine.interruptedRuns().map(({ run }) => this.#summary(run));
@@ -194,6 +245,8 @@ export class RunService {
    * `graceMs` to finish before it is cancelled.
    */
   async close(graceMs = 5000): Promise<void> {
+    if (this.#lockWatch) clearInterval(this.#lockWatch);
+    this.#lockWatch = null;
     const pending = [...this.#measuring.values()];
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -249,6 +302,8 @@ export class RunService {
       .then((ms) => {
         if (ms === null) return;
         this.journal.setRecoveryMs(e.runId, ms);
+        // the journal keeps whole ms: tell the same numbers getRun will show
+        this.#o.onRecoveryMeasured?.(e.runId, run.env, { ms: Math.round(ms), from: basis.from, startedAt: Math.round(basis.startedAt), rtoObjectiveSeconds: env.objectives.rtoSeconds });
         try {
           this.audit.append({
             actor: this.#actor,
@@ -264,20 +319,18 @@ export class RunService {
     this.#measuring.set(e.runId, { abort, done });
   }
 
-  /**
-   * The recovery measurement of `runId` still running in this process, or null. Settles when
-   * it ends (measured, timed out or cancelled by {@link close}).
-   */
-  pendingRecovery(runId: string): Promise<void> | null {
-    return this.#measuring.get(runId)?.done.catch(() => {}) ?? null;
-  }
-
   #env(name: string): Environment | undefined {
     return this.#o.workspace.environments.find((e) => e.name === name);
   }
   #noEnv(env: string) {
     return fail('not-found', `no environment named "${env}"`, `use one of: ${this.#o.workspace.environments.map((e) => e.name).join(', ')}`);
   }
+}
+
+/** The run id of a run under way; where it stops is told by its events. */
+async function underWay(started: Promise<Result<RunStarted>>): Promise<Result<RunUnderWay>> {
+  const r = await started;
+  return r.ok ? ok({ runId: r.value.runId }) : r;
 }
 
 function toLockInfo(env: string, l: EnvLockInfo | null): LockInfo {

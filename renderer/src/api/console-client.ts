@@ -1,5 +1,5 @@
 /**
- * The renderer's `ConsoleApi`, derived from shared/contract.ts and bound to one of two
+ * The renderer's `ConsoleApi`, derived from shared/contract/ and bound to one of two
  * transports:
  *
  * - **IPC** — inside Electron, through `window.standby` (the preload's contextBridge);
@@ -19,16 +19,13 @@ import {
   type ConsoleEventName,
   type ConsoleEventPayload,
   type ConsoleMethod,
-} from '../../../shared/contract.ts';
+} from '../../../shared/contract/index.ts';
 import { fail, type Result } from '../../../shared/result.ts';
 import { defaultBackoff, reconnectDelayMs, type BackoffOptions } from './backoff.ts';
 import type { ConnectionState } from '../ui/state-badge.ts';
 import { httpUrlForWs, wsUrlFor } from './ws-token.ts';
 import { decodeServerMessage } from './ws-wire.ts';
 import { resolveToken } from './token-source.ts';
-
-/** Methods that resolve when a run stops or pauses, not right away. */
-const longRunningMethods = new Set<string>(['executeRun', 'resumeRun', 'approveStep', 'rollbackRun']);
 
 export type Transport = 'ipc' | 'ws';
 
@@ -157,7 +154,6 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
   const WS = opts.WebSocketImpl ?? WebSocket;
   const doFetch = opts.fetchImpl ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   const callTimeoutMs = opts.callTimeoutMs ?? 15_000;
-  const runCallTimeoutMs = 60 * 60_000;
   const backoff = opts.backoff ?? defaultBackoff;
   const hub = createEventHub();
   const connListeners = new Set<(s: ConnectionStatus) => void>();
@@ -274,13 +270,12 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
         return;
       }
       const id = nextId++;
-      // Run calls answer only when the run stops or pauses (minutes, with TTL waits): the
-      // timeline follows `run` events meanwhile, so they get the long bound.
-      const limitMs = longRunningMethods.has(method) ? runCallTimeoutMs : callTimeoutMs;
+      // One bound for every call: the run calls too answer at once (the run then goes on, told
+      // by its events).
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve(fail('timeout', `${method} got no answer within ${limitMs / 1000} s.`, 'The host may be overloaded; the next poll retries.', method));
-      }, limitMs);
+        resolve(fail('timeout', `${method} got no answer within ${callTimeoutMs / 1000} s.`, 'The host may be overloaded; the next poll retries.', method));
+      }, callTimeoutMs);
       pending.set(id, { resolve, timer });
       ws.send(JSON.stringify({ id, method, args }));
     });

@@ -1,9 +1,9 @@
 /**
  * What the Electron preload exposes on `window.standby` (contextBridge). Generated there from
- * shared/contract.ts: one function per `consoleMethodNames` entry and a subscription per event
+ * shared/contract/: one function per `consoleMethodNames` entry and a subscription per event
  * name — no generic `invoke(channel)`. Absent when the page is served by `standby serve`.
  */
-import type { ConsoleApi, ConsoleEventName } from '../../../shared/contract.ts';
+import type { ConsoleApi, ConsoleEventName } from '../../../shared/contract/index.ts';
 
 declare global {
   interface StandbyBridge {

@@ -1,10 +1,10 @@
 /**
- * Decoding of the headless host's WebSocket messages (shared/contract.ts `WsServerMessage`).
+ * Decoding of the headless host's WebSocket messages (shared/contract/ `WsServerMessage`).
  * Anything that does not have the declared shape is rejected with a reason instead of being
  * half-trusted.
  */
-import type { ConsoleEventName, WsServerMessage } from '../../../shared/contract.ts';
-import { consoleEventNames } from '../../../shared/contract.ts';
+import type { ConsoleEventName, WsServerMessage } from '../../../shared/contract/index.ts';
+import { consoleEventNames } from '../../../shared/contract/index.ts';
 import { OpErrorSchema } from '../../../shared/result.ts';
 
 export type DecodedServerMessage = { ok: true; message: WsServerMessage } | { ok: false; reason: string };

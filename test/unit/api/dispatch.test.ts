@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dispatch } from '../../../electron/core/api/dispatch.ts';
-import type { ConsoleApi } from '../../../shared/contract.ts';
+import type { ConsoleApi } from '../../../shared/contract/index.ts';
 import { ok } from '../../../shared/result.ts';
 
 const calls: unknown[] = [];

@@ -3,38 +3,32 @@
  * history and the lock of the selected environment, and the run actions (plan, execute,
  * approve, abort, resume, roll back, break lock).
  *
- * Long calls: executeRun / resumeRun / approveStep / rollbackRun resolve only when the run ends
- * or pauses, which can be longer than the WebSocket client's per-call timeout (15 s) — or the
- * connection may drop meanwhile. The run goes on in the core either way, so a `timeout` or
- * `unreachable` answer for a run this page already follows is not shown as a failure: the
- * timeline keeps following events, and the run's detail is re-read from the journal.
+ * Run calls: executeRun / resumeRun / approveStep / rollbackRun answer `{ runId }` as soon as
+ * the run is under way; the run is then followed through its `run` events, and counts as
+ * driven from this page (`inFlight`) until its `run-paused` or `run-finished` event. A lost
+ * answer (timeout, dropped connection) is not a refusal: the run may be going on, so it is said
+ * softly and the run re-read from the journal.
  *
- * Which run did executeRun start? The call returns the run id only at the end; the run's
- * `run-started` event (same environment and runbook, not resumed) is adopted as ours while the
- * call is in flight. The lock makes a second concurrent run in that environment impossible.
+ * The host pushes what used to be polled: `lock-changed` (taken, paused, released, broken or
+ * gone stale, also by another process) and `run-recovery-measured` (a run's recovery time,
+ * often seconds after it ended).
  */
+import type { RunUnderWay } from '../../../../shared/contract/index.ts';
 import type { OpError, Result } from '../../../../shared/result.ts';
-import type { RunOutcome } from '../../../../shared/runs/run-event.ts';
 import { overridesToSend } from './run-safety.ts';
-import { movesTraffic } from './run-format.ts';
 import { isRunLive } from './run-timeline.ts';
-import { useNavStore } from '../../app/nav-store.ts';
 import { useRunsStore, type RunCall } from './runs-store.ts';
 import { useWorkspaceStore } from '../../app/workspace-store.ts';
 import type { ConsoleClient } from '../../api/console-client.ts';
 
 /** Run history rows fetched. */
 export const historyLimit = 50;
-/** Lock and history re-read while the Runbooks view is open (staleness changes without events), ms. */
-export const lockPollMs = 5_000;
-/** When to re-read a finished run for its measured recovery time (the core measures it in the background), ms after it ended. */
-export const recoveryRefetchMs = [1_500, 4_000, 8_000, 15_000, 30_000, 60_000, 120_000, 240_000];
 
 /** Errors that mean "no answer", not "refused": the run may well be going on. */
 const lostAnswer = (e: OpError): boolean => e.kind === 'timeout' || e.kind === 'unreachable';
 const lostAnswerNotice = (e: OpError): string =>
   e.kind === 'timeout'
-    ? 'The host answers run calls when the run pauses or ends; this view follows the run live meanwhile.'
+    ? 'The host did not answer in time; the run may be going on — this view follows its events and re-reads it.'
     : `The connection dropped while waiting for the host (${e.message}); the run goes on in the core — this view re-reads it after reconnecting.`;
 
 /** Start syncing runs; returns a function that stops it. */
@@ -42,11 +36,8 @@ export function startRunSync(client: ConsoleClient): () => void {
   const store = useRunsStore;
   const offs: (() => void)[] = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
-  const measuring = new Set<string>();
   let generation = 0;
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The executeRun in flight, waiting for its run-started event. */
-  let adopting: { env: string; runbook: string; runId: string | null } | null = null;
 
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -112,53 +103,49 @@ export function startRunSync(client: ConsoleClient): () => void {
     }, 400);
   }
 
-  /** Re-read an ended run until its recovery time is measured (bounded schedule). */
-  function watchRecovery(runId: string): void {
-    if (measuring.has(runId)) return;
-    const tl = store.getState().timelines[runId];
-    if (!tl || !movesTraffic(tl.plan) || tl.recoveryMs !== null) return;
-    measuring.add(runId);
-    const step = (i: number): void => {
-      const delay = recoveryRefetchMs[i];
-      if (delay === undefined) {
-        measuring.delete(runId);
-        return;
-      }
-      const prev = recoveryRefetchMs[i - 1] ?? 0;
-      later(delay - prev, () => {
-        void loadRun(runId).then(() => {
-          const t = store.getState().timelines[runId];
-          if (!t || t.recoveryMs !== null || isRunLive(t.status)) {
-            measuring.delete(runId);
-            if (t?.recoveryMs !== null) scheduleRefresh();
-            return;
-          }
-          step(i + 1);
-        });
-      });
-    };
-    step(0);
-  }
-
   offs.push(
     client.on('run', (e) => {
       const now = Date.now();
-      const s = store.getState();
-      if (e.type === 'run-started' && adopting && adopting.runId === null && e.phase === 'run' && !e.resumed && e.env === adopting.env && e.runbook === adopting.runbook) {
-        adopting.runId = e.runId;
-        const plan = s.plan;
-        if (plan) s.adoptRun(e.runId, plan);
-      }
       const known = store.getState().timelines[e.runId] !== undefined;
       const mine = e.type === 'run-started' && e.env === currentEnv();
       if (known || mine) store.getState().applyEvent(e, now);
       if (e.type === 'run-started' || e.type === 'run-paused' || e.type === 'run-finished') scheduleRefresh();
-      if ((e.type === 'run-paused' || e.type === 'run-finished') && known) {
+      if (e.type === 'run-paused' || e.type === 'run-finished') {
+        // the call that drove it (from this page) is over: the run stopped
+        if (store.getState().inFlight[e.runId] !== undefined) store.getState().setInFlight(e.runId, null);
         // Events do not carry everything the journal knows (rollbacks offered on a pause, the
-        // recovery time, logs missed while disconnected): re-read the run once it stops.
-        later(300, () => void loadRun(e.runId));
+        // recovery basis, logs missed while disconnected): re-read the run once it stops.
+        if (known) later(300, () => void loadRun(e.runId));
       }
-      if (e.type === 'run-finished' && known) watchRecovery(e.runId);
+    }),
+  );
+
+  offs.push(
+    client.onConnection((c) => {
+      // Events are lost while disconnected, the stop of a run driven from here among them: it
+      // no longer counts as driven from here (as when a pending call failed); after the
+      // reconnect its lock and detail are read again.
+      if (c.state !== 'connected' && Object.keys(store.getState().inFlight).length > 0) store.getState().patch({ inFlight: {} });
+    }),
+  );
+
+  offs.push(
+    client.on('run-recovery-measured', ({ runId, recovery }) => {
+      const tl = store.getState().timelines[runId];
+      if (tl) {
+        const measured = { ...tl, recoveryMs: recovery.ms, recoveryFrom: recovery.from, recoveryStartedAt: recovery.startedAt, rtoObjectiveSeconds: recovery.rtoObjectiveSeconds };
+        store.getState().patch({ timelines: { ...store.getState().timelines, [runId]: measured } });
+      }
+      scheduleRefresh();
+    }),
+  );
+
+  offs.push(
+    client.on('lock-changed', ({ env, lock }) => {
+      if (env !== currentEnv()) return;
+      store.getState().patch({ lock, lockError: null });
+      // a run started, stopped or was left behind elsewhere (another console, the CLI)
+      scheduleRefresh();
     }),
   );
 
@@ -169,32 +156,19 @@ export function startRunSync(client: ConsoleClient): () => void {
     }),
   );
 
-  // Lock staleness and interrupted runs change without events: re-read while the view is open.
-  const poll = setInterval(() => {
-    const env = currentEnv();
-    if (env === null || useNavStore.getState().view !== 'runbooks') return;
-    void loadLock(env, generation);
-    void loadHistory(env, generation);
-  }, lockPollMs);
-
   /**
-   * A long run call about `runId`: mark it in flight, apply its outcome, and show an error on
-   * the run (a lost answer while the run goes on is said softly and followed up with getRun).
+   * A run call about `runId`: marked in flight until the run stops (its `run-paused` /
+   * `run-finished` event, which may come before the answer), or until the call is refused. A
+   * refusal is shown on the run; a lost answer is said softly and followed up with getRun.
    */
-  async function runCall(runId: string, call: RunCall, fn: () => Promise<Result<RunOutcome>>): Promise<void> {
+  async function runCall(runId: string, call: RunCall, fn: () => Promise<Result<RunUnderWay>>): Promise<void> {
     const s = store.getState();
     s.setInFlight(runId, call);
     s.setRunError(runId, null);
     s.setRunNotice(runId, null);
     const r = await fn();
-    store.getState().setInFlight(runId, null);
-    if (r.ok) {
-      store.getState().applyOutcome(r.value);
-      if (!isRunLive(r.value.status)) {
-        store.getState().patch({ endedReceivedAt: { ...store.getState().endedReceivedAt, [runId]: store.getState().endedReceivedAt[runId] ?? Date.now() } });
-        watchRecovery(runId);
-      }
-    } else {
+    if (!r.ok) {
+      store.getState().setInFlight(runId, null);
       if (lostAnswer(r.error)) store.getState().setRunNotice(runId, lostAnswerNotice(r.error));
       else store.getState().setRunError(runId, r.error);
       await loadRun(runId);
@@ -220,32 +194,23 @@ export function startRunSync(client: ConsoleClient): () => void {
       const plan = s.plan;
       if (!plan || s.executing) return;
       const overrides = overridesToSend(plan.blocking, s.drafts);
-      const ticket = { env: plan.env, runbook: plan.runbook.name, runId: null as string | null };
-      adopting = ticket;
       s.patch({ executing: true, executeError: null });
       const r = await client.api.executeRun({ planId: plan.planId, confirmation: s.confirmText, overrides });
-      if (adopting === ticket) adopting = null;
-      const runId = r.ok ? r.value.runId : ticket.runId;
       store.getState().patch({ executing: false });
-      if (runId !== null) {
-        const st = store.getState();
-        if (!st.timelines[runId]) st.adoptRun(runId, plan);
-        else if (st.openRunId !== runId) st.patch({ openRunId: runId });
-        store.getState().setInFlight(runId, null);
+      if (r.ok) {
+        const { runId } = r.value;
+        // Its events came before the answer (run-started at least): seed the timeline with the
+        // confirmed plan and show it; driven from here until it stops — unless it already did.
+        store.getState().adoptRun(runId, plan);
+        const tl = store.getState().timelines[runId];
+        if (tl && tl.eventCount > 0 && tl.status !== 'running' && tl.status !== 'rolling-back') store.getState().setInFlight(runId, null);
         // The plan ran: it cannot run again (the engine forgets it); keep it on the timeline only.
         store.getState().patch({ plan: null, planReceivedAt: null, drafts: {}, confirmText: '' });
-        if (r.ok) {
-          store.getState().applyOutcome(r.value);
-          if (!isRunLive(r.value.status)) {
-            store.getState().patch({ endedReceivedAt: { ...store.getState().endedReceivedAt, [runId]: Date.now() } });
-            watchRecovery(runId);
-          }
-        } else {
-          if (lostAnswer(r.error)) store.getState().setRunNotice(runId, lostAnswerNotice(r.error));
-          else store.getState().setRunError(runId, r.error);
-        }
         void loadRun(runId);
-      } else if (!r.ok) {
+      } else if (lostAnswer(r.error)) {
+        // no answer: whether it started is unknown until the history (or its events) say so
+        store.getState().patch({ executeError: { ...r.error, hint: `${lostAnswerNotice(r.error)} Check the run history before running it again.` } });
+      } else {
         store.getState().patch({ executeError: r.error });
       }
       scheduleRefresh();
@@ -278,8 +243,6 @@ export function startRunSync(client: ConsoleClient): () => void {
       store.getState().patch({ openRunId: runId, openRunError: null });
       const err = await loadRun(runId);
       if (err && store.getState().openRunId === runId) store.getState().patch({ openRunError: err });
-      const tl = store.getState().timelines[runId];
-      if (tl && !isRunLive(tl.status)) watchRecovery(runId);
     },
 
     async breakLock(reason) {
@@ -305,6 +268,5 @@ export function startRunSync(client: ConsoleClient): () => void {
     for (const t of timers) clearTimeout(t);
     timers.clear();
     if (refreshTimer) clearTimeout(refreshTimer);
-    clearInterval(poll);
   };
 }

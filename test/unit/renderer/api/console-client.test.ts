@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleMethodNames } from '../../../../shared/contract.ts';
+import { consoleMethodNames } from '../../../../shared/contract/index.ts';
 import { createWsClient, deriveApi, type ConnectionStatus } from '../../../../renderer/src/api/console-client.ts';
 
 class FakeWs {
@@ -89,6 +89,43 @@ test('a call is answered by the result with its id; events are validated before 
   }
   ws().receive({ type: 'event', name: 'samples', payload: { env: 'lab', metric: 'replication-lag-bytes', key: 'k', points: [{ t: 1, v: null }] } });
   assert.equal(got.length, 1, 'the invalid payload was dropped');
+  c.close();
+});
+
+test('run, lock and snapshot events are checked against their schemas before any listener sees them', async () => {
+  const { c, ws } = client();
+  ws().open();
+  const got: string[] = [];
+  c.on('run', (e) => got.push(`run ${e.type}`));
+  c.on('lock-changed', (e) => got.push(`lock ${e.env} ${e.lock.held}`));
+  c.on('run-recovery-measured', (e) => got.push(`recovery ${e.recovery.ms}`));
+  c.on('snapshot', (e) => got.push(`snapshot ${e.env}`));
+  const warn = console.warn;
+  let warned = 0;
+  console.warn = () => void warned++;
+  try {
+    ws().receive({ type: 'event', name: 'run', payload: { type: 'run-finished', runId: 'r' } });
+    ws().receive({ type: 'event', name: 'lock-changed', payload: { env: 'lab', lock: { held: 'yes' } } });
+    ws().receive({ type: 'event', name: 'snapshot', payload: { env: 'lab', snapshot: { environment: 'lab' } } });
+    ws().receive({ type: 'event', name: 'run-recovery-measured', payload: { runId: 'r', env: 'lab', recovery: { ms: -1, from: 'run-start', startedAt: 1, rtoObjectiveSeconds: 60 } } });
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(got, [], 'every malformed payload was dropped');
+  assert.equal(warned, 4, 'and said so');
+  ws().receive({ type: 'event', name: 'run', payload: { type: 'run-finished', runId: 'r', at: 5, status: 'succeeded', durationMs: 4, detail: null, rollbacksOffered: [] } });
+  ws().receive({ type: 'event', name: 'lock-changed', payload: { env: 'lab', lock: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null } } });
+  ws().receive({ type: 'event', name: 'run-recovery-measured', payload: { runId: 'r', env: 'lab', recovery: { ms: 4200, from: 'run-start', startedAt: 1, rtoObjectiveSeconds: 60 } } });
+  assert.deepEqual(got, ['run run-finished', 'lock lab false', 'recovery 4200']);
+  c.close();
+});
+
+test('a run call gets the same bound as any call: it answers once the run is under way', async () => {
+  const { c, ws } = client();
+  ws().open();
+  const r = await c.api.executeRun({ planId: 'p', confirmation: 'lab' });
+  assert.equal(!r.ok && r.error.kind, 'timeout', 'no answer within the 200 ms bound of this client');
+  assert.match(JSON.parse(ws().sent[0]!).method, /^executeRun$/);
   c.close();
 });
 
