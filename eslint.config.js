@@ -15,7 +15,24 @@ import js from '@eslint/js';
 import { builtinRules } from 'eslint/use-at-your-own-risk';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'child_process', 'net', 'http', 'https', 'os', 'crypto', 'dgram', 'tls', 'url', 'stream', 'events', 'util'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'os',
+  'crypto',
+  'dgram',
+  'tls',
+  'url',
+  'stream',
+  'events',
+  'util',
+];
 
 const restrictedImports = builtinRules.get('no-restricted-imports');
 const restrictedSyntax = builtinRules.get('no-restricted-syntax');
@@ -62,16 +79,27 @@ const hostsAndRoot = {
 const floorBlocks = coreFolders.map((folder) => {
   const allowed = floors[folder];
   const refused = coreFolders.filter((f) => f !== folder && !allowed.includes(f));
-  const may = allowed.length ? allowed.filter((f) => f !== 'ops').map((f) => `${f}/`).join(', ') : 'nothing else in electron/core';
+  const may = allowed.length
+    ? allowed
+        .filter((f) => f !== 'ops')
+        .map((f) => `${f}/`)
+        .join(', ')
+    : 'nothing else in electron/core';
   return {
     files: [`electron/core/${folder}/**`],
     rules: {
-      'layers/core-floors': ['error', {
-        patterns: [
-          { regex: intoCore(refused), message: `electron/core/${folder}/ may import only ${may} (floors: platform ← domains ← environment ← capabilities; see docs/ARCHITECTURE.md)` },
-          hostsAndRoot,
-        ],
-      }],
+      'layers/core-floors': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: intoCore(refused),
+              message: `electron/core/${folder}/ may import only ${may} (floors: platform ← domains ← environment ← capabilities; see docs/ARCHITECTURE.md)`,
+            },
+            hostsAndRoot,
+          ],
+        },
+      ],
     },
   };
 });
@@ -83,12 +111,19 @@ const floorCatchAll = [
     files: ['electron/core/*/**'],
     ignores: knownCore,
     rules: {
-      'layers/core-floors': ['error', {
-        patterns: [
-          { regex: intoCore(capabilities), message: 'a new core folder is not in the floors table of eslint.config.js: add it to `domains` or `capabilities` there' },
-          hostsAndRoot,
-        ],
-      }],
+      'layers/core-floors': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: intoCore(capabilities),
+              message:
+                'a new core folder is not in the floors table of eslint.config.js: add it to `domains` or `capabilities` there',
+            },
+            hostsAndRoot,
+          ],
+        },
+      ],
     },
   },
   {
@@ -142,55 +177,137 @@ const sdkBlocks = sdkHomes.map(({ rule, module, homes }) => ({
   files: product,
   ignores: homes,
   rules: {
-    [`sdk/${rule}`]: ['error', {
-      patterns: [{ regex: `^${escapeRegex(module)}(?:/|$)`, message: `'${module}' is imported only in ${homes.filter((h) => !h.endsWith('.ts')).join(', ')}: go through its adapter` }],
-    }],
+    [`sdk/${rule}`]: [
+      'error',
+      {
+        patterns: [
+          {
+            regex: `^${escapeRegex(module)}(?:/|$)`,
+            message: `'${module}' is imported only in ${homes.filter((h) => !h.endsWith('.ts')).join(', ')}: go through its adapter`,
+          },
+        ],
+      },
+    ],
   },
 }));
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'test/lab/app/**', 'bench/tmp/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'test/lab/app/**',
+      'bench/tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     plugins: {
-      layers: { rules: { 'core-floors': restrictedImports, 'no-test-import': restrictedImports, 'no-test-dynamic-import': restrictedSyntax } },
+      layers: {
+        rules: {
+          'core-floors': restrictedImports,
+          'no-test-import': restrictedImports,
+          'no-test-dynamic-import': restrictedSyntax,
+        },
+      },
       sdk: { rules: Object.fromEntries(sdkHomes.map(({ rule }) => [rule, restrictedImports])) },
     },
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', Buffer: 'readonly', window: 'readonly', document: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', performance: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', WebSocket: 'readonly', sessionStorage: 'readonly', localStorage: 'readonly', location: 'readonly', history: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly', NodeJS: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        WebSocket: 'readonly',
+        sessionStorage: 'readonly',
+        localStorage: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        requestAnimationFrame: 'readonly',
+        cancelAnimationFrame: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+        NodeJS: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
   {
-    files: ['electron/core/**', 'electron/headless/**', 'electron/cli/**', 'test/unit/**', 'test/integration/**', 'bench/**'],
+    files: [
+      'electron/core/**',
+      'electron/headless/**',
+      'electron/cli/**',
+      'test/unit/**',
+      'test/integration/**',
+      'bench/**',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'the core runs under plain Node: only electron/main and electron/preload may import electron' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'the core runs under plain Node: only electron/main and electron/preload may import electron',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['shared/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'shared/ is the contract: no Electron' }],
-        patterns: [
-          { group: nodeBuiltins, message: 'shared/ runs in the renderer too: no Node built-ins' },
-          { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ depends on nothing but zod' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'shared/ is the contract: no Electron' }],
+          patterns: [
+            { group: nodeBuiltins, message: 'shared/ runs in the renderer too: no Node built-ins' },
+            { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ depends on nothing but zod' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['renderer/src/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'the renderer talks to the host through window.standby or the WebSocket only' }],
-        patterns: [
-          { group: nodeBuiltins, message: 'the renderer is a sandboxed web page: no Node built-ins' },
-          { group: ['**/electron/**', '**/test/**'], message: 'the renderer imports shared/ only (the contract)' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'the renderer talks to the host through window.standby or the WebSocket only',
+            },
+          ],
+          patterns: [
+            { group: nodeBuiltins, message: 'the renderer is a sandboxed web page: no Node built-ins' },
+            { group: ['**/electron/**', '**/test/**'], message: 'the renderer imports shared/ only (the contract)' },
+          ],
+        },
+      ],
     },
   },
   {

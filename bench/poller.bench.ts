@@ -62,7 +62,15 @@ async function runServers(count: number, withDns: boolean): Promise<void> {
         const m = question ? /^n(\d+)\./.exec(question.name) : null;
         const answers =
           question && m && question.type === 'A'
-            ? [{ name: question.name, type: 'A' as const, class: 'IN' as const, ttl: 30, data: `127.0.1.${Number(m[1]) % 250}` }]
+            ? [
+                {
+                  name: question.name,
+                  type: 'A' as const,
+                  class: 'IN' as const,
+                  ttl: 30,
+                  data: `127.0.1.${Number(m[1]) % 250}`,
+                },
+              ]
             : [];
         const reply = dnsPacket.encode({
           id: q.id ?? 0,
@@ -144,7 +152,9 @@ async function main(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`server child exited (${code})`)));
     });
     const dnsServer = named ? `127.0.0.1:${named.port}` : `127.0.0.1:${ready.dnsPort}`;
-    const dnsDesc = named ? `BIND ${named.version} (named, started by the bench)` : 'dns-packet UDP responder in the child process (named not installed)';
+    const dnsDesc = named
+      ? `BIND ${named.version} (named, started by the bench)`
+      : 'dns-packet UDP responder in the child process (named not installed)';
 
     // Synthetic environment: 10 sites × (entry + 99 slots) = 1,000 targets across the listeners.
     const sitesN = 10;
@@ -160,11 +170,22 @@ async function main(): Promise<void> {
         role: s === 0 ? 'production' : 'failover',
         address: '127.0.0.1',
         ssh: { host: '127.0.0.1', user: 'bench', privateKey: { file: '/dev/null' }, knownHosts: '/dev/null' },
-        router: { kind: 'nginx', entryUrl: `${url()}/health?site=${s}`, upstreamFile: '/dev/null', nginxCommand: 'nginx' },
-        slots: Array.from({ length: perSite - 1 }, (_, k) => ({ name: `s${k}`, url: `${url()}/t/${s}/${k}`, routerId: `s${k}` })),
+        router: {
+          kind: 'nginx',
+          entryUrl: `${url()}/health?site=${s}`,
+          upstreamFile: '/dev/null',
+          nginxCommand: 'nginx',
+        },
+        slots: Array.from({ length: perSite - 1 }, (_, k) => ({
+          name: `s${k}`,
+          url: `${url()}/t/${s}/${k}`,
+          routerId: `s${k}`,
+        })),
       })),
       zone: ZONE,
-      dnsProviders: [{ name: 'bench', kind: 'rfc2136', server: dnsServer, tsigKey: { file: '/dev/null' }, nameservers: [dnsServer] }],
+      dnsProviders: [
+        { name: 'bench', kind: 'rfc2136', server: dnsServer, tsigKey: { file: '/dev/null' }, nameservers: [dnsServer] },
+      ],
       records: [],
     });
 
@@ -201,17 +222,26 @@ async function main(): Promise<void> {
           })
         : null;
       const dns = phase.dns
-        ? startDnsPoller(dnsServer, DNS_NAMES, INTERVAL_MS, (ms) => {
-            if (!measuring) return;
-            if (ms === null) dnsFail++;
-            else if (dnsN < dnsLat.length) dnsLat[dnsN++] = ms;
-          }, queryAuthoritative)
+        ? startDnsPoller(
+            dnsServer,
+            DNS_NAMES,
+            INTERVAL_MS,
+            (ms) => {
+              if (!measuring) return;
+              if (ms === null) dnsFail++;
+              else if (dnsN < dnsLat.length) dnsLat[dnsN++] = ms;
+            },
+            queryAuthoritative,
+          )
         : null;
       svc?.start();
       await sleep(warmupS * 1000);
       if (svc) {
         const unhealthy = svc.statuses().filter((s) => s.state !== 'healthy');
-        if (unhealthy.length > 0) throw new Error(`${unhealthy.length} targets not healthy after warm-up, e.g. ${unhealthy[0]?.id}: ${unhealthy[0]?.reason}`);
+        if (unhealthy.length > 0)
+          throw new Error(
+            `${unhealthy.length} targets not healthy after warm-up, e.g. ${unhealthy[0]?.id}: ${unhealthy[0]?.reason}`,
+          );
       }
       eld.reset();
       measuring = true;
@@ -257,7 +287,9 @@ async function main(): Promise<void> {
     const cmd = `node_modules/.bin/node bench/poller.bench.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
     const load = `${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`;
     const md = renderMarkdown(results, { windowS, warmupS, dnsDesc, cmd, pass, full, base, load });
-    console.log(`\n${pass ? 'PASS' : 'FAIL'}: ${full.cpuPct.toFixed(1)} % of one core (≤ 25 %), event-loop delay p99 ${full.eldP99.toFixed(2)} ms (< 20 ms); baseline ${base.cpuPct.toFixed(2)} %`);
+    console.log(
+      `\n${pass ? 'PASS' : 'FAIL'}: ${full.cpuPct.toFixed(1)} % of one core (≤ 25 %), event-loop delay p99 ${full.eldP99.toFixed(2)} ms (< 20 ms); baseline ${base.cpuPct.toFixed(2)} %`,
+    );
     if (write) {
       const file = join(fileURLToPath(new URL('.', import.meta.url)), 'RESULTS.md');
       writeSection(file, md);
@@ -275,7 +307,12 @@ function startDnsPoller(
   names: number,
   intervalMs: number,
   onResult: (latencyMs: number | null) => void,
-  query: (server: string, fqdn: string, type: 'A', opts: { timeoutMs: number; retries: number; signal?: AbortSignal }) => Promise<{ latencyMs: number; values: string[] }>,
+  query: (
+    server: string,
+    fqdn: string,
+    type: 'A',
+    opts: { timeoutMs: number; retries: number; signal?: AbortSignal },
+  ) => Promise<{ latencyMs: number; values: string[] }>,
 ): { stop(): void } {
   let running = true;
   const timers = new Set<NodeJS.Timeout>();
@@ -322,7 +359,10 @@ async function startNamed(): Promise<{ port: number; version: string; stop(): Pr
   const dir = mkdtempSync(join(tmpdir(), 'sbbench-'));
   const port = await freeUdpPort();
   const records = Array.from({ length: DNS_NAMES }, (_, i) => `n${i} 30 IN A 127.0.1.${i % 250}`).join('\n');
-  writeFileSync(join(dir, `${ZONE}.zone`), `$TTL 30\n@ IN SOA ns1.${ZONE}. hostmaster.${ZONE}. ( 1 60 30 3600 30 )\n  IN NS ns1.${ZONE}.\nns1 IN A 127.0.0.1\n${records}\n`);
+  writeFileSync(
+    join(dir, `${ZONE}.zone`),
+    `$TTL 30\n@ IN SOA ns1.${ZONE}. hostmaster.${ZONE}. ( 1 60 30 3600 30 )\n  IN NS ns1.${ZONE}.\nns1 IN A 127.0.0.1\n${records}\n`,
+  );
   writeFileSync(
     join(dir, 'named.conf'),
     `options {
@@ -343,9 +383,13 @@ zone "${ZONE}" { type primary; file "${dir}/${ZONE}.zone"; };
     chownSync(dir, uid, gid);
   }
   const version = execFileSync('/usr/sbin/named', ['-v']).toString().trim().split(' ')[1] ?? '?';
-  const proc: ChildProcess = spawn('/usr/sbin/named', ['-f', '-c', join(dir, 'named.conf'), ...(user ? ['-u', user] : [])], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const proc: ChildProcess = spawn(
+    '/usr/sbin/named',
+    ['-f', '-c', join(dir, 'named.conf'), ...(user ? ['-u', user] : [])],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const { queryAuthoritative } = await import('../electron/core/dns/authoritative-query.ts');
@@ -412,7 +456,16 @@ function fmtRow(r: PhaseResult): string {
 
 function renderMarkdown(
   rows: PhaseResult[],
-  o: { windowS: number; warmupS: number; dnsDesc: string; cmd: string; pass: boolean; full: PhaseResult; base: PhaseResult; load: string },
+  o: {
+    windowS: number;
+    warmupS: number;
+    dnsDesc: string;
+    cmd: string;
+    pass: boolean;
+    full: PhaseResult;
+    base: PhaseResult;
+    load: string;
+  },
 ): string {
   const cpuModel = cpus()[0]?.model ?? '?';
   let osName = release();
@@ -455,7 +508,10 @@ function writeSection(file: string, md: string): void {
   const text = readFileSync(file, 'utf8');
   const a = text.indexOf(START);
   const b = text.indexOf(END);
-  writeFileSync(file, a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`);
+  writeFileSync(
+    file,
+    a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`,
+  );
 }
 
 // Dispatch last: every module-level const above is initialised by now.

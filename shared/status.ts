@@ -42,7 +42,9 @@ export const ProbeStatusSchema = z.object({
   consecutiveSuccesses: z.number(),
   breaker: BreakerStateSchema,
   /** Fields the endpoint reported in its JSON body (slot, version, database role), if any. */
-  reported: z.object({ slot: z.string().optional(), version: z.string().optional(), dbRole: z.string().optional() }).optional(),
+  reported: z
+    .object({ slot: z.string().optional(), version: z.string().optional(), dbRole: z.string().optional() })
+    .optional(),
   lastCheckedAt: at,
   lastGoodAt: at,
   /**

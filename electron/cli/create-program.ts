@@ -17,7 +17,16 @@ import { describeExitCodes } from './exit-codes.ts';
 import { addHelpHints, configureProgram, type CliOutput } from './run-cli.ts';
 
 /** In help order. */
-const COMMANDS = [registerServe, registerStatus, registerValidate, registerPlan, registerRun, registerResume, registerRuns, registerAudit];
+const COMMANDS = [
+  registerServe,
+  registerStatus,
+  registerValidate,
+  registerPlan,
+  registerRun,
+  registerResume,
+  registerRuns,
+  registerAudit,
+];
 
 /** Builds the `standby` program (not parsed yet; run it with runCli). */
 export function createProgram(output?: CliOutput): Command {

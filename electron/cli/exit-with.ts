@@ -7,7 +7,9 @@
  * Wraps an action that resolves to an exit code (see EXIT_CODES) into a commander action.
  * Errors propagate to the entry point, which prints them as one line.
  */
-export function exitWith<A extends unknown[]>(action: (...args: A) => Promise<number> | number): (...args: A) => Promise<void> {
+export function exitWith<A extends unknown[]>(
+  action: (...args: A) => Promise<number> | number,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     process.exitCode = await action(...args);
   };

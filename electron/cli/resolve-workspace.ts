@@ -21,5 +21,7 @@ export function resolveWorkspace(explicit: string | undefined): string {
   if (existsSync('workspace.yaml')) return 'workspace.yaml';
   const lab = join(DEFAULT_LAB_DIR, 'workspace.yaml');
   if (existsSync(lab)) return lab;
-  throw new UsageError(`no workspace found (looked at ${WORKSPACE_LOOKUP}). Fix: pass --workspace FILE, or start the development lab with \`bin/standby-lab up\``);
+  throw new UsageError(
+    `no workspace found (looked at ${WORKSPACE_LOOKUP}). Fix: pass --workspace FILE, or start the development lab with \`bin/standby-lab up\``,
+  );
 }

@@ -19,14 +19,19 @@ import { openStore } from '../core/store/open-store.ts';
 export function formatPlan(plan: RunPlan): string {
   const lines = [`plan ${plan.planId}: runbook ${plan.runbook.name} on ${plan.env} (${plan.steps.length} steps)`];
   for (const s of plan.steps) {
-    lines.push(`  ${s.index + 1}. ${s.title} [${s.kind}]${s.plan?.alreadyDone ? ' — already done, will be skipped' : ''}`);
+    lines.push(
+      `  ${s.index + 1}. ${s.title} [${s.kind}]${s.plan?.alreadyDone ? ' — already done, will be skipped' : ''}`,
+    );
     if (s.planError) lines.push(`     plan failed: ${s.planError.message}`);
-    for (const c of s.plan?.changes ?? []) lines.push(`     ${c.target}: ${c.before ?? '(absent)'} → ${c.after ?? '(absent)'}`);
+    for (const c of s.plan?.changes ?? [])
+      lines.push(`     ${c.target}: ${c.before ?? '(absent)'} → ${c.after ?? '(absent)'}`);
     for (const c of s.plan?.commands ?? []) lines.push(`     $ ${c}`);
-    for (const v of s.verdicts.filter((x) => x.verdict !== 'pass')) lines.push(`     ${v.verdict.toUpperCase()} ${v.rule}: ${v.evidence}`);
+    for (const v of s.verdicts.filter((x) => x.verdict !== 'pass'))
+      lines.push(`     ${v.verdict.toUpperCase()} ${v.rule}: ${v.evidence}`);
   }
   lines.push('safety rules:');
-  for (const r of plan.rules) lines.push(`  ${r.verdict.padEnd(14)} ${r.rule}${r.evidence.length ? ` — ${r.evidence[0]}` : ''}`);
+  for (const r of plan.rules)
+    lines.push(`  ${r.verdict.padEnd(14)} ${r.rule}${r.evidence.length ? ` — ${r.evidence[0]}` : ''}`);
   return lines.join('\n');
 }
 
@@ -57,7 +62,9 @@ export function formatEvent(e: RunEvent): string | null {
  * timeline), `recovery 1.3 s from run start (RTO 60 s)`; `recovery: still measuring …` while the
  * basis is known but no time yet; null when nothing is measured (the run moves no DNS).
  */
-export function formatRecovery(r: Pick<RunSummary, 'recoveryMs' | 'recoveryFrom' | 'recoveryStartedAt' | 'rtoObjectiveSeconds'>): string | null {
+export function formatRecovery(
+  r: Pick<RunSummary, 'recoveryMs' | 'recoveryFrom' | 'recoveryStartedAt' | 'rtoObjectiveSeconds'>,
+): string | null {
   const from =
     r.recoveryFrom === 'first-failed-probe' && r.recoveryStartedAt !== null
       ? `from the first failed probe at ${new Date(r.recoveryStartedAt).toISOString().slice(11, 23)}`
@@ -69,7 +76,8 @@ export function formatRecovery(r: Pick<RunSummary, 'recoveryMs' | 'recoveryFrom'
     const s = r.recoveryMs / 1000;
     return `recovery ${s < 10 ? s.toFixed(1) : Math.round(s)} s${from ? ` ${from}` : ''}${rto}${r.rtoObjectiveSeconds !== null && r.recoveryMs > r.rtoObjectiveSeconds * 1000 ? ' — OVER the objective' : ''}`;
   }
-  if (from) return `recovery: still measuring (${from}); the run history shows it once the new site is reached through DNS`;
+  if (from)
+    return `recovery: still measuring (${from}); the run history shows it once the new site is reached through DNS`;
   return null;
 }
 
@@ -113,7 +121,11 @@ function listenForRecovery(core: Core, waitMs = 5_000): { settled(runId: string)
  * The run's measured recovery, once the run has ended (a paused run has usually not moved DNS
  * yet); waits for a measurement still running (its basis is set, its time not yet).
  */
-async function recoveryOf(core: Core, outcome: RunOutcome, recovery: ReturnType<typeof listenForRecovery>): Promise<RunSummary | null> {
+async function recoveryOf(
+  core: Core,
+  outcome: RunOutcome,
+  recovery: ReturnType<typeof listenForRecovery>,
+): Promise<RunSummary | null> {
   if (outcome.status === 'paused' || outcome.status === 'running') return null;
   let run = await core.api.getRun({ runId: outcome.runId });
   if (run.ok && run.value.recoveryFrom !== null && run.value.recoveryMs === null) {
@@ -127,7 +139,10 @@ async function recoveryOf(core: Core, outcome: RunOutcome, recovery: ReturnType<
 export function parseOverrides(values: string[]): SafetyOverride[] {
   return values.map((v) => {
     const i = v.indexOf('=');
-    if (i <= 0) throw new Error(`--force takes RULE=REASON (e.g. --force "lag-within-rpo=primary site lost, accepting data loss"), got "${v}"`);
+    if (i <= 0)
+      throw new Error(
+        `--force takes RULE=REASON (e.g. --force "lag-within-rpo=primary site lost, accepting data loss"), got "${v}"`,
+      );
     return { rule: v.slice(0, i) as SafetyOverride['rule'], reason: v.slice(i + 1) };
   });
 }
@@ -140,7 +155,12 @@ export async function planCommand(core: Core, env: string, runbook: string, json
   return r.value.blocking.length > 0 ? 4 : 0;
 }
 
-export async function runCommand(core: Core, env: string, runbook: string, o: { yes: boolean; json: boolean; overrides: SafetyOverride[] }): Promise<number> {
+export async function runCommand(
+  core: Core,
+  env: string,
+  runbook: string,
+  o: { yes: boolean; json: boolean; overrides: SafetyOverride[] },
+): Promise<number> {
   const plan = await core.api.planRun({ env, runbook });
   if (!plan.ok) throw new Error(`${plan.error.message}${plan.error.hint ? `. Fix: ${plan.error.hint}` : ''}`);
   if (!o.json) console.log(formatPlan(plan.value));
@@ -150,10 +170,18 @@ export async function runCommand(core: Core, env: string, runbook: string, o: { 
     confirmation = (await rl.question(`Type the environment name (${env}) to run this plan: `)).trim();
     rl.close();
   }
-  return follow(core, () => core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides }), o.json);
+  return follow(
+    core,
+    () => core.api.executeRun({ planId: plan.value.planId, confirmation, overrides: o.overrides }),
+    o.json,
+  );
 }
 
-export async function resumeCommand(core: Core, runId: string, o: { json: boolean; overrides: SafetyOverride[] }): Promise<number> {
+export async function resumeCommand(
+  core: Core,
+  runId: string,
+  o: { json: boolean; overrides: SafetyOverride[] },
+): Promise<number> {
   return follow(core, () => core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
 }
 
@@ -181,11 +209,23 @@ async function follow(core: Core, call: () => Promise<Result<RunUnderWay>>, json
  * when every step verified.
  * @throws Error with message and hint when the call itself was refused
  */
-async function report(core: Core, r: Result<RunOutcome>, json: boolean, recovery: ReturnType<typeof listenForRecovery>): Promise<number> {
+async function report(
+  core: Core,
+  r: Result<RunOutcome>,
+  json: boolean,
+  recovery: ReturnType<typeof listenForRecovery>,
+): Promise<number> {
   if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
   const rec = await recoveryOf(core, r.value, recovery);
   if (json) {
-    const recovery: RecoveryJson | null = rec ? { ms: rec.recoveryMs, from: rec.recoveryFrom, startedAt: rec.recoveryStartedAt, rtoObjectiveSeconds: rec.rtoObjectiveSeconds } : null;
+    const recovery: RecoveryJson | null = rec
+      ? {
+          ms: rec.recoveryMs,
+          from: rec.recoveryFrom,
+          startedAt: rec.recoveryStartedAt,
+          rtoObjectiveSeconds: rec.rtoObjectiveSeconds,
+        }
+      : null;
     console.log(JSON.stringify({ ...r.value, recovery }, null, 2));
   } else {
     if (r.value.status !== 'succeeded') {

@@ -66,7 +66,14 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
   try {
     db = openStore(ws.store.path);
   } catch (e) {
-    const issue: WorkspaceIssue = { file: loaded.path, line: 1, col: 1, field: 'store.path', message: `cannot open the store: ${(e as Error).message}`, hint: 'point store.path at a writable location' };
+    const issue: WorkspaceIssue = {
+      file: loaded.path,
+      line: 1,
+      col: 1,
+      field: 'store.path',
+      message: `cannot open the store: ${(e as Error).message}`,
+      hint: 'point store.path at a writable location',
+    };
     return { ok: false, issues: [issue], message: formatIssues([issue]) };
   }
   const parts: CorePart[] = [{ name: 'store database', stop: () => db.close() }];
@@ -116,7 +123,9 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     // streak is not trusted across such a gap (10 probe intervals, at least 10 s).
     recordedFailingSince: (env, probeId) => {
       const e = ws.environments.find((x) => x.name === env);
-      return e ? store.failureStreakStart(env, 'probe-latency-ms', probeId, Math.max(10_000, 10 * e.probes.intervalMs)) : null;
+      return e
+        ? store.failureStreakStart(env, 'probe-latency-ms', probeId, Math.max(10_000, 10 * e.probes.intervalMs))
+        : null;
     },
     onEvent: (e) => {
       emit('run', e);
@@ -146,7 +155,10 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
   // Each capability serves its own slice of the contract.
   const api: ConsoleApi = {
     ...createMonitorApi({ workspacePath: loaded.path, workspace: ws, monitors, store }),
-    ...createRunsApi(runs, ws.environments.map((e) => e.name)),
+    ...createRunsApi(
+      runs,
+      ws.environments.map((e) => e.name),
+    ),
   };
 
   let started = false;

@@ -62,7 +62,8 @@ export function isLoopbackHost(host: string): boolean {
  */
 export async function startHeadlessServer(opts: HeadlessOptions): Promise<HeadlessServer> {
   const host = opts.host ?? '127.0.0.1';
-  if (!isLoopbackHost(host)) throw new Error(`refusing to listen on ${host}: standby serve binds loopback only (127.0.0.0/8 or ::1)`);
+  if (!isLoopbackHost(host))
+    throw new Error(`refusing to listen on ${host}: standby serve binds loopback only (127.0.0.0/8 or ::1)`);
   const token = opts.token ?? randomBytes(32).toString('hex');
   const tokenBuf = Buffer.from(token);
   const staticDir = resolve(opts.staticDir);
@@ -90,10 +91,17 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+    const headers = {
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    };
     if (!tokenOk(presented(req, url))) {
       res.writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Standby: a session token is required. Open the URL printed by `standby serve` (it ends with ?token=…).\n');
+      res.end(
+        'Standby: a session token is required. Open the URL printed by `standby serve` (it ends with ?token=…).\n',
+      );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -101,7 +109,8 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
       res.end();
       return;
     }
-    if (url.searchParams.has('token')) res.setHeader('set-cookie', `standby_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (url.searchParams.has('token'))
+      res.setHeader('set-cookie', `standby_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (url.pathname === '/healthz') {
       res.writeHead(200, { ...headers, 'content-type': 'text/plain' });
       res.end('ok\n');
@@ -141,7 +150,9 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     const origin = req.headers.origin;
     const allowedOrigin = !origin || origin === `http://${req.headers.host}`;
     if (url.pathname !== '/ws' || !allowedOrigin || !tokenOk(presented(req, url))) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nStandby: token or origin refused\n');
+      socket.write(
+        'HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nStandby: token or origin refused\n',
+      );
       socket.destroy();
       return;
     }
@@ -168,12 +179,26 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     try {
       json = JSON.parse(text);
     } catch {
-      send(ws, { type: 'error', error: { kind: 'invalid-input', message: 'message is not JSON', hint: 'send {"id": 1, "method": "getSnapshot", "args": {"env": "lab"}}' } });
+      send(ws, {
+        type: 'error',
+        error: {
+          kind: 'invalid-input',
+          message: 'message is not JSON',
+          hint: 'send {"id": 1, "method": "getSnapshot", "args": {"env": "lab"}}',
+        },
+      });
       return;
     }
     const msg = wsClientMessage.safeParse(json);
     if (!msg.success) {
-      send(ws, { type: 'error', error: { kind: 'invalid-input', message: `bad message: ${msg.error.issues[0]?.path.join('.') || '(root)'}: ${msg.error.issues[0]?.message}`, hint: 'messages are {id: number, method: string, args: object}' } });
+      send(ws, {
+        type: 'error',
+        error: {
+          kind: 'invalid-input',
+          message: `bad message: ${msg.error.issues[0]?.path.join('.') || '(root)'}: ${msg.error.issues[0]?.message}`,
+          hint: 'messages are {id: number, method: string, args: object}',
+        },
+      });
       return;
     }
     const result = await dispatch(opts.core.api, msg.data.method, msg.data.args);
@@ -188,7 +213,13 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new Error(e.code === 'EADDRINUSE' ? `port ${opts.port ?? 7420} on ${host} is already in use; pass --port N (or 0 for any free port)` : e.message)),
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE'
+            ? `port ${opts.port ?? 7420} on ${host} is already in use; pass --port N (or 0 for any free port)`
+            : e.message,
+        ),
+      ),
     );
     server.listen(opts.port ?? 7420, host, () => resolveListen());
   });

@@ -29,7 +29,11 @@ function bindIpc(c: Core): void {
   for (const method of consoleMethodNames) {
     ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, args: unknown) => {
       if (!trustedSender(event.senderFrame)) {
-        return fail('auth', `IPC call ${method} from an untrusted frame was refused`, 'only the Standby window may call the console API');
+        return fail(
+          'auth',
+          `IPC call ${method} from an untrusted frame was refused`,
+          'only the Standby window may call the console API',
+        );
       }
       return dispatch(c.api, method, args);
     });

@@ -4,7 +4,12 @@
  * derived from the contract (never hand-written here).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { consoleEventNames, consoleMethodNames, ipcChannel, type ConsoleEventName } from '../../shared/contract/index.ts';
+import {
+  consoleEventNames,
+  consoleMethodNames,
+  ipcChannel,
+  type ConsoleEventName,
+} from '../../shared/contract/index.ts';
 
 const api = Object.fromEntries(
   consoleMethodNames.map((method) => [method, (args: unknown) => ipcRenderer.invoke(ipcChannel(method), args)]),

@@ -55,5 +55,10 @@ export const monitorEvents = {
    */
   snapshot: z.object({ env: z.string(), snapshot: EnvironmentSnapshotSchema }),
   /** New series points since the last event (appended to charts without re-fetching). */
-  samples: z.object({ env: z.string(), metric: SeriesMetricSchema, key: z.string(), points: z.array(SeriesPointSchema) }),
+  samples: z.object({
+    env: z.string(),
+    metric: SeriesMetricSchema,
+    key: z.string(),
+    points: z.array(SeriesPointSchema),
+  }),
 } as const;

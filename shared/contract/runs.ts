@@ -11,7 +11,14 @@
 import { z } from 'zod';
 import type { RunPlan } from '../runs/run-plan.ts';
 import { RunEventSchema } from '../runs/run-event.ts';
-import { LockInfoSchema, MeasuredRecoverySchema, type LockInfo, type RunbookSummary, type RunDetail, type RunSummary } from '../runs/run-summary.ts';
+import {
+  LockInfoSchema,
+  MeasuredRecoverySchema,
+  type LockInfo,
+  type RunbookSummary,
+  type RunDetail,
+  type RunSummary,
+} from '../runs/run-summary.ts';
 import { SafetyOverrideSchema } from '../runs/safety-verdict.ts';
 import type { ApiOf } from './api-of.ts';
 import { envName } from './env-name.ts';

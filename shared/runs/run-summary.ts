@@ -124,7 +124,14 @@ export function runOutcomeOf(d: RunDetail): RunOutcome {
     status: d.status,
     pauseReason: d.status === 'paused' ? d.pauseReason : null,
     detail: d.detail,
-    steps: d.steps.map((s) => ({ id: s.id, phase: s.phase, state: s.state, durationMs: s.durationMs, evidence: s.evidence, error: s.error })),
+    steps: d.steps.map((s) => ({
+      id: s.id,
+      phase: s.phase,
+      state: s.state,
+      durationMs: s.durationMs,
+      evidence: s.evidence,
+      error: s.error,
+    })),
     rollbacksOffered: d.rollbacksOffered,
     durationMs: ended ? d.durationMs : null,
   };

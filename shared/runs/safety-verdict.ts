@@ -41,4 +41,3 @@ export const SafetyOverrideSchema = z
   .strict();
 /** A validated override: `{ rule, reason (trimmed, ≥ 10 chars), stepId? }`. */
 export type SafetyOverride = z.infer<typeof SafetyOverrideSchema>;
-

@@ -31,7 +31,9 @@ async function open(page: Page): Promise<void> {
   await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
 }
 
-test('shows both sites healthy, their live slots, DNS at both providers and the replica streaming', async ({ page }) => {
+test('shows both sites healthy, their live slots, DNS at both providers and the replica streaming', async ({
+  page,
+}) => {
   await open(page);
   for (const site of ['primary', 'failover']) {
     await expect(page.getByTestId(`site-state-${site}`)).toHaveText(exact('healthy'), { timeout: 15_000 });
@@ -75,7 +77,11 @@ test('changing the record at one provider only raises the drift flag within 3 s'
     fetch(`${lab.ports.PDNS_API_URL}/api/v1/servers/localhost/zones/lab.test.`, {
       method: 'PATCH',
       headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ rrsets: [{ name: `${REC}.`, type: 'A', ttl: 30, changetype: 'REPLACE', records: [{ content: ip, disabled: false }] }] }),
+      body: JSON.stringify({
+        rrsets: [
+          { name: `${REC}.`, type: 'A', ttl: 30, changetype: 'REPLACE', records: [{ content: ip, disabled: false }] },
+        ],
+      }),
     });
   const t0 = Date.now();
   expect((await patch('127.0.0.9')).status).toBe(204);
@@ -94,7 +100,13 @@ test('a paused replica makes lag seconds grow and RPO turn red past the objectiv
   await open(page);
   await expect(page.getByTestId('rpo-card')).toHaveAttribute('data-verdict', 'ok', { timeout: 15_000 });
   const password = readFileSync(lab.ports.PG_PASSWORD_FILE!, 'utf8').trim();
-  const client = new pg.Client({ host: '127.0.0.2', port: Number(lab.ports.PG_PORT), user: 'postgres', password, database: 'app' });
+  const client = new pg.Client({
+    host: '127.0.0.2',
+    port: Number(lab.ports.PG_PORT),
+    user: 'postgres',
+    password,
+    database: 'app',
+  });
   await client.connect();
   await lab.psql('replica', 'SELECT pg_wal_replay_pause();');
   try {
@@ -117,7 +129,9 @@ test('a paused replica makes lag seconds grow and RPO turn red past the objectiv
   await expect(page.getByTestId('rpo-card')).toHaveAttribute('data-verdict', 'ok', { timeout: 15_000 });
 });
 
-test('a stopped DNS provider and a stopped SSH host show unknown with the reason while the rest keeps updating', async ({ page }) => {
+test('a stopped DNS provider and a stopped SSH host show unknown with the reason while the rest keeps updating', async ({
+  page,
+}) => {
   await open(page);
   await expect(page.getByTestId('site-state-primary')).toHaveText(exact('healthy'), { timeout: 15_000 });
   await lab.stopProcess('pdns');
@@ -149,7 +163,9 @@ test('after restarting standby serve the lag chart still shows the samples from 
   // chart draws a bucket at its newest sample, so a younger history could end up drawn after
   // the restart even though every sample was kept.
   await expect
-    .poll(async () => Date.now() - Number(await page.getByTestId('lag-chart').getAttribute('data-oldest')), { timeout: 15_000 })
+    .poll(async () => Date.now() - Number(await page.getByTestId('lag-chart').getAttribute('data-oldest')), {
+      timeout: 15_000,
+    })
     .toBeGreaterThan(8_000);
   const before = Number(await page.getByTestId('lag-chart').getAttribute('data-oldest'));
   const stoppedAt = Date.now();

@@ -22,7 +22,8 @@ function electronBinary(): string | null {
 test('the Electron window shows the same dashboard over IPC', async () => {
   const bin = electronBinary();
   if (!bin) {
-    const reason = 'no Electron binary installed (node_modules/electron has no dist/: it downloads from GitHub, unreachable here); the same dashboard is tested over `standby serve`';
+    const reason =
+      'no Electron binary installed (node_modules/electron has no dist/: it downloads from GitHub, unreachable here); the same dashboard is tested over `standby serve`';
     console.log(`skipped: ${reason}`);
     test.skip(true, reason);
     return;

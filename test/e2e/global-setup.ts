@@ -8,5 +8,8 @@ import { E2E_STATE_FILE } from './e2e-state.ts';
 
 export default async function globalSetup(): Promise<void> {
   const lab = await startLab({ portBase: 31300 });
-  writeFileSync(E2E_STATE_FILE, JSON.stringify({ dir: lab.dir, workspacePath: lab.workspacePath, portBase: lab.portBase }));
+  writeFileSync(
+    E2E_STATE_FILE,
+    JSON.stringify({ dir: lab.dir, workspacePath: lab.workspacePath, portBase: lab.portBase }),
+  );
 }

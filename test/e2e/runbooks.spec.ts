@@ -25,7 +25,9 @@ test.afterAll(async () => {
   await serve?.stop();
 });
 
-test('click-to-failover: plan, confirm by typing the environment, every step verified; the world agrees outside Standby', async ({ page }) => {
+test('click-to-failover: plan, confirm by typing the environment, every step verified; the world agrees outside Standby', async ({
+  page,
+}) => {
   await page.goto(serve.openUrl);
   await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
   await expect(page.getByTestId('site-state-failover')).toHaveText(/^\s*healthy\s*$/i, { timeout: 15_000 });
@@ -38,7 +40,12 @@ test('click-to-failover: plan, confirm by typing the environment, every step ver
   await expect(page.getByTestId('plan-step-point-dns-at-failover')).toContainText('powerdns');
   await expect(page.getByTestId('plan-step-point-dns-at-failover')).toContainText('bind');
   await expect(page.getByTestId('plan-commands-promote-replica')).toContainText('pg_promote');
-  for (const rule of ['record-points-at-healthy-site', 'fence-before-promote', 'lag-within-rpo', 'target-healthy-before-traffic']) {
+  for (const rule of [
+    'record-points-at-healthy-site',
+    'fence-before-promote',
+    'lag-within-rpo',
+    'target-healthy-before-traffic',
+  ]) {
     await expect(page.getByTestId(`rule-${rule}`)).toHaveAttribute('data-verdict', 'pass');
   }
 
@@ -69,8 +76,13 @@ test('click-to-failover: plan, confirm by typing the environment, every step ver
   await page.screenshot({ path: 'test-results/failover-done.png', fullPage: false });
 
   // the former replica is out of recovery and accepts a write; the old primary is fenced
-  expect(await lab.psql('replica', "SELECT pg_is_in_recovery()")).toBe('f');
-  expect(await lab.psql('replica', "CREATE TABLE IF NOT EXISTS e2e_after_failover (at timestamptz); INSERT INTO e2e_after_failover VALUES (now()) RETURNING 'written'")).toContain('written');
+  expect(await lab.psql('replica', 'SELECT pg_is_in_recovery()')).toBe('f');
+  expect(
+    await lab.psql(
+      'replica',
+      "CREATE TABLE IF NOT EXISTS e2e_after_failover (at timestamptz); INSERT INTO e2e_after_failover VALUES (now()) RETURNING 'written'",
+    ),
+  ).toContain('written');
   await expect(lab.psql('primary', 'SELECT 1')).rejects.toThrow();
 
   // an HTTP client resolving the name through a provider's nameserver reaches the failover site

@@ -38,7 +38,9 @@ test.afterAll(async () => {
   }
 });
 
-test('primary site down, SSH host too: the plan asks for a break-glass override; with a typed reason the failover completes and reports the unverified fence', async ({ page }) => {
+test('primary site down, SSH host too: the plan asks for a break-glass override; with a typed reason the failover completes and reports the unverified fence', async ({
+  page,
+}) => {
   const l = lab!;
   await page.goto(serve!.openUrl);
   await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
@@ -46,7 +48,8 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   // the console has measured the replica's lag before the outage (it bounds the loss later)
   await expect(page.getByTestId('lag-chart')).toHaveAttribute('data-points', /[1-9]/, { timeout: 15_000 });
 
-  for (const p of ['primary-nginx', 'primary-blue', 'primary-green', 'pg-primary', 'primary-sshd']) await l.stopProcess(p);
+  for (const p of ['primary-nginx', 'primary-blue', 'primary-green', 'pg-primary', 'primary-sshd'])
+    await l.stopProcess(p);
   await expect(page.getByTestId('site-state-primary')).toHaveText(/^\s*unhealthy\s*$/i, { timeout: 10_000 });
 
   await page.getByTestId('nav-runbooks').click();
@@ -60,7 +63,9 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   await page.getByTestId('confirm-input').fill('lab');
   await expect(page.getByTestId('run-button')).toBeDisabled();
   await page.getByTestId('override-fence-before-promote').click();
-  await page.getByTestId('override-reason-fence-before-promote').fill('primary site powered off by the provider (status page)');
+  await page
+    .getByTestId('override-reason-fence-before-promote')
+    .fill('primary site powered off by the provider (status page)');
   await expect(page.getByTestId('override-state-fence-before-promote')).toHaveText(/armed/);
   await expect(page.getByTestId('run-button')).toBeEnabled();
   const t0 = Date.now();
@@ -93,7 +98,9 @@ test('primary site down, SSH host too: the plan asks for a break-glass override;
   await l.startProcess('primary-sshd');
   await l.startProcess('pg-primary');
   const back = Date.now();
-  await expect(page.getByTestId('split-brain')).toContainText('pg-primary and pg-replica both accept writes', { timeout: 20_000 });
+  await expect(page.getByTestId('split-brain')).toContainText('pg-primary and pg-replica both accept writes', {
+    timeout: 20_000,
+  });
   console.log(`split brain shown ${Date.now() - back} ms after the old primary came back`);
   await page.getByTestId('nav-overview').click();
   await expect(page.getByTestId('split-brain')).toBeVisible();

@@ -29,7 +29,11 @@ after(async () => {
 });
 
 /** Runs bin/standby (or `command`) with a hard time limit; resolves with exit code and output. */
-function run(args: string[], timeoutMs = 30_000, command = bin): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  timeoutMs = 30_000,
+  command = bin,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -47,7 +51,8 @@ function run(args: string[], timeoutMs = 30_000, command = bin): Promise<{ code:
 test('--help lists every command and the exit codes; `<cmd> --help` its options', async () => {
   const r = await run(['--help']);
   assert.equal(r.code, 0, r.stderr);
-  for (const cmd of ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'runs', 'audit']) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
+  for (const cmd of ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'runs', 'audit'])
+    assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
   assert.match(r.stdout, /^Exit codes:\n {2}0 /m);
   const sub = await run(['run', '--help']);
   assert.equal(sub.code, 0, sub.stderr);
@@ -74,37 +79,78 @@ test('the lab has its own command: bin/standby-lab --help lists up, down and sta
 });
 
 const cases: { name: string; mutate: (yaml: string) => string; expect: RegExp }[] = [
-  { name: 'bad YAML', mutate: (y) => y.replace('version: 1', 'version: 1\n  bad: [unclosed'), expect: /workspace\.yaml:\d+:\d+ \(syntax\): YAML syntax error/ },
-  { name: 'unknown field', mutate: (y) => y.replace(/^(\s+)zone: /m, '$1zoen: x\n$1zone: '), expect: /workspace\.yaml:\d+:\d+ environments\[0\]\.zoen: unknown field "zoen"\. Fix: remove or rename/ },
-  { name: 'wrong type', mutate: (y) => y.replace(/rtoSeconds: \d+/, 'rtoSeconds: soon'), expect: /workspace\.yaml:\d+:\d+ environments\[0\]\.objectives\.rtoSeconds: .*expected number.*Fix: give a value of type number/ },
+  {
+    name: 'bad YAML',
+    mutate: (y) => y.replace('version: 1', 'version: 1\n  bad: [unclosed'),
+    expect: /workspace\.yaml:\d+:\d+ \(syntax\): YAML syntax error/,
+  },
+  {
+    name: 'unknown field',
+    mutate: (y) => y.replace(/^(\s+)zone: /m, '$1zoen: x\n$1zone: '),
+    expect: /workspace\.yaml:\d+:\d+ environments\[0\]\.zoen: unknown field "zoen"\. Fix: remove or rename/,
+  },
+  {
+    name: 'wrong type',
+    mutate: (y) => y.replace(/rtoSeconds: \d+/, 'rtoSeconds: soon'),
+    expect:
+      /workspace\.yaml:\d+:\d+ environments\[0\]\.objectives\.rtoSeconds: .*expected number.*Fix: give a value of type number/,
+  },
 ];
 
 for (const c of cases) {
-  test(`a malformed workspace (${c.name}) is refused with file:line:field by validate and serve, without a stack trace`, { skip }, async () => {
-    const file = join(dir, `${c.name.replace(/\W/g, '-')}`, 'workspace.yaml');
-    rmSync(join(file, '..'), { recursive: true, force: true });
-    await import('node:fs').then((fs) => fs.mkdirSync(join(file, '..'), { recursive: true }));
-    writeFileSync(file, c.mutate(readFileSync(lab!.workspacePath, 'utf8')));
-    for (const args of [['validate', '--workspace', file], ['serve', '--workspace', file, '--port', '0']]) {
-      const r = await run(args);
-      assert.equal(r.code, 2, `${args[0]} exit code; stderr: ${r.stderr}`);
-      assert.match(r.stderr, c.expect);
-      assert.doesNotMatch(r.stderr, /\n\s+at \S+ \(/, 'no stack trace');
-    }
-  });
+  test(
+    `a malformed workspace (${c.name}) is refused with file:line:field by validate and serve, without a stack trace`,
+    { skip },
+    async () => {
+      const file = join(dir, `${c.name.replace(/\W/g, '-')}`, 'workspace.yaml');
+      rmSync(join(file, '..'), { recursive: true, force: true });
+      await import('node:fs').then((fs) => fs.mkdirSync(join(file, '..'), { recursive: true }));
+      writeFileSync(file, c.mutate(readFileSync(lab!.workspacePath, 'utf8')));
+      for (const args of [
+        ['validate', '--workspace', file],
+        ['serve', '--workspace', file, '--port', '0'],
+      ]) {
+        const r = await run(args);
+        assert.equal(r.code, 2, `${args[0]} exit code; stderr: ${r.stderr}`);
+        assert.match(r.stderr, c.expect);
+        assert.doesNotMatch(r.stderr, /\n\s+at \S+ \(/, 'no stack trace');
+      }
+    },
+  );
 }
 
-test('status --json prints one snapshot of the real lab and exits 0 when both sites are healthy', { skip }, async () => {
-  const r = await run(['status', '--workspace', lab!.workspacePath, '--json']);
-  assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 2000));
-  const snap = JSON.parse(r.stdout) as { activeSite: string; sites: { name: string; state: string; liveSlot: { liveSlot: string } }[]; dns: { providers: { served: Record<string, { values: string[]; ttlSeconds: number }> }[] }[]; databases: { name: string; role: string }[] };
-  assert.equal(snap.activeSite, 'primary');
-  assert.deepEqual(snap.sites.map((s) => [s.name, s.state, s.liveSlot.liveSlot]), [['primary', 'healthy', 'blue'], ['failover', 'healthy', 'blue']]);
-  for (const p of snap.dns[0]!.providers) {
-    for (const a of Object.values(p.served)) assert.deepEqual([a.values, a.ttlSeconds], [['127.0.0.2'], 30]);
-  }
-  assert.deepEqual(snap.databases.map((d) => [d.name, d.role]), [['pg-primary', 'primary'], ['pg-replica', 'replica']]);
-});
+test(
+  'status --json prints one snapshot of the real lab and exits 0 when both sites are healthy',
+  { skip },
+  async () => {
+    const r = await run(['status', '--workspace', lab!.workspacePath, '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 2000));
+    const snap = JSON.parse(r.stdout) as {
+      activeSite: string;
+      sites: { name: string; state: string; liveSlot: { liveSlot: string } }[];
+      dns: { providers: { served: Record<string, { values: string[]; ttlSeconds: number }> }[] }[];
+      databases: { name: string; role: string }[];
+    };
+    assert.equal(snap.activeSite, 'primary');
+    assert.deepEqual(
+      snap.sites.map((s) => [s.name, s.state, s.liveSlot.liveSlot]),
+      [
+        ['primary', 'healthy', 'blue'],
+        ['failover', 'healthy', 'blue'],
+      ],
+    );
+    for (const p of snap.dns[0]!.providers) {
+      for (const a of Object.values(p.served)) assert.deepEqual([a.values, a.ttlSeconds], [['127.0.0.2'], 30]);
+    }
+    assert.deepEqual(
+      snap.databases.map((d) => [d.name, d.role]),
+      [
+        ['pg-primary', 'primary'],
+        ['pg-replica', 'replica'],
+      ],
+    );
+  },
+);
 
 test('status exits 3 and says why when a site is not healthy', { skip }, async () => {
   await lab!.stopProcess('failover-blue');

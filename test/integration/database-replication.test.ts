@@ -62,7 +62,11 @@ const byName = (name: string): DbNodeStatus => {
 const show = (s: DbNodeStatus): string => JSON.stringify(s);
 
 /** Polls (every ~100 ms, bounded) until `pred` holds for the replica; returns its status. */
-async function pollUntil(what: string, limitMs: number, pred: (replica: DbNodeStatus) => boolean): Promise<DbNodeStatus> {
+async function pollUntil(
+  what: string,
+  limitMs: number,
+  pred: (replica: DbNodeStatus) => boolean,
+): Promise<DbNodeStatus> {
   const t0 = performance.now();
   for (let i = 0; i < 1000 && performance.now() - t0 < limitMs; i++) {
     await svc!.pollOnce();
@@ -70,7 +74,9 @@ async function pollUntil(what: string, limitMs: number, pred: (replica: DbNodeSt
     if (pred(r)) return r;
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new Error(`${what}: not reached within ${limitMs} ms; replica: ${show(byName('pg-replica'))}; primary: ${show(byName('pg-primary'))}`);
+  throw new Error(
+    `${what}: not reached within ${limitMs} ms; replica: ${show(byName('pg-replica'))}; primary: ${show(byName('pg-primary'))}`,
+  );
 }
 
 test('roles of both nodes, tunnelled, caught up when idle', { skip }, async () => {
@@ -92,12 +98,13 @@ test('roles of both nodes, tunnelled, caught up when idle', { skip }, async () =
 });
 
 test('lagBytes shows under a bounded insert load and converges to 0 after', { skip }, async () => {
-  await lab!.psql('primary', "create table if not exists load(i int, pad text)");
+  await lab!.psql('primary', 'create table if not exists load(i int, pad text)');
   let loading = true;
   // ~300k rows of 200 bytes (≈ 90 MB of WAL) in 6 statements, then stop: bounded in size and time.
   const load = (async () => {
     try {
-      for (let i = 0; i < 6; i++) await lab!.psql('primary', "insert into load select g, repeat('x', 200) from generate_series(1, 50000) g");
+      for (let i = 0; i < 6; i++)
+        await lab!.psql('primary', "insert into load select g, repeat('x', 200) from generate_series(1, 50000) g");
     } finally {
       loading = false;
     }
@@ -120,38 +127,56 @@ test('paused replay: replayPaused, lagBytes > 0 and lagSeconds grows; resume cat
   await pollUntil('caught up before pausing', 15_000, (s) => s.lagBytes === 0);
   await lab!.psql('replica', 'select pg_wal_replay_pause()');
   await lab!.psql('primary', "insert into items(name) select 'paused-' || g from generate_series(1, 100) g");
-  const first = await pollUntil('pause seen with lag', 15_000, (s) => s.replayPaused === true && (s.lagBytes ?? 0) > 0 && s.lagSeconds !== null);
+  const first = await pollUntil(
+    'pause seen with lag',
+    15_000,
+    (s) => s.replayPaused === true && (s.lagBytes ?? 0) > 0 && s.lagSeconds !== null,
+  );
   assert.match(first.reason ?? '', /WAL replay (paused|pause requested)/);
   await new Promise((res) => setTimeout(res, 1500));
   await lab!.psql('primary', "insert into items(name) values ('paused-more')");
   const later = await pollUntil('lag seconds grew', 10_000, (s) => (s.lagSeconds ?? 0) >= (first.lagSeconds ?? 0) + 1);
   assert.equal(later.replayPaused, true);
   assert.ok((later.lagBytes ?? 0) >= (first.lagBytes ?? 0), 'lag bytes do not shrink while paused');
-  console.log(`# paused: lagSeconds ${first.lagSeconds} → ${later.lagSeconds}, lagBytes ${first.lagBytes} → ${later.lagBytes}`);
+  console.log(
+    `# paused: lagSeconds ${first.lagSeconds} → ${later.lagSeconds}, lagBytes ${first.lagBytes} → ${later.lagBytes}`,
+  );
 
   await lab!.psql('replica', 'select pg_wal_replay_resume()');
-  const resumed = await pollUntil('caught up after resume', 15_000, (s) => s.lagBytes === 0 && s.replayPaused === false);
+  const resumed = await pollUntil(
+    'caught up after resume',
+    15_000,
+    (s) => s.lagBytes === 0 && s.replayPaused === false,
+  );
   assert.equal(resumed.lagSeconds, 0);
   assert.equal(resumed.reason, undefined);
 });
 
-test('replica server stopped: that node goes unknown with the reason, the primary stays observed; restart recovers', { skip }, async () => {
-  await pollUntil('healthy before the stop', 15_000, (s) => s.state === 'ok');
-  const goodAt = byName('pg-replica').lastGoodAt;
-  await lab!.stopProcess('pg-replica');
-  try {
-    const down = await pollUntil('replica unknown', 15_000, (s) => s.state === 'unknown');
-    assert.equal(down.role, 'unknown');
-    assert.equal(down.lagBytes, null);
-    assert.equal(down.lastGoodAt, goodAt);
-    assert.match(down.reason ?? '', /refused|terminated|not accepting|shutting down/i);
-    console.log(`# replica down: "${down.reason}"`);
-    const p = byName('pg-primary');
-    assert.equal(p.state, 'ok');
-    assert.equal(p.role, 'primary');
-  } finally {
-    await lab!.startProcess('pg-replica');
-  }
-  const back = await pollUntil('replica back and streaming', 20_000, (s) => s.state === 'ok' && s.walReceiver === 'streaming' && s.lagBytes === 0);
-  assert.equal(back.role, 'replica');
-});
+test(
+  'replica server stopped: that node goes unknown with the reason, the primary stays observed; restart recovers',
+  { skip },
+  async () => {
+    await pollUntil('healthy before the stop', 15_000, (s) => s.state === 'ok');
+    const goodAt = byName('pg-replica').lastGoodAt;
+    await lab!.stopProcess('pg-replica');
+    try {
+      const down = await pollUntil('replica unknown', 15_000, (s) => s.state === 'unknown');
+      assert.equal(down.role, 'unknown');
+      assert.equal(down.lagBytes, null);
+      assert.equal(down.lastGoodAt, goodAt);
+      assert.match(down.reason ?? '', /refused|terminated|not accepting|shutting down/i);
+      console.log(`# replica down: "${down.reason}"`);
+      const p = byName('pg-primary');
+      assert.equal(p.state, 'ok');
+      assert.equal(p.role, 'primary');
+    } finally {
+      await lab!.startProcess('pg-replica');
+    }
+    const back = await pollUntil(
+      'replica back and streaming',
+      20_000,
+      (s) => s.state === 'ok' && s.walReceiver === 'streaming' && s.lagBytes === 0,
+    );
+    assert.equal(back.role, 'replica');
+  },
+);

@@ -20,9 +20,15 @@ let serve: ServeProcess | null = null;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sb-serve-'));
   // nothing listens on 127.0.0.9: every probe, provider and database is unreachable
-  const ws = validWorkspaceYaml.replaceAll('127.0.0.2', '127.0.0.9').replaceAll('127.0.0.3', '127.0.0.9').replaceAll('127.0.0.1:', '127.0.0.9:');
+  const ws = validWorkspaceYaml
+    .replaceAll('127.0.0.2', '127.0.0.9')
+    .replaceAll('127.0.0.3', '127.0.0.9')
+    .replaceAll('127.0.0.1:', '127.0.0.9:');
   writeFileSync(join(dir, 'workspace.yaml'), ws);
-  serve = await startServe(['--workspace', join(dir, 'workspace.yaml'), '--port', '0'], 20_000, { PDNS_API_KEY: 'x', PGPASSWORD: 'x' });
+  serve = await startServe(['--workspace', join(dir, 'workspace.yaml'), '--port', '0'], 20_000, {
+    PDNS_API_KEY: 'x',
+    PGPASSWORD: 'x',
+  });
 });
 
 after(async () => {
@@ -56,11 +62,15 @@ test('it listens on loopback only', () => {
 });
 
 test('a non-loopback --host is refused with a clear message and no stack trace', () => {
-  const r = spawnSync(join(process.cwd(), 'bin/standby'), ['serve', '--workspace', join(dir, 'workspace.yaml'), '--host', '0.0.0.0', '--port', '0'], {
-    encoding: 'utf8',
-    timeout: 20_000,
-    env: { ...process.env, PDNS_API_KEY: 'x', PGPASSWORD: 'x' },
-  });
+  const r = spawnSync(
+    join(process.cwd(), 'bin/standby'),
+    ['serve', '--workspace', join(dir, 'workspace.yaml'), '--host', '0.0.0.0', '--port', '0'],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, PDNS_API_KEY: 'x', PGPASSWORD: 'x' },
+    },
+  );
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /loopback only/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -83,7 +93,12 @@ test('the WebSocket refuses a missing token and a foreign Origin', async () => {
 test('over the WebSocket: bad messages get clear errors, snapshots show unknown with reasons', async () => {
   const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
   try {
-    const messages: { type: string; id?: number; result?: { ok: boolean; value?: unknown; error?: { kind: string; message: string } }; error?: { message: string } }[] = [];
+    const messages: {
+      type: string;
+      id?: number;
+      result?: { ok: boolean; value?: unknown; error?: { kind: string; message: string } };
+      error?: { message: string };
+    }[] = [];
     ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
     const waitFor = async (pred: (m: (typeof messages)[number]) => boolean, ms = 8000) => {
       const deadline = Date.now() + ms;
@@ -106,7 +121,11 @@ test('over the WebSocket: bad messages get clear errors, snapshots show unknown 
     await new Promise((r) => setTimeout(r, 3500));
     ws.send(JSON.stringify({ id: 3, method: 'getSnapshot', args: { env: 'lab' } }));
     const r3 = await waitFor((m) => m.type === 'result' && m.id === 3);
-    const snap = r3.result!.value as { sites: { state: string; reason: string }[]; dns: { providers: { api: { state: string; reason?: string } }[] }[]; rpo: { verdict: string } };
+    const snap = r3.result!.value as {
+      sites: { state: string; reason: string }[];
+      dns: { providers: { api: { state: string; reason?: string } }[] }[];
+      rpo: { verdict: string };
+    };
     for (const s of snap.sites) assert.notEqual(s.state, 'healthy', s.reason);
     for (const p of snap.dns[0]!.providers) {
       assert.equal(p.api.state, 'unknown');
@@ -121,25 +140,38 @@ test('over the WebSocket: bad messages get clear errors, snapshots show unknown 
 test('over the WebSocket: every pushed snapshot fits the contract schema; run calls and lock reads answer at once', async () => {
   const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
   try {
-    const messages: { type: string; id?: number; name?: string; payload?: unknown; result?: { ok: boolean; value?: unknown; error?: { kind: string } } }[] = [];
+    const messages: {
+      type: string;
+      id?: number;
+      name?: string;
+      payload?: unknown;
+      result?: { ok: boolean; value?: unknown; error?: { kind: string } };
+    }[] = [];
     ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
     await new Promise((r) => setTimeout(r, 2500));
     const snapshots = messages.filter((m) => m.type === 'event' && m.name === 'snapshot');
     assert.ok(snapshots.length >= 2, `snapshots pushed: ${snapshots.length}`);
     for (const m of snapshots) {
       const parsed = consoleEvents.snapshot.safeParse(m.payload);
-      assert.ok(parsed.success, `a pushed snapshot the renderer would drop: ${JSON.stringify(parsed.error?.issues.slice(0, 3))}`);
+      assert.ok(
+        parsed.success,
+        `a pushed snapshot the renderer would drop: ${JSON.stringify(parsed.error?.issues.slice(0, 3))}`,
+      );
     }
     const t0 = Date.now();
     ws.send(JSON.stringify({ id: 10, method: 'executeRun', args: { planId: 'no-such-plan', confirmation: 'lab' } }));
     ws.send(JSON.stringify({ id: 11, method: 'getLock', args: { env: 'lab' } }));
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && !(messages.some((m) => m.id === 10) && messages.some((m) => m.id === 11))) await new Promise((r) => setTimeout(r, 20));
+    while (Date.now() < deadline && !(messages.some((m) => m.id === 10) && messages.some((m) => m.id === 11)))
+      await new Promise((r) => setTimeout(r, 20));
     const exec = messages.find((m) => m.type === 'result' && m.id === 10);
     assert.equal(exec?.result?.ok, false);
     assert.equal(exec?.result?.error?.kind, 'not-found', 'an unknown plan is refused, nothing runs');
     const lock = messages.find((m) => m.type === 'result' && m.id === 11);
-    assert.ok(lock?.result?.ok && consoleEvents['lock-changed'].shape.lock.safeParse(lock.result.value).success, 'the lock has the shape lock-changed pushes');
+    assert.ok(
+      lock?.result?.ok && consoleEvents['lock-changed'].shape.lock.safeParse(lock.result.value).success,
+      'the lock has the shape lock-changed pushes',
+    );
     assert.ok(Date.now() - t0 < 5000);
   } finally {
     ws.close();

@@ -18,7 +18,10 @@ if (!avail.ok) console.log(`# lab tests skipped: ${avail.reason}`);
 
 const REQUEST_TIMEOUT_MS = 3000;
 
-async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function getJson(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await res.text();
   let body: Record<string, unknown>;
@@ -95,7 +98,10 @@ describe('lab (real servers on loopback)', { skip: avail.ok ? false : avail.reas
   test('the replica streams from the primary through slot replica1', async () => {
     const repl = await lab!.psql('primary', "select application_name || '|' || state from pg_stat_replication");
     assert.match(repl, /\|streaming$/);
-    assert.equal(await lab!.psql('primary', "select active from pg_replication_slots where slot_name = 'replica1'"), 't');
+    assert.equal(
+      await lab!.psql('primary', "select active from pg_replication_slots where slot_name = 'replica1'"),
+      't',
+    );
     assert.equal(await lab!.psql('replica', 'select pg_is_in_recovery()'), 't');
     assert.equal(await lab!.psql('primary', 'select pg_is_in_recovery()'), 'f');
   });
@@ -124,7 +130,11 @@ describe('lab (real servers on loopback)', { skip: avail.ok ? false : avail.reas
 
     // The write replicates: the failover site reads it from its replica (bounded: 50 × 100 ms).
     const id = (shadow.body.item as { id: number }).id;
-    const seen = await poll(50, () => getJson(url('failover', `/items/${id}`)), (r) => r.status === 200);
+    const seen = await poll(
+      50,
+      () => getJson(url('failover', `/items/${id}`)),
+      (r) => r.status === 200,
+    );
     assert.equal(seen.status, 200);
     assert.equal(seen.body.name, 'shadow order');
   });
@@ -140,16 +150,25 @@ describe('lab (real servers on loopback)', { skip: avail.ok ? false : avail.reas
     const ws = WorkspaceSchema.parse(parse(readFileSync(lab!.workspacePath, 'utf8')));
     const env = ws.environments[0]!;
     assert.equal(env.name, 'lab');
-    assert.deepEqual(env.sites.map((s) => [s.name, s.role, s.router.kind]), [
-      ['primary', 'production', 'nginx'],
-      ['failover', 'failover', 'haproxy'],
-    ]);
+    assert.deepEqual(
+      env.sites.map((s) => [s.name, s.role, s.router.kind]),
+      [
+        ['primary', 'production', 'nginx'],
+        ['failover', 'failover', 'haproxy'],
+      ],
+    );
     assert.equal(env.sites[0]!.router.entryUrl, url('primary', '/health'));
-    assert.deepEqual(env.dnsProviders.map((d) => d.nameservers[0]), [`127.0.0.1:${p.PDNS_DNS_PORT}`, `127.0.0.1:${p.BIND_DNS_PORT}`]);
-    assert.deepEqual(env.databases.map((d) => [d.name, d.host, d.port, d.viaSsh]), [
-      ['pg-primary', '127.0.0.2', BASE + 32, true],
-      ['pg-replica', '127.0.0.3', BASE + 32, true],
-    ]);
+    assert.deepEqual(
+      env.dnsProviders.map((d) => d.nameservers[0]),
+      [`127.0.0.1:${p.PDNS_DNS_PORT}`, `127.0.0.1:${p.BIND_DNS_PORT}`],
+    );
+    assert.deepEqual(
+      env.databases.map((d) => [d.name, d.host, d.port, d.viaSsh]),
+      [
+        ['pg-primary', '127.0.0.2', BASE + 32, true],
+        ['pg-replica', '127.0.0.3', BASE + 32, true],
+      ],
+    );
     const loaded = await loadWorkspace(lab!.workspacePath);
     assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.issues));
   });
@@ -173,7 +192,11 @@ describe('lab (real servers on loopback)', { skip: avail.ok ? false : avail.reas
     assert.equal((await getJson(url('primary', '/health'))).status, 502);
     await lab!.startProcess('primary-blue');
     assert.notEqual(lab!.pids()['primary-blue'], before);
-    const r = await poll(30, () => getJson(url('primary', '/health')), (x) => x.status === 200);
+    const r = await poll(
+      30,
+      () => getJson(url('primary', '/health')),
+      (x) => x.status === 200,
+    );
     assert.equal(r.body.dbRole, 'primary');
   });
 });

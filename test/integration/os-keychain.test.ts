@@ -34,7 +34,17 @@ if (skip) console.log(`# skipping OS keychain tests: ${skip}`);
 interface Case {
   rc: number;
   wallMs: number;
-  out: { ok: boolean; match?: boolean | null; valueLength?: number; ms: number; warmMs?: number[]; kind?: string; message?: string; hint?: string; where?: string };
+  out: {
+    ok: boolean;
+    match?: boolean | null;
+    valueLength?: number;
+    ms: number;
+    warmMs?: number[];
+    kind?: string;
+    message?: string;
+    hint?: string;
+    where?: string;
+  };
 }
 
 const SESSION_LIMIT_MS = 90_000;
@@ -99,7 +109,9 @@ before(async () => {
   const limit = setTimeout(() => {
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
   }, SESSION_LIMIT_MS);
-  const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+    child.once('exit', (c, s) => r([c, s])),
+  );
   clearTimeout(limit);
   session = { code, signal, output, ms: Math.round(performance.now() - t0) };
   for (const line of output.split('\n')) {
@@ -124,7 +136,10 @@ after(() => {
 
 function get(name: string): Case {
   const c = cases.get(name);
-  assert.ok(c, `no "${name}" case; session exit ${session?.code}/${session?.signal} after ${session?.ms} ms, output:\n${session?.output}`);
+  assert.ok(
+    c,
+    `no "${name}" case; session exit ${session?.code}/${session?.signal} after ${session?.ms} ms, output:\n${session?.output}`,
+  );
   assert.equal(c.rc, 0, `child of "${name}" exited ${c.rc} (124 = killed by the 30 s timeout)`);
   return c;
 }
@@ -148,7 +163,9 @@ test('a stored entry resolves to exactly the stored value, through the default r
   assert.equal(c.out.match, true, 'value read back equals the value secret-tool stored (10 reads)');
   assert.equal(c.out.valueLength, value.length);
   assert.ok(!session!.output.includes(value), 'the value is never printed');
-  t.diagnostic(`first read ${c.out.ms} ms (worker start + binding load), then ${c.out.warmMs?.join(', ')} ms; child process ${c.wallMs} ms`);
+  t.diagnostic(
+    `first read ${c.out.ms} ms (worker start + binding load), then ${c.out.warmMs?.join(', ')} ms; child process ${c.wallMs} ms`,
+  );
 });
 
 test('a missing entry is not-found, with the secret-tool command that adds it', { skip }, () => {
@@ -193,7 +210,13 @@ test('no D-Bus session at all: unreachable within the timeout, with the keyring 
     cwd: root,
     // No DBUS_SESSION_BUS_ADDRESS, and an XDG_RUNTIME_DIR without a `bus` socket (libdbus's other
     // place to look), like a cron job or a system service.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_RUNTIME_DIR: empty, KR_SERVICE: service, KR_ACCOUNT: account },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      XDG_RUNTIME_DIR: empty,
+      KR_SERVICE: service,
+      KR_ACCOUNT: account,
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });

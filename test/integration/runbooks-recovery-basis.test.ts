@@ -53,73 +53,102 @@ after(async () => {
   }
 });
 
-test('a failover triggered by a failed primary site counts its recovery from the first failed probe', { skip, timeout: 90_000 }, async () => {
-  const healthy = await pollUntil(async () => (await primaryEntry())?.state === 'healthy', { timeoutMs: 15_000, intervalMs: 200 });
-  assert.ok(healthy, `the primary entry is healthy before the fault: ${JSON.stringify(await primaryEntry())}`);
-  assert.equal((await primaryEntry())?.failingSince, null, 'no failure streak while healthy');
+test(
+  'a failover triggered by a failed primary site counts its recovery from the first failed probe',
+  { skip, timeout: 90_000 },
+  async () => {
+    const healthy = await pollUntil(async () => (await primaryEntry())?.state === 'healthy', {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
+    assert.ok(healthy, `the primary entry is healthy before the fault: ${JSON.stringify(await primaryEntry())}`);
+    assert.equal((await primaryEntry())?.failingSince, null, 'no failure streak while healthy');
 
-  const stoppedAt = Date.now();
-  await lab!.stopProcess('primary-blue');
-  await lab!.stopProcess('primary-green');
-  const down = await pollUntil(
-    async () => {
-      const e = await primaryEntry();
-      return e?.state === 'unhealthy' && e.failingSince !== null ? e : null;
-    },
-    { timeoutMs: 15_000, intervalMs: 100 },
-  );
-  assert.ok(down, `the primary entry turns unhealthy with failingSince set: ${JSON.stringify(await primaryEntry())}`);
-  const failingSince = down.failingSince!;
-  console.log(`# primary apps stopped; entry unhealthy (${down.reason}) ${Date.now() - stoppedAt} ms later, first failed probe ${failingSince - stoppedAt} ms after the stop`);
-  assert.ok(failingSince >= stoppedAt - 1_000, 'the streak began at the fault (not a failure from before)');
+    const stoppedAt = Date.now();
+    await lab!.stopProcess('primary-blue');
+    await lab!.stopProcess('primary-green');
+    const down = await pollUntil(
+      async () => {
+        const e = await primaryEntry();
+        return e?.state === 'unhealthy' && e.failingSince !== null ? e : null;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    assert.ok(down, `the primary entry turns unhealthy with failingSince set: ${JSON.stringify(await primaryEntry())}`);
+    const failingSince = down.failingSince!;
+    console.log(
+      `# primary apps stopped; entry unhealthy (${down.reason}) ${Date.now() - stoppedAt} ms later, first failed probe ${failingSince - stoppedAt} ms after the stop`,
+    );
+    assert.ok(failingSince >= stoppedAt - 1_000, 'the streak began at the fault (not a failure from before)');
 
-  await sleep(1_000);
-  assert.equal((await primaryEntry())?.failingSince, failingSince, 'further failed probes keep the streak start');
+    await sleep(1_000);
+    assert.equal((await primaryEntry())?.failingSince, failingSince, 'further failed probes keep the streak start');
 
-  const plan = await core!.api.planRun({ env: 'lab', runbook: 'failover' });
-  assert.ok(plan.ok, plan.ok ? '' : plan.error.message);
-  assert.deepEqual(plan.value.blocking, [], `the failover plan is not refused: ${JSON.stringify(plan.value.blocking)}`);
-  const measured: ConsoleEventPayload<'run-recovery-measured'>[] = [];
-  const offMeasured = core!.on('run-recovery-measured', (p) => measured.push(p));
-  const run = await runUntilStopped(core!, () => core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' }));
-  assert.ok(run.ok, run.ok ? '' : run.error.message);
-  const runId = run.value.runId;
-  assert.equal(run.value.status, 'succeeded', `failover run: ${run.value.status} ${run.value.detail ?? ''}`);
-  const ns = labNameserverPorts(lab!);
-  assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.3'], 'DNS now answers the failover site');
+    const plan = await core!.api.planRun({ env: 'lab', runbook: 'failover' });
+    assert.ok(plan.ok, plan.ok ? '' : plan.error.message);
+    assert.deepEqual(
+      plan.value.blocking,
+      [],
+      `the failover plan is not refused: ${JSON.stringify(plan.value.blocking)}`,
+    );
+    const measured: ConsoleEventPayload<'run-recovery-measured'>[] = [];
+    const offMeasured = core!.on('run-recovery-measured', (p) => measured.push(p));
+    const run = await runUntilStopped(core!, () =>
+      core!.api.executeRun({ planId: plan.value.planId, confirmation: 'lab' }),
+    );
+    assert.ok(run.ok, run.ok ? '' : run.error.message);
+    const runId = run.value.runId;
+    assert.equal(run.value.status, 'succeeded', `failover run: ${run.value.status} ${run.value.detail ?? ''}`);
+    const ns = labNameserverPorts(lab!);
+    assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.3'], 'DNS now answers the failover site');
 
-  let detail: RunDetail | null = null;
-  await pollUntil(
-    async () => {
-      const d = await core!.api.getRun({ runId });
-      detail = d.ok ? d.value : null;
-      return detail !== null && detail.recoveryMs !== null;
-    },
-    { timeoutMs: 15_000, intervalMs: 200 },
-  );
-  const d = detail as RunDetail | null;
-  assert.ok(d, 'the run is in the journal');
-  console.log(
-    `# run ${runId}: created ${d.createdAt - failingSince} ms after the first failed probe, duration ${d.durationMs} ms, recovery ${d.recoveryMs ?? 'NOT RECORDED'} ms from ${d.recoveryFrom} (RTO ${d.rtoObjectiveSeconds} s)`,
-  );
-  assert.notEqual(d.recoveryMs, null, 'the recovery time is measured within 15 s of the run end');
-  assert.equal(d.recoveryFrom, 'first-failed-probe');
-  assert.equal(d.recoveryStartedAt, failingSince, 'counted from the failingSince the monitor showed');
-  assert.ok(d.recoveryMs! >= d.createdAt - failingSince, `recovery ${d.recoveryMs} ms covers the ${d.createdAt - failingSince} ms before the run started`);
-  offMeasured();
-  assert.deepEqual(
-    measured.filter((m) => m.runId === runId),
-    [{ runId, env: 'lab', recovery: { ms: d.recoveryMs, from: 'first-failed-probe', startedAt: failingSince, rtoObjectiveSeconds: d.rtoObjectiveSeconds } }],
-    'run-recovery-measured told the journalled numbers, once',
-  );
+    let detail: RunDetail | null = null;
+    await pollUntil(
+      async () => {
+        const d = await core!.api.getRun({ runId });
+        detail = d.ok ? d.value : null;
+        return detail !== null && detail.recoveryMs !== null;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    const d = detail as RunDetail | null;
+    assert.ok(d, 'the run is in the journal');
+    console.log(
+      `# run ${runId}: created ${d.createdAt - failingSince} ms after the first failed probe, duration ${d.durationMs} ms, recovery ${d.recoveryMs ?? 'NOT RECORDED'} ms from ${d.recoveryFrom} (RTO ${d.rtoObjectiveSeconds} s)`,
+    );
+    assert.notEqual(d.recoveryMs, null, 'the recovery time is measured within 15 s of the run end');
+    assert.equal(d.recoveryFrom, 'first-failed-probe');
+    assert.equal(d.recoveryStartedAt, failingSince, 'counted from the failingSince the monitor showed');
+    assert.ok(
+      d.recoveryMs! >= d.createdAt - failingSince,
+      `recovery ${d.recoveryMs} ms covers the ${d.createdAt - failingSince} ms before the run started`,
+    );
+    offMeasured();
+    assert.deepEqual(
+      measured.filter((m) => m.runId === runId),
+      [
+        {
+          runId,
+          env: 'lab',
+          recovery: {
+            ms: d.recoveryMs,
+            from: 'first-failed-probe',
+            startedAt: failingSince,
+            rtoObjectiveSeconds: d.rtoObjectiveSeconds,
+          },
+        },
+      ],
+      'run-recovery-measured told the journalled numbers, once',
+    );
 
-  const entries = readFileSync(auditLogPathFor(core!.workspace.store.path), 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
-  const rec = entries.filter((e) => e.action === 'run.recovery' && e.details.runId === runId);
-  assert.equal(rec.length, 1, 'one run.recovery audit entry');
-  assert.equal(rec[0]!.details.basis, 'first-failed-probe');
-  assert.equal(rec[0]!.details.startedAt, failingSince);
-  assert.equal(rec[0]!.details.ms, d.recoveryMs);
-});
+    const entries = readFileSync(auditLogPathFor(core!.workspace.store.path), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
+    const rec = entries.filter((e) => e.action === 'run.recovery' && e.details.runId === runId);
+    assert.equal(rec.length, 1, 'one run.recovery audit entry');
+    assert.equal(rec[0]!.details.basis, 'first-failed-probe');
+    assert.equal(rec[0]!.details.startedAt, failingSince);
+    assert.equal(rec[0]!.details.ms, d.recoveryMs);
+  },
+);

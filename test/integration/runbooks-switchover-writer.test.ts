@@ -52,7 +52,15 @@ interface WriterResult {
 function startWriter(l: Lab): { stop: () => void; done: Promise<WriterResult> } {
   let stopRequested = false;
   const done = (async (): Promise<WriterResult> => {
-    const r: WriterResult = { acked: [], failed: [], attempts: 0, firstFailureAt: null, lastAckAt: null, connectionLostAt: null, stoppedBy: '' };
+    const r: WriterResult = {
+      acked: [],
+      failed: [],
+      attempts: 0,
+      firstFailureAt: null,
+      lastAckAt: null,
+      connectionLostAt: null,
+      stoppedBy: '',
+    };
     const c = pgClient(l, '127.0.0.2', { application: 'switchover-writer' });
     let lost = false;
     c.on('error', () => {
@@ -94,68 +102,96 @@ function startWriter(l: Lab): { stop: () => void; done: Promise<WriterResult> } 
   return { stop: () => (stopRequested = true), done };
 }
 
-test('switchover under a running writer: every acknowledged write is on the new primary', { skip, timeout: 150_000 }, async () => {
-  await lab!.psql('primary', 'CREATE TABLE writer_seq (seq integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())');
-  const writer = startWriter(lab!);
-  await sleep(500); // the writer is committing before the run starts
-  const runStart = Date.now();
-  const run = spawnStandby(['run', 'switchover', '--workspace', lab!.workspacePath, '--yes', '--json'], { timeoutMs: 120_000 });
-  let result;
-  try {
-    result = await run.done;
-  } finally {
-    writer.stop();
-  }
-  const w = await writer.done;
-  const runEnd = Date.now();
-  assert.equal(result.code, 0, `standby run switchover exit ${result.code}\n${result.stdout}\n${result.stderr}`);
-  const outcome = JSON.parse(result.stdout) as RunOutcome;
-  assert.equal(outcome.status, 'succeeded');
-  // `skipped` = its effect was already there when checked (e.g. catch-up finds lag 0 at once).
-  for (const s of outcome.steps) assert.ok(s.state === 'verified' || s.state === 'skipped', `step ${s.id}: ${s.state} ${s.error?.message ?? ''}`);
-  const ttl = outcome.steps.find((s) => s.id === 'lower-ttl')?.durationMs ?? 0;
-  console.log(`# switchover: run ${outcome.durationMs} ms (TTL wait ${ttl} ms); steps ${outcome.steps.map((s) => `${s.id}=${s.durationMs}${s.state === 'skipped' ? ' (skipped: already done)' : ''}`).join(', ')}`);
+test(
+  'switchover under a running writer: every acknowledged write is on the new primary',
+  { skip, timeout: 150_000 },
+  async () => {
+    await lab!.psql(
+      'primary',
+      'CREATE TABLE writer_seq (seq integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())',
+    );
+    const writer = startWriter(lab!);
+    await sleep(500); // the writer is committing before the run starts
+    const runStart = Date.now();
+    const run = spawnStandby(['run', 'switchover', '--workspace', lab!.workspacePath, '--yes', '--json'], {
+      timeoutMs: 120_000,
+    });
+    let result;
+    try {
+      result = await run.done;
+    } finally {
+      writer.stop();
+    }
+    const w = await writer.done;
+    const runEnd = Date.now();
+    assert.equal(result.code, 0, `standby run switchover exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+    const outcome = JSON.parse(result.stdout) as RunOutcome;
+    assert.equal(outcome.status, 'succeeded');
+    // `skipped` = its effect was already there when checked (e.g. catch-up finds lag 0 at once).
+    for (const s of outcome.steps)
+      assert.ok(s.state === 'verified' || s.state === 'skipped', `step ${s.id}: ${s.state} ${s.error?.message ?? ''}`);
+    const ttl = outcome.steps.find((s) => s.id === 'lower-ttl')?.durationMs ?? 0;
+    console.log(
+      `# switchover: run ${outcome.durationMs} ms (TTL wait ${ttl} ms); steps ${outcome.steps.map((s) => `${s.id}=${s.durationMs}${s.state === 'skipped' ? ' (skipped: already done)' : ''}`).join(', ')}`,
+    );
 
-  const first = w.failed[0];
-  console.log(
-    `# writer: ${w.attempts} transactions, ${w.acked.length} acknowledged (seq ${w.acked[0]}..${w.acked.at(-1)}), ${w.failed.length} failed, stopped by ${w.stoppedBy}; ` +
-      `last ack ${w.lastAckAt ? w.lastAckAt - runStart : '-'} ms after the run started, first failure ${w.firstFailureAt ? w.firstFailureAt - runStart : '-'} ms (${first?.error ?? '-'}), ` +
-      `connection lost ${w.connectionLostAt ? w.connectionLostAt - runStart : '-'} ms; run ended ${runEnd - runStart} ms`,
-  );
-  assert.ok(w.acked.length >= 100, `the writer committed throughout the TTL wait (${w.acked.length} acknowledged)`);
-  assert.ok(w.firstFailureAt !== null || w.connectionLostAt !== null, 'writes stopped being accepted once the primary was fenced');
-  assert.ok(w.acked.at(-1)! < MAX_INSERTS, 'the writer was still running when the fence hit (not stopped by its bound)');
-  assert.ok(w.lastAckAt! < runEnd, 'acknowledged writes ended before the run did');
+    const first = w.failed[0];
+    console.log(
+      `# writer: ${w.attempts} transactions, ${w.acked.length} acknowledged (seq ${w.acked[0]}..${w.acked.at(-1)}), ${w.failed.length} failed, stopped by ${w.stoppedBy}; ` +
+        `last ack ${w.lastAckAt ? w.lastAckAt - runStart : '-'} ms after the run started, first failure ${w.firstFailureAt ? w.firstFailureAt - runStart : '-'} ms (${first?.error ?? '-'}), ` +
+        `connection lost ${w.connectionLostAt ? w.connectionLostAt - runStart : '-'} ms; run ended ${runEnd - runStart} ms`,
+    );
+    assert.ok(w.acked.length >= 100, `the writer committed throughout the TTL wait (${w.acked.length} acknowledged)`);
+    assert.ok(
+      w.firstFailureAt !== null || w.connectionLostAt !== null,
+      'writes stopped being accepted once the primary was fenced',
+    );
+    assert.ok(
+      w.acked.at(-1)! < MAX_INSERTS,
+      'the writer was still running when the fence hit (not stopped by its bound)',
+    );
+    assert.ok(w.lastAckAt! < runEnd, 'acknowledged writes ended before the run did');
 
-  // No write was acknowledged after the soft fence (stop-writes) verified: it ends client sessions.
-  const created = await createCore(lab!.workspacePath);
-  if (!created.ok) throw new Error(created.message);
-  let fenceAt: { start: number; end: number };
-  try {
-    const detail = await created.core.api.getRun({ runId: outcome.runId });
-    assert.ok(detail.ok);
-    const st = detail.value.steps.find((x) => x.phase === 'run' && x.id === 'stop-writes')!;
-    fenceAt = { start: st.startedAt!, end: st.finishedAt! };
-  } finally {
-    await created.core.stop();
-  }
-  console.log(`# soft fence (stop-writes) ${fenceAt.start - runStart}..${fenceAt.end - runStart} ms after the run started; last ack ${w.lastAckAt! - runStart} ms, first refused ${w.firstFailureAt ? w.firstFailureAt - runStart : '-'} ms`);
-  assert.ok(w.lastAckAt! <= fenceAt.end, 'no write was acknowledged after the primary was fenced');
-  assert.ok(w.lastAckAt! >= fenceAt.start - 2000, 'the writer was committing right up to the fence');
+    // No write was acknowledged after the soft fence (stop-writes) verified: it ends client sessions.
+    const created = await createCore(lab!.workspacePath);
+    if (!created.ok) throw new Error(created.message);
+    let fenceAt: { start: number; end: number };
+    try {
+      const detail = await created.core.api.getRun({ runId: outcome.runId });
+      assert.ok(detail.ok);
+      const st = detail.value.steps.find((x) => x.phase === 'run' && x.id === 'stop-writes')!;
+      fenceAt = { start: st.startedAt!, end: st.finishedAt! };
+    } finally {
+      await created.core.stop();
+    }
+    console.log(
+      `# soft fence (stop-writes) ${fenceAt.start - runStart}..${fenceAt.end - runStart} ms after the run started; last ack ${w.lastAckAt! - runStart} ms, first refused ${w.firstFailureAt ? w.firstFailureAt - runStart : '-'} ms`,
+    );
+    assert.ok(w.lastAckAt! <= fenceAt.end, 'no write was acknowledged after the primary was fenced');
+    assert.ok(w.lastAckAt! >= fenceAt.start - 2000, 'the writer was committing right up to the fence');
 
-  // The new primary: the node at 127.0.0.3, out of recovery, with every acknowledged seq.
-  assert.equal((await pgQuery(lab!, '127.0.0.3', 'select pg_is_in_recovery() as r')).rows[0].r, false, '127.0.0.3 is the primary now');
-  const rows = (await pgQuery(lab!, '127.0.0.3', 'select seq from writer_seq order by seq')).rows as { seq: number }[];
-  const present = new Set(rows.map((x) => x.seq));
-  const lost = w.acked.filter((s) => !present.has(s));
-  const extra = rows.length - w.acked.filter((s) => present.has(s)).length;
-  console.log(`# new primary 127.0.0.3 holds ${rows.length} seqs: ${w.acked.length - lost.length}/${w.acked.length} acknowledged present, ${lost.length} lost, ${extra} present without an acknowledgement`);
-  assert.deepEqual(lost.slice(0, 20), [], `no committed write lost (${lost.length} missing)`);
-  assert.equal(lost.length, 0);
+    // The new primary: the node at 127.0.0.3, out of recovery, with every acknowledged seq.
+    assert.equal(
+      (await pgQuery(lab!, '127.0.0.3', 'select pg_is_in_recovery() as r')).rows[0].r,
+      false,
+      '127.0.0.3 is the primary now',
+    );
+    const rows = (await pgQuery(lab!, '127.0.0.3', 'select seq from writer_seq order by seq')).rows as {
+      seq: number;
+    }[];
+    const present = new Set(rows.map((x) => x.seq));
+    const lost = w.acked.filter((s) => !present.has(s));
+    const extra = rows.length - w.acked.filter((s) => present.has(s)).length;
+    console.log(
+      `# new primary 127.0.0.3 holds ${rows.length} seqs: ${w.acked.length - lost.length}/${w.acked.length} acknowledged present, ${lost.length} lost, ${extra} present without an acknowledgement`,
+    );
+    assert.deepEqual(lost.slice(0, 20), [], `no committed write lost (${lost.length} missing)`);
+    assert.equal(lost.length, 0);
 
-  // Clients go to the failover site; the old primary is fenced.
-  const ns = labNameserverPorts(lab!);
-  assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.3']);
-  assert.deepEqual(await digA(ns.bind, 'app.lab.test'), ['127.0.0.3']);
-  await assert.rejects(pgQuery(lab!, '127.0.0.2', 'select 1'), 'the old primary is down');
-});
+    // Clients go to the failover site; the old primary is fenced.
+    const ns = labNameserverPorts(lab!);
+    assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.3']);
+    assert.deepEqual(await digA(ns.bind, 'app.lab.test'), ['127.0.0.3']);
+    await assert.rejects(pgQuery(lab!, '127.0.0.2', 'select 1'), 'the old primary is down');
+  },
+);

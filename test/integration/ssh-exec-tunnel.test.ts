@@ -59,32 +59,36 @@ test('exec: exit 0 by default, stdout/stderr/duration reported', { skip }, async
   assert.ok(r.durationMs >= 0 && r.durationMs < 5000);
 });
 
-test('exec: a declared exit code is success; any other throws SshCommandError with the whole result', { skip }, async () => {
-  const ok = await exec(pool!, primary.ssh, 'grep -q nothing-here /dev/null', { successExitCodes: [0, 1] });
-  assert.equal(ok.exitCode, 1);
+test(
+  'exec: a declared exit code is success; any other throws SshCommandError with the whole result',
+  { skip },
+  async () => {
+    const ok = await exec(pool!, primary.ssh, 'grep -q nothing-here /dev/null', { successExitCodes: [0, 1] });
+    assert.equal(ok.exitCode, 1);
 
-  const command = "echo partial; echo 'upstream file missing' >&2; exit 3";
-  const err = await exec(pool!, primary.ssh, command).then(
-    () => assert.fail('expected SshCommandError'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SshCommandError);
-  assert.equal(err.host, `${primary.ssh.user}@${primary.ssh.host}:${primary.ssh.port}`);
-  assert.equal(err.command, command);
-  assert.equal(err.exitCode, 3);
-  assert.equal(err.signal, null);
-  assert.equal(err.stdout, 'partial\n');
-  assert.equal(err.stderr, 'upstream file missing\n');
-  assert.deepEqual(err.successExitCodes, [0]);
-  assert.equal(err.error.kind, 'internal');
-  assert.equal(err.error.where, err.host);
-  assert.match(err.error.message, /exited with 3 \(expected 0\): upstream file missing/);
+    const command = "echo partial; echo 'upstream file missing' >&2; exit 3";
+    const err = await exec(pool!, primary.ssh, command).then(
+      () => assert.fail('expected SshCommandError'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof SshCommandError);
+    assert.equal(err.host, `${primary.ssh.user}@${primary.ssh.host}:${primary.ssh.port}`);
+    assert.equal(err.command, command);
+    assert.equal(err.exitCode, 3);
+    assert.equal(err.signal, null);
+    assert.equal(err.stdout, 'partial\n');
+    assert.equal(err.stderr, 'upstream file missing\n');
+    assert.deepEqual(err.successExitCodes, [0]);
+    assert.equal(err.error.kind, 'internal');
+    assert.equal(err.error.where, err.host);
+    assert.match(err.error.message, /exited with 3 \(expected 0\): upstream file missing/);
 
-  const notFound = await exec(pool!, failover.ssh, 'no-such-command-standby').catch((e: unknown) => e);
-  assert.ok(notFound instanceof SshCommandError);
-  assert.equal(notFound.exitCode, 127);
-  assert.equal(notFound.error.kind, 'not-found');
-});
+    const notFound = await exec(pool!, failover.ssh, 'no-such-command-standby').catch((e: unknown) => e);
+    assert.ok(notFound instanceof SshCommandError);
+    assert.equal(notFound.exitCode, 127);
+    assert.equal(notFound.error.kind, 'not-found');
+  },
+);
 
 test('exec: stdin is written then closed', { skip }, async () => {
   const r = await exec(pool!, failover.ssh, 'wc -c', { stdin: 'twelve bytes' });
@@ -103,7 +107,11 @@ test('exec: timeout rejects with kind timeout and the connection stays usable', 
 test('host key pinning: a known_hosts that pins another key for this host is refused', { skip }, async () => {
   // Pin the failover host's key under the primary's name: the primary presents a different key.
   const lines = readFileSync(primary.ssh.knownHosts, 'utf8').trim().split('\n');
-  const failoverKey = lines.find((l) => l.startsWith(`[${failover.ssh.host}]:`))!.split(' ').slice(1).join(' ');
+  const failoverKey = lines
+    .find((l) => l.startsWith(`[${failover.ssh.host}]:`))!
+    .split(' ')
+    .slice(1)
+    .join(' ');
   const forged = join(scratch, 'known_hosts');
   writeFileSync(forged, `[${primary.ssh.host}]:${primary.ssh.port} ${failoverKey}\n`);
   const p2 = new SshPool({ resolveSecret });
@@ -140,10 +148,19 @@ test('tunnel: a local forward through each site reaches its PostgreSQL node and 
     const tunnel = await openTunnel(pool!, site.ssh, db.host, db.port);
     try {
       assert.equal(tunnel.host, '127.0.0.1');
-      const c = new pg.Client({ host: tunnel.host, port: tunnel.port, user: db.user, password, database: db.database, connectionTimeoutMillis: 5000 });
+      const c = new pg.Client({
+        host: tunnel.host,
+        port: tunnel.port,
+        user: db.user,
+        password,
+        database: db.database,
+        connectionTimeoutMillis: 5000,
+      });
       await c.connect();
       try {
-        const { rows } = await c.query<{ port: number; addr: string; rec: boolean }>('select inet_server_port() as port, host(inet_server_addr()) as addr, pg_is_in_recovery() as rec');
+        const { rows } = await c.query<{ port: number; addr: string; rec: boolean }>(
+          'select inet_server_port() as port, host(inet_server_addr()) as addr, pg_is_in_recovery() as rec',
+        );
         assert.deepEqual(rows[0], { port: db.port, addr: db.host, rec: expectRecovery });
       } finally {
         await c.end();
@@ -158,7 +175,13 @@ test('tunnel: a local forward through each site reaches its PostgreSQL node and 
 test('tunnel: a target outside PermitOpen is refused, and the tunnel says why', { skip }, async () => {
   const tunnel = await openTunnel(pool!, primary.ssh, primary.ssh.host, Number(lab!.ports.ROUTER_PORT));
   try {
-    const c = new pg.Client({ host: tunnel.host, port: tunnel.port, user: 'x', password: 'x', connectionTimeoutMillis: 3000 });
+    const c = new pg.Client({
+      host: tunnel.host,
+      port: tunnel.port,
+      user: 'x',
+      password: 'x',
+      connectionTimeoutMillis: 3000,
+    });
     await assert.rejects(c.connect());
     const e = tunnel.lastError;
     assert.ok(e instanceof SshError);

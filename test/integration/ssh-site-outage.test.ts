@@ -44,8 +44,18 @@ before(async () => {
   const breaker = { consecutiveFailures: 3, halfOpenAfterMs: 500 };
   const built = createEnvironmentServices(env, pool, resolveSecret);
   services = built;
-  slots = new LiveSlotService({ env, createRouter: (site) => requireNamed(built.routers, site.name), timeoutMs: 3000, breaker });
-  dbs = new ReplicationService({ env, createAdapter: (db) => requireNamed(built.replication, db.name).adapter, nodeTimeoutMs: 3000, breaker });
+  slots = new LiveSlotService({
+    env,
+    createRouter: (site) => requireNamed(built.routers, site.name),
+    timeoutMs: 3000,
+    breaker,
+  });
+  dbs = new ReplicationService({
+    env,
+    createAdapter: (db) => requireNamed(built.replication, db.name).adapter,
+    nodeTimeoutMs: 3000,
+    breaker,
+  });
 });
 
 after(async () => {
@@ -79,65 +89,80 @@ async function round(): Promise<number> {
 const live = (site: string) => slots!.statuses().find((s) => s.site === site)!;
 const db = (name: string) => dbs!.statuses().find((s) => s.name === name)!;
 
-test('failover sshd gone: its live slot and tunnelled DB go unknown with reason; the primary site keeps updating; both recover', { skip }, async () => {
-  // all good first (bounded)
-  for (let i = 0; i < 50; i++) {
-    await round();
-    if (live('primary').state === 'ok' && live('failover').state === 'ok' && db('pg-primary').state === 'ok' && db('pg-replica').state === 'ok') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(live('failover').liveSlot, 'blue', JSON.stringify(live('failover')));
-  assert.equal(db('pg-replica').role, 'replica', JSON.stringify(db('pg-replica')));
-  const goodSlotAt = live('failover').lastGoodAt;
-  const goodDbAt = db('pg-replica').lastGoodAt;
+test(
+  'failover sshd gone: its live slot and tunnelled DB go unknown with reason; the primary site keeps updating; both recover',
+  { skip },
+  async () => {
+    // all good first (bounded)
+    for (let i = 0; i < 50; i++) {
+      await round();
+      if (
+        live('primary').state === 'ok' &&
+        live('failover').state === 'ok' &&
+        db('pg-primary').state === 'ok' &&
+        db('pg-replica').state === 'ok'
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(live('failover').liveSlot, 'blue', JSON.stringify(live('failover')));
+    assert.equal(db('pg-replica').role, 'replica', JSON.stringify(db('pg-replica')));
+    const goodSlotAt = live('failover').lastGoodAt;
+    const goodDbAt = db('pg-replica').lastGoodAt;
 
-  const master = lab!.pids()['failover-sshd'];
-  assert.ok(master, 'failover-sshd pid recorded');
-  const sessions = childrenOf(master).filter((c) => c.comm === 'sshd');
-  assert.ok(sessions.length >= 1, 'Standby holds a session on the failover sshd');
-  sshdStopped = true;
-  await lab!.stopProcess('failover-sshd');
-  for (const s of sessions) process.kill(s.pid, 'SIGTERM');
-  for (let i = 0; i < 100 && sessions.some((s) => pidRunning(s.pid)); i++) await new Promise((r) => setTimeout(r, 50));
+    const master = lab!.pids()['failover-sshd'];
+    assert.ok(master, 'failover-sshd pid recorded');
+    const sessions = childrenOf(master).filter((c) => c.comm === 'sshd');
+    assert.ok(sessions.length >= 1, 'Standby holds a session on the failover sshd');
+    sshdStopped = true;
+    await lab!.stopProcess('failover-sshd');
+    for (const s of sessions) process.kill(s.pid, 'SIGTERM');
+    for (let i = 0; i < 100 && sessions.some((s) => pidRunning(s.pid)); i++)
+      await new Promise((r) => setTimeout(r, 50));
 
-  let beforePrimary = live('primary').observedAt ?? 0;
-  for (let i = 0; i < 4; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    const took = await round();
-    assert.ok(took < 4000, `a round took ${took} ms`);
-    console.log(`# round ${i} (${Math.round(took)} ms): slot "${live('failover').reason}"; db "${db('pg-replica').reason}"`);
-    const f = live('failover');
-    assert.equal(f.state, 'unknown', JSON.stringify(f));
-    assert.equal(f.liveSlot, null);
-    assert.match(f.reason ?? '', /refused|closed|circuit open/);
-    assert.equal(f.lastGoodAt, goodSlotAt);
-    const r = db('pg-replica');
-    assert.equal(r.state, 'unknown', JSON.stringify(r));
-    assert.equal(r.role, 'unknown');
-    assert.match(r.reason ?? '', /SSH|refused|closed|terminated|circuit open/);
-    assert.equal(r.lastGoodAt, goodDbAt);
-    // the other site is unaffected and keeps updating
-    const p = live('primary');
-    assert.equal(p.state, 'ok');
-    assert.equal(p.liveSlot, 'blue');
-    assert.ok((p.observedAt ?? 0) > beforePrimary, 'primary site observed again');
-    beforePrimary = p.observedAt ?? 0;
-    assert.equal(db('pg-primary').state, 'ok');
-    assert.equal(db('pg-primary').role, 'primary');
-  }
-  console.log(`# failover while down: slot reason "${live('failover').reason}"; db reason "${db('pg-replica').reason}"`);
+    let beforePrimary = live('primary').observedAt ?? 0;
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const took = await round();
+      assert.ok(took < 4000, `a round took ${took} ms`);
+      console.log(
+        `# round ${i} (${Math.round(took)} ms): slot "${live('failover').reason}"; db "${db('pg-replica').reason}"`,
+      );
+      const f = live('failover');
+      assert.equal(f.state, 'unknown', JSON.stringify(f));
+      assert.equal(f.liveSlot, null);
+      assert.match(f.reason ?? '', /refused|closed|circuit open/);
+      assert.equal(f.lastGoodAt, goodSlotAt);
+      const r = db('pg-replica');
+      assert.equal(r.state, 'unknown', JSON.stringify(r));
+      assert.equal(r.role, 'unknown');
+      assert.match(r.reason ?? '', /SSH|refused|closed|terminated|circuit open/);
+      assert.equal(r.lastGoodAt, goodDbAt);
+      // the other site is unaffected and keeps updating
+      const p = live('primary');
+      assert.equal(p.state, 'ok');
+      assert.equal(p.liveSlot, 'blue');
+      assert.ok((p.observedAt ?? 0) > beforePrimary, 'primary site observed again');
+      beforePrimary = p.observedAt ?? 0;
+      assert.equal(db('pg-primary').state, 'ok');
+      assert.equal(db('pg-primary').role, 'primary');
+    }
+    console.log(
+      `# failover while down: slot reason "${live('failover').reason}"; db reason "${db('pg-replica').reason}"`,
+    );
 
-  await lab!.startProcess('failover-sshd');
-  sshdStopped = false;
-  const t0 = performance.now();
-  for (let i = 0; i < 100 && performance.now() - t0 < 20_000; i++) {
-    await round();
-    if (live('failover').state === 'ok' && db('pg-replica').state === 'ok') break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.equal(live('failover').state, 'ok', JSON.stringify(live('failover')));
-  assert.equal(live('failover').liveSlot, 'blue');
-  assert.equal(db('pg-replica').state, 'ok', JSON.stringify(db('pg-replica')));
-  assert.equal(db('pg-replica').role, 'replica');
-  console.log(`# recovered ${Math.round(performance.now() - t0)} ms after sshd came back`);
-});
+    await lab!.startProcess('failover-sshd');
+    sshdStopped = false;
+    const t0 = performance.now();
+    for (let i = 0; i < 100 && performance.now() - t0 < 20_000; i++) {
+      await round();
+      if (live('failover').state === 'ok' && db('pg-replica').state === 'ok') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(live('failover').state, 'ok', JSON.stringify(live('failover')));
+    assert.equal(live('failover').liveSlot, 'blue');
+    assert.equal(db('pg-replica').state, 'ok', JSON.stringify(db('pg-replica')));
+    assert.equal(db('pg-replica').role, 'replica');
+    console.log(`# recovered ${Math.round(performance.now() - t0)} ms after sshd came back`);
+  },
+);

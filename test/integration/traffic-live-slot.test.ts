@@ -108,7 +108,10 @@ test('both sites start on blue, read over SSH with the raw evidence', { skip }, 
   assert.equal(f.state, 'ok', JSON.stringify(f));
   assert.equal(f.router, 'haproxy');
   assert.equal(f.liveSlot, 'blue');
-  assert.match(f.evidence ?? '', /^be\/blue op_state=2 admin_state=0; be\/green op_state=\d admin_state=\d+ \(maint\)$/);
+  assert.match(
+    f.evidence ?? '',
+    /^be\/blue op_state=2 admin_state=0; be\/green op_state=\d admin_state=\d+ \(maint\)$/,
+  );
   assert.ok(f.observedAt !== null && f.lastGoodAt === f.observedAt);
 });
 

@@ -70,9 +70,15 @@ function defaults(o: LabCliOptions): { dir: string; portBase: number; log: (line
 export async function labUp(opts: LabCliOptions = {}): Promise<LabInfo> {
   const { dir, portBase, log } = defaults(opts);
   const avail = labAvailable();
-  if (!avail.ok) throw new LabCliError('unsupported', avail.reason ?? 'lab prerequisites missing', 'run .ci/install-apt.sh as root');
+  if (!avail.ok)
+    throw new LabCliError('unsupported', avail.reason ?? 'lab prerequisites missing', 'run .ci/install-apt.sh as root');
   if (existsSync(join(dir, 'ports.env')) || existsSync(join(dir, 'lab.env'))) {
-    throw new LabCliError('conflict', `a lab already exists in ${dir}`, `stop it first: bin/standby-lab down --dir ${dir}`, dir);
+    throw new LabCliError(
+      'conflict',
+      `a lab already exists in ${dir}`,
+      `stop it first: bin/standby-lab down --dir ${dir}`,
+      dir,
+    );
   }
   let lab;
   try {
@@ -83,18 +89,30 @@ export async function labUp(opts: LabCliOptions = {}): Promise<LabInfo> {
     throw new LabCliError(
       conflict ? 'conflict' : 'internal',
       msg,
-      conflict ? 'pick another --port-base or --dir, or stop the other lab' : `read ${dir}/logs, then clean up with: bin/standby-lab down --dir ${dir}`,
+      conflict
+        ? 'pick another --port-base or --dir, or stop the other lab'
+        : `read ${dir}/logs, then clean up with: bin/standby-lab down --dir ${dir}`,
       dir,
     );
   }
   const p = lab.ports;
   log(`lab up in ${Math.round(lab.upMs)} ms: ${lab.dir} (port base ${lab.portBase})`);
   log(`  workspace      ${lab.workspacePath}`);
-  log(`  primary site   ${p.PRIMARY_ENTRY_URL}  (nginx -> blue; slots http://${p.PRIMARY_ADDR}:${p.APP_BLUE_PORT} and :${p.APP_GREEN_PORT})`);
-  log(`  failover site  ${p.FAILOVER_ENTRY_URL}  (haproxy -> blue; slots http://${p.FAILOVER_ADDR}:${p.APP_BLUE_PORT} and :${p.APP_GREEN_PORT})`);
-  log(`  dns            PowerDNS ${p.DNS_ADDR}:${p.PDNS_DNS_PORT} (API ${p.PDNS_API_URL}), BIND ${p.DNS_ADDR}:${p.BIND_DNS_PORT}: ${p.RECORD} A ${p.PRIMARY_ADDR}`);
-  log(`  postgresql     primary ${p.PRIMARY_ADDR}:${p.PG_PORT}, replica ${p.FAILOVER_ADDR}:${p.PG_PORT} (user postgres, password file ${p.PG_PASSWORD_FILE})`);
-  log(`  ssh            ${p.LAB_USER}@${p.PRIMARY_ADDR} and ${p.LAB_USER}@${p.FAILOVER_ADDR} port ${p.SSH_PORT}, key ${p.SSH_KEY}`);
+  log(
+    `  primary site   ${p.PRIMARY_ENTRY_URL}  (nginx -> blue; slots http://${p.PRIMARY_ADDR}:${p.APP_BLUE_PORT} and :${p.APP_GREEN_PORT})`,
+  );
+  log(
+    `  failover site  ${p.FAILOVER_ENTRY_URL}  (haproxy -> blue; slots http://${p.FAILOVER_ADDR}:${p.APP_BLUE_PORT} and :${p.APP_GREEN_PORT})`,
+  );
+  log(
+    `  dns            PowerDNS ${p.DNS_ADDR}:${p.PDNS_DNS_PORT} (API ${p.PDNS_API_URL}), BIND ${p.DNS_ADDR}:${p.BIND_DNS_PORT}: ${p.RECORD} A ${p.PRIMARY_ADDR}`,
+  );
+  log(
+    `  postgresql     primary ${p.PRIMARY_ADDR}:${p.PG_PORT}, replica ${p.FAILOVER_ADDR}:${p.PG_PORT} (user postgres, password file ${p.PG_PASSWORD_FILE})`,
+  );
+  log(
+    `  ssh            ${p.LAB_USER}@${p.PRIMARY_ADDR} and ${p.LAB_USER}@${p.FAILOVER_ADDR} port ${p.SSH_PORT}, key ${p.SSH_KEY}`,
+  );
   log(`  stop           bin/standby-lab down --dir ${lab.dir}`);
   return { dir: lab.dir, portBase: lab.portBase, workspacePath: lab.workspacePath, ports: lab.ports, upMs: lab.upMs };
 }
@@ -111,13 +129,26 @@ export async function labDown(opts: LabCliOptions = {}): Promise<{ dir: string }
   }
   const envFile = [join(dir, 'ports.env'), join(dir, 'lab.env')].find((f) => existsSync(f));
   if (!envFile) {
-    throw new LabCliError('invalid-input', `${dir} is not a lab directory (no ports.env)`, 'pass the --dir printed by `bin/standby-lab up`', dir);
+    throw new LabCliError(
+      'invalid-input',
+      `${dir} is not a lab directory (no ports.env)`,
+      'pass the --dir printed by `bin/standby-lab up`',
+      dir,
+    );
   }
   const base = parsePortsEnv(readFileSync(envFile, 'utf8')).LAB_PORT_BASE;
-  const r = spawnSync('bash', [join(LAB_SCRIPTS_DIR, 'lab-down.sh'), dir, '--rm'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('bash', [join(LAB_SCRIPTS_DIR, 'lab-down.sh'), dir, '--rm'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   for (const line of `${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n')) if (line) log(line);
   if (r.status !== 0) {
-    throw new LabCliError('internal', `lab-down.sh ${dir} failed (exit ${r.status ?? r.signal})`, `see the lines above; leftover PIDs are in ${dir}/pids`, dir);
+    throw new LabCliError(
+      'internal',
+      `lab-down.sh ${dir} failed (exit ${r.status ?? r.signal})`,
+      `see the lines above; leftover PIDs are in ${dir}/pids`,
+      dir,
+    );
   }
   log(`lab on port base ${base} is down`);
   return { dir };
@@ -128,7 +159,10 @@ const dirOption = (): Option => new Option('--dir <dir>', 'lab directory').defau
 
 /** `--port-base <n>`: every lab port is base + a fixed offset up to +81 (the PowerDNS API). */
 const portBaseOption = (): Option =>
-  new Option('--port-base <number>', `first port of the lab (default: $LAB_PORT_BASE, then ${DEFAULT_PORT_BASE})`).argParser(integerIn(1024, 65535 - 81));
+  new Option(
+    '--port-base <number>',
+    `first port of the lab (default: $LAB_PORT_BASE, then ${DEFAULT_PORT_BASE})`,
+  ).argParser(integerIn(1024, 65535 - 81));
 
 interface LabCommandOptions {
   dir: string;
@@ -143,7 +177,8 @@ interface LabCommandOptions {
  */
 export async function labStart(o: LabCommandOptions & { port: number; window: boolean }): Promise<number> {
   const dir = resolve(o.dir);
-  if (!existsSync(join(dir, 'ports.env'))) await labUp({ dir, ...(o.portBase !== undefined ? { portBase: o.portBase } : {}) });
+  if (!existsSync(join(dir, 'ports.env')))
+    await labUp({ dir, ...(o.portBase !== undefined ? { portBase: o.portBase } : {}) });
   else console.log(`lab already running in ${dir}`);
   const workspace = join(dir, 'workspace.yaml');
   const electronBin = o.window ? findElectronBinary(root) : null;
@@ -184,7 +219,9 @@ export function createLabProgram(output?: CliOutput): Command {
     );
   program
     .command('start')
-    .description('lab up (unless DIR has one), then the console on it: the Electron window where Electron is installed, else `standby serve` and its URL')
+    .description(
+      'lab up (unless DIR has one), then the console on it: the Electron window where Electron is installed, else `standby serve` and its URL',
+    )
     .addOption(dirOption())
     .addOption(portBaseOption())
     .addOption(portOption())

@@ -89,7 +89,11 @@ function run(
   return new Promise((done) => {
     const child = spawn(cmd, args, {
       env: opts.env ?? process.env,
-      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'],
+      stdio: [
+        opts.input !== undefined ? 'pipe' : 'ignore',
+        opts.inherit ? 'inherit' : 'pipe',
+        opts.inherit ? 'inherit' : 'pipe',
+      ],
     });
     let stdout = '';
     let stderr = '';
@@ -167,9 +171,12 @@ export function labAvailable(): { ok: boolean; reason?: string } {
       return false;
     }
   };
-  const missing = needed.filter((f) => (f.startsWith('/') ? !executable(f) : !dirs.some((d) => executable(join(d, f)))));
+  const missing = needed.filter((f) =>
+    f.startsWith('/') ? !executable(f) : !dirs.some((d) => executable(join(d, f))),
+  );
   if (!existsSync('/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql')) missing.push('pdns-backend-sqlite3');
-  if (missing.length > 0) return { ok: false, reason: `lab prerequisites missing: ${missing.join(', ')} (run .ci/install-apt.sh as root)` };
+  if (missing.length > 0)
+    return { ok: false, reason: `lab prerequisites missing: ${missing.join(', ')} (run .ci/install-apt.sh as root)` };
   return { ok: true };
 }
 
@@ -187,7 +194,9 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     inherit: opts.verbose === true,
   });
   if (r.code !== 0) {
-    throw new Error(`lab-up.sh ${dir} (port base ${portBase}) failed with exit ${r.code}:\n${tail(r.stdout + '\n' + r.stderr)}`);
+    throw new Error(
+      `lab-up.sh ${dir} (port base ${portBase}) failed with exit ${r.code}:\n${tail(r.stdout + '\n' + r.stderr)}`,
+    );
   }
   return openLab(dir, r.ms);
 }
@@ -210,7 +219,8 @@ export function openLab(dir: string, upMs = 0): Lab {
       throw new Error(`unknown lab process "${name}"; use one of: ${LAB_PROCESSES.join(', ')}`);
     }
     const r = await run('bash', [join(LAB_SCRIPTS_DIR, 'lab-ctl.sh'), abs, action, name], { timeoutMs: 30_000 });
-    if (r.code !== 0) throw new Error(`lab-ctl.sh ${action} ${name} failed (exit ${r.code}):\n${tail(r.stdout + '\n' + r.stderr)}`);
+    if (r.code !== 0)
+      throw new Error(`lab-ctl.sh ${action} ${name} failed (exit ${r.code}):\n${tail(r.stdout + '\n' + r.stderr)}`);
   };
   return {
     dir: abs,
@@ -222,7 +232,8 @@ export function openLab(dir: string, upMs = 0): Lab {
       stopping ??= (async () => {
         if (!existsSync(abs)) return;
         const r = await run('bash', [join(LAB_SCRIPTS_DIR, 'lab-down.sh'), abs, '--rm'], { timeoutMs: 60_000 });
-        if (r.code !== 0) throw new Error(`lab-down.sh ${abs} failed (exit ${r.code}):\n${tail(r.stdout + '\n' + r.stderr)}`);
+        if (r.code !== 0)
+          throw new Error(`lab-down.sh ${abs} failed (exit ${r.code}):\n${tail(r.stdout + '\n' + r.stderr)}`);
       })();
       return stopping;
     },
@@ -232,7 +243,24 @@ export function openLab(dir: string, upMs = 0): Lab {
       const sock = need(node === 'primary' ? 'PG_PRIMARY_SOCKET_DIR' : 'PG_REPLICA_SOCKET_DIR');
       const r = await run(
         join(need('PG_BIN'), 'psql'),
-        ['-h', sock, '-p', need('PG_PORT'), '-U', 'postgres', '-d', o.database ?? 'app', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+        [
+          '-h',
+          sock,
+          '-p',
+          need('PG_PORT'),
+          '-U',
+          'postgres',
+          '-d',
+          o.database ?? 'app',
+          '-X',
+          '-q',
+          '-A',
+          '-t',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-f',
+          '-',
+        ],
         { input: sql, timeoutMs: 30_000, env: { ...process.env, PGCONNECT_TIMEOUT: '5' } },
       );
       if (r.code !== 0) throw new Error(`psql on ${node} failed (exit ${r.code}): ${r.stderr.trim()}`);

@@ -22,4 +22,6 @@ if (!result.success) {
   process.exit(1);
 }
 const env = result.data.environments[0];
-console.log(`workspace ok: ${file} (environment ${env?.name}, ${env?.sites.length} sites, ${env?.dnsProviders.length} DNS providers)`);
+console.log(
+  `workspace ok: ${file} (environment ${env?.name}, ${env?.sites.length} sites, ${env?.dnsProviders.length} DNS providers)`,
+);

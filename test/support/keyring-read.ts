@@ -15,7 +15,9 @@ import { SecretError, createSecretResolver, resolveSecret } from '../../electron
 const service = process.env.KR_SERVICE ?? '';
 const account = process.env.KR_ACCOUNT ?? '';
 const timeoutMs = process.env.KR_TIMEOUT_MS;
-const resolve = timeoutMs ? createSecretResolver({ keychain: createOsKeychainReader({ timeoutMs: Number(timeoutMs) }) }) : resolveSecret;
+const resolve = timeoutMs
+  ? createSecretResolver({ keychain: createOsKeychainReader({ timeoutMs: Number(timeoutMs) }) })
+  : resolveSecret;
 
 const repeat = Math.min(Math.max(Number(process.env.KR_REPEAT ?? 1), 1), 50);
 
@@ -33,7 +35,9 @@ try {
     warm.push(Math.round((performance.now() - t) * 10) / 10);
   }
   const match = expected === undefined ? null : value === expected && same;
-  console.log(JSON.stringify({ ok: true, match, valueLength: value.length, ms, ...(warm.length ? { warmMs: warm } : {}) }));
+  console.log(
+    JSON.stringify({ ok: true, match, valueLength: value.length, ms, ...(warm.length ? { warmMs: warm } : {}) }),
+  );
 } catch (e) {
   const ms = Math.round(performance.now() - t0);
   if (e instanceof SecretError) console.log(JSON.stringify({ ok: false, ...e.error, ms }));

@@ -66,19 +66,23 @@ export function httpGet(url: string, opts: { timeoutMs?: number; lookup?: Lookup
       settled = true;
       done({ ...a, ms: performance.now() - t0, address });
     };
-    const req = http.get(url, { agent: false, timeout: opts.timeoutMs ?? 2000, ...(opts.lookup ? { lookup: opts.lookup } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        let json: Record<string, unknown> | null = null;
-        try {
-          json = JSON.parse(body) as Record<string, unknown>;
-        } catch {}
-        finish({ status: res.statusCode ?? 0, body, json, error: null });
-      });
-      res.on('error', (e) => finish({ status: 0, body, json: null, error: e.message }));
-    });
+    const req = http.get(
+      url,
+      { agent: false, timeout: opts.timeoutMs ?? 2000, ...(opts.lookup ? { lookup: opts.lookup } : {}) },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          let json: Record<string, unknown> | null = null;
+          try {
+            json = JSON.parse(body) as Record<string, unknown>;
+          } catch {}
+          finish({ status: res.statusCode ?? 0, body, json, error: null });
+        });
+        res.on('error', (e) => finish({ status: 0, body, json: null, error: e.message }));
+      },
+    );
     req.on('socket', (s) => s.on('connect', () => (address = s.remoteAddress ?? null)));
     req.on('timeout', () => req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 2000} ms`)));
     req.on('error', (e) => finish({ status: 0, body: '', json: null, error: e.message }));
@@ -97,7 +101,11 @@ export function lookupVia(nameserver: string, seen: string[] = []): LookupFuncti
       (addrs) => {
         const a = addrs[0]!;
         seen.push(a);
-        if (options?.all) callback(null, addrs.map((x) => ({ address: x, family: 4 })));
+        if (options?.all)
+          callback(
+            null,
+            addrs.map((x) => ({ address: x, family: 4 })),
+          );
         else callback(null, a, 4);
       },
       (e: unknown) => callback(e),
@@ -111,7 +119,9 @@ export function lookupVia(nameserver: string, seen: string[] = []): LookupFuncti
  */
 export async function getThroughDns(lab: Lab, nsPort: number): Promise<HttpAnswer & { resolved: string | null }> {
   const seen: string[] = [];
-  const r = await httpGet(`http://${lab.ports.RECORD}:${lab.ports.ROUTER_PORT}/health`, { lookup: lookupVia(`127.0.0.1:${nsPort}`, seen) });
+  const r = await httpGet(`http://${lab.ports.RECORD}:${lab.ports.ROUTER_PORT}/health`, {
+    lookup: lookupVia(`127.0.0.1:${nsPort}`, seen),
+  });
   return { ...r, resolved: seen[0] ?? null };
 }
 
@@ -150,7 +160,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * Polls `fn` until it returns a truthy value or `timeoutMs` passes (at most `maxTries` calls);
  * returns the last value.
  */
-export async function pollUntil<T>(fn: () => Promise<T>, opts: { timeoutMs: number; intervalMs?: number; maxTries?: number }): Promise<T> {
+export async function pollUntil<T>(
+  fn: () => Promise<T>,
+  opts: { timeoutMs: number; intervalMs?: number; maxTries?: number },
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   const maxTries = opts.maxTries ?? 1000;
   let last = await fn();

@@ -24,11 +24,25 @@ export interface RequestLoopResult {
  * Starts the loop at once. `stop()` ends it after `tailRequests` more requests (so the loop
  * also covers the moments right after the change).
  */
-export function startRequestLoop(url: string, opts: { maxRequests: number; maxMs: number; pauseMs?: number; tailRequests?: number; timeoutMs?: number }): { stop: () => void; done: Promise<RequestLoopResult> } {
+export function startRequestLoop(
+  url: string,
+  opts: { maxRequests: number; maxMs: number; pauseMs?: number; tailRequests?: number; timeoutMs?: number },
+): { stop: () => void; done: Promise<RequestLoopResult> } {
   let stopAt = Infinity;
   let count = 0;
   const done = (async (): Promise<RequestLoopResult> => {
-    const r: RequestLoopResult = { requests: 0, ok: 0, failed: 0, failures: [], slotChanges: [], slotCounts: {}, startedAt: Date.now(), endedAt: 0, maxLatencyMs: 0, stoppedBy: '' };
+    const r: RequestLoopResult = {
+      requests: 0,
+      ok: 0,
+      failed: 0,
+      failures: [],
+      slotChanges: [],
+      slotCounts: {},
+      startedAt: Date.now(),
+      endedAt: 0,
+      maxLatencyMs: 0,
+      stoppedBy: '',
+    };
     const deadline = r.startedAt + opts.maxMs;
     for (;;) {
       if (r.requests >= opts.maxRequests) {
@@ -50,7 +64,8 @@ export function startRequestLoop(url: string, opts: { maxRequests: number; maxMs
       if (a.status === 200) r.ok++;
       else {
         r.failed++;
-        if (r.failures.length < 20) r.failures.push({ at: Date.now(), status: a.status, error: a.error, body: a.body.slice(0, 200) });
+        if (r.failures.length < 20)
+          r.failures.push({ at: Date.now(), status: a.status, error: a.error, body: a.body.slice(0, 200) });
       }
       const slot = typeof a.json?.slot === 'string' ? a.json.slot : null;
       if (slot) {

@@ -26,7 +26,11 @@ export interface ServeProcess {
  * @param timeoutMs how long to wait for the "Open:" line, ms
  * @throws Error with the process output when it exits or times out before serving
  */
-export async function startServe(args: string[], timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ServeProcess> {
+export async function startServe(
+  args: string[],
+  timeoutMs = 20_000,
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
   const child: ChildProcess = spawn(resolve(root, 'bin/standby'), ['serve', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -37,7 +41,10 @@ export async function startServe(args: string[], timeoutMs = 20_000, env: Record
   child.stderr?.on('data', (d) => (out += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const openUrl = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`standby serve did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`standby serve did not start within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
     const check = () => {
       const m = /Open: (\S+)/.exec(out);
       if (m?.[1]) {

@@ -26,7 +26,10 @@ export interface StandbyResult {
  * Runs `standby ARGS…` to completion; never rejects (the caller asserts on the result).
  * @param timeoutMs hard bound: SIGKILL after this long, ms (default 120,000)
  */
-export function runStandby(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<StandbyResult> {
+export function runStandby(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<StandbyResult> {
   const proc = spawnStandby(args, opts);
   return proc.done;
 }
@@ -54,9 +57,16 @@ export interface StandbyProcess {
  * Starts `standby ARGS…` with stdout/stderr piped. (On Linux, Node writes to a pipe
  * synchronously, so a line is readable here as soon as the child printed it.)
  */
-export function spawnStandby(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): StandbyProcess {
+export function spawnStandby(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): StandbyProcess {
   const t0 = performance.now();
-  const child = spawn(STANDBY_BIN, args, { cwd: REPO_ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(STANDBY_BIN, args, {
+    cwd: REPO_ROOT,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const lineWaiters = new Set<() => void>();
@@ -88,13 +98,20 @@ export function spawnStandby(args: string[], opts: { timeoutMs?: number; env?: N
     waitForLine(re, waitMs, nth = 1) {
       return new Promise<string>((resolveLine, reject) => {
         const check = () => {
-          const hits = out.split('\n').slice(0, -1).filter((l) => re.test(l));
+          const hits = out
+            .split('\n')
+            .slice(0, -1)
+            .filter((l) => re.test(l));
           if (hits.length >= nth) {
             cleanup();
             resolveLine(hits[nth - 1]!);
           } else if (exited()) {
             cleanup();
-            reject(new Error(`standby exited (${child.exitCode ?? child.signalCode}) before printing ${nth}× ${re}:\n${out}\n${err}`));
+            reject(
+              new Error(
+                `standby exited (${child.exitCode ?? child.signalCode}) before printing ${nth}× ${re}:\n${out}\n${err}`,
+              ),
+            );
           }
         };
         const t = setTimeout(() => {
@@ -118,5 +135,7 @@ export function spawnStandby(args: string[], opts: { timeoutMs?: number; env?: N
 
 /** The run id from a `run <uuid> started|resumed` line of `standby run|resume` output, or null. */
 export function runIdFrom(text: string): string | null {
-  return /\brun ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) (?:started|resumed)/.exec(text)?.[1] ?? null;
+  return (
+    /\brun ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) (?:started|resumed)/.exec(text)?.[1] ?? null
+  );
 }

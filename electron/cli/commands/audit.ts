@@ -13,7 +13,9 @@ export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the audit log of every action, approval and override');
   audit
     .command('verify')
-    .description(`check the audit log's hash chain and the head kept in the store (exit ${EXIT_CODES.failed} when broken)`)
+    .description(
+      `check the audit log's hash chain and the head kept in the store (exit ${EXIT_CODES.failed} when broken)`,
+    )
     .addOption(workspaceOption())
     .action(
       exitWith(async (o: { workspace?: string }) => {

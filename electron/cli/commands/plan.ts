@@ -19,7 +19,9 @@ interface PlanOptions {
 export function registerPlan(program: Command): void {
   program
     .command('plan')
-    .description(`print what a run of RUNBOOK would change: steps, commands, safety verdicts (exit ${EXIT_CODES.refused} when a rule refuses or cannot judge)`)
+    .description(
+      `print what a run of RUNBOOK would change: steps, commands, safety verdicts (exit ${EXIT_CODES.refused} when a rule refuses or cannot judge)`,
+    )
     .argument('<runbook>', 'runbook name (a file in the workspace runbooks directory)')
     .addOption(envOption())
     .addOption(workspaceOption())
@@ -27,7 +29,9 @@ export function registerPlan(program: Command): void {
     .action(
       exitWith(async (runbook: string, o: PlanOptions) => {
         const { planCommand } = await import('../run-commands.ts');
-        return withCore(resolveWorkspace(o.workspace), (core) => planCommand(core, envOrFirst(core, o.env), runbook, Boolean(o.json)));
+        return withCore(resolveWorkspace(o.workspace), (core) =>
+          planCommand(core, envOrFirst(core, o.env), runbook, Boolean(o.json)),
+        );
       }),
     );
 }

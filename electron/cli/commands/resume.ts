@@ -19,7 +19,9 @@ interface ResumeOptions {
 export function registerResume(program: Command): void {
   program
     .command('resume')
-    .description(`resume a run after a crash, a pause or a failed step (exit ${EXIT_CODES.ok} only when every step verified)`)
+    .description(
+      `resume a run after a crash, a pause or a failed step (exit ${EXIT_CODES.ok} only when every step verified)`,
+    )
     .argument('<run-id>', 'the run id printed by `standby run` (or listed by `standby runs`)')
     .addOption(workspaceOption())
     .addOption(jsonOption())
@@ -28,7 +30,9 @@ export function registerResume(program: Command): void {
       exitWith(async (runId: string, o: ResumeOptions) => {
         const overrides = await validateOverrides(o.force);
         const { resumeCommand } = await import('../run-commands.ts');
-        return withCore(resolveWorkspace(o.workspace), (core) => resumeCommand(core, runId, { json: Boolean(o.json), overrides }));
+        return withCore(resolveWorkspace(o.workspace), (core) =>
+          resumeCommand(core, runId, { json: Boolean(o.json), overrides }),
+        );
       }),
     );
 }

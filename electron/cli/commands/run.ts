@@ -21,7 +21,9 @@ interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description(`plan RUNBOOK, confirm, run it and print the timeline (exit ${EXIT_CODES.ok} only when every step verified)`)
+    .description(
+      `plan RUNBOOK, confirm, run it and print the timeline (exit ${EXIT_CODES.ok} only when every step verified)`,
+    )
     .argument('<runbook>', 'runbook name (a file in the workspace runbooks directory)')
     .addOption(envOption())
     .addOption(workspaceOption())
@@ -32,7 +34,9 @@ export function registerRun(program: Command): void {
       exitWith(async (runbook: string, o: RunOptions) => {
         const overrides = await validateOverrides(o.force);
         const { runCommand } = await import('../run-commands.ts');
-        return withCore(resolveWorkspace(o.workspace), (core) => runCommand(core, envOrFirst(core, o.env), runbook, { yes: Boolean(o.yes), json: Boolean(o.json), overrides }));
+        return withCore(resolveWorkspace(o.workspace), (core) =>
+          runCommand(core, envOrFirst(core, o.env), runbook, { yes: Boolean(o.yes), json: Boolean(o.json), overrides }),
+        );
       }),
     );
 }

@@ -25,7 +25,11 @@ export function registerServe(program: Command): void {
     .addOption(workspaceOption())
     .addOption(new Option('--host <address>', 'loopback address to bind (127.0.0.0/8 or ::1)').default('127.0.0.1'))
     .addOption(portOption())
-    .action(exitWith((o: ServeOptions) => serveWorkspace({ workspace: resolveWorkspace(o.workspace), host: o.host, port: o.port })));
+    .action(
+      exitWith((o: ServeOptions) =>
+        serveWorkspace({ workspace: resolveWorkspace(o.workspace), host: o.host, port: o.port }),
+      ),
+    );
 }
 
 /**
@@ -48,7 +52,9 @@ export async function serveWorkspace(o: { workspace: string; host?: string; port
     staticDir: join(root, 'out/renderer'),
     ...(process.env.STANDBY_TOKEN ? { token: process.env.STANDBY_TOKEN } : {}),
   });
-  console.log(`Standby is watching ${core.workspace.environments.map((e) => e.name).join(', ')} (workspace ${core.workspacePath})`);
+  console.log(
+    `Standby is watching ${core.workspace.environments.map((e) => e.name).join(', ')} (workspace ${core.workspacePath})`,
+  );
   console.log(`Open: ${server.openUrl}`);
   console.log('Press Ctrl+C to stop.');
   return new Promise<number>((done) => {

@@ -21,7 +21,9 @@ interface StatusOptions {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description(`poll an environment once and print its sites, DNS, databases, RPO and RTO (exit ${EXIT_CODES.ok} all sites healthy, ${EXIT_CODES.unhealthy} not, ${EXIT_CODES.splitBrain} split brain)`)
+    .description(
+      `poll an environment once and print its sites, DNS, databases, RPO and RTO (exit ${EXIT_CODES.ok} all sites healthy, ${EXIT_CODES.unhealthy} not, ${EXIT_CODES.splitBrain} split brain)`,
+    )
     .addOption(workspaceOption())
     .addOption(envOption())
     .addOption(jsonOption())
@@ -30,7 +32,10 @@ export function registerStatus(program: Command): void {
         withCore(resolveWorkspace(o.workspace), async (core) => {
           const envName = envOrFirst(core, o.env);
           const snap = await core.pollOnce(envName);
-          if (!snap) throw new UsageError(`no environment named "${envName}". Fix: use one of ${core.workspace.environments.map((e) => e.name).join(', ')}`);
+          if (!snap)
+            throw new UsageError(
+              `no environment named "${envName}". Fix: use one of ${core.workspace.environments.map((e) => e.name).join(', ')}`,
+            );
           console.log(o.json ? JSON.stringify(snap, null, 2) : formatStatus(snap));
           // split brain outranks everything: two writable primaries is never "just unhealthy"
           if (snap.splitBrain) return EXIT_CODES.splitBrain;

@@ -11,7 +11,9 @@ import { resolveWorkspace } from '../resolve-workspace.ts';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description(`check the workspace file; prints every issue as file:line:col field: message (exit ${EXIT_CODES.usage} when invalid)`)
+    .description(
+      `check the workspace file; prints every issue as file:line:col field: message (exit ${EXIT_CODES.usage} when invalid)`,
+    )
     .addOption(workspaceOption())
     .action(
       exitWith(async (o: { workspace?: string }) => {

@@ -10,18 +10,32 @@ const isMethod = (m: string): m is ConsoleMethod => Object.prototype.hasOwnPrope
 
 export async function dispatch(api: ConsoleApi, method: string, rawArgs: unknown): Promise<Result<unknown>> {
   if (!isMethod(method)) {
-    return fail('invalid-input', `unknown method "${method}"`, `use one of: ${Object.keys(consoleApi).join(', ')}`, 'method');
+    return fail(
+      'invalid-input',
+      `unknown method "${method}"`,
+      `use one of: ${Object.keys(consoleApi).join(', ')}`,
+      'method',
+    );
   }
   const parsed = consoleApi[method].safeParse(rawArgs ?? {});
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const field = first?.path.map(String).join('.') || '(args)';
-    return fail('invalid-input', `${method}: ${field}: ${first?.message ?? 'invalid arguments'}`, 'check the argument against the method schemas in shared/contract/', `${method}.${field}`);
+    return fail(
+      'invalid-input',
+      `${method}: ${field}: ${first?.message ?? 'invalid arguments'}`,
+      'check the argument against the method schemas in shared/contract/',
+      `${method}.${field}`,
+    );
   }
   try {
     // the schema and the method are looked up by the same key, so the parsed args fit
     return await (api[method] as (a: unknown) => Promise<Result<unknown>>)(parsed.data);
   } catch (e) {
-    return fail('internal', `${method} failed: ${(e as Error).message}`, 'this is a bug in Standby: please report it with the console log');
+    return fail(
+      'internal',
+      `${method} failed: ${(e as Error).message}`,
+      'this is a bug in Standby: please report it with the console log',
+    );
   }
 }

@@ -12,8 +12,7 @@ import { WorkspaceSchema, type Workspace } from './workspace-schema.ts';
 export type WorkspaceIssue = SourceIssue;
 
 export type LoadResult =
-  | { ok: true; workspace: Workspace; path: string }
-  | { ok: false; path: string; issues: WorkspaceIssue[] };
+  { ok: true; workspace: Workspace; path: string } | { ok: false; path: string; issues: WorkspaceIssue[] };
 
 /** Formats issues as one line each: `file:line:col field: message. Fix: hint`. */
 export function formatIssues(issues: WorkspaceIssue[]): string {
@@ -36,7 +35,16 @@ export async function loadWorkspace(path: string): Promise<LoadResult> {
     return {
       ok: false,
       path: abs,
-      issues: [{ file: abs, line: 1, col: 1, field: '(file)', message: `cannot read the workspace file (${code})`, hint: 'pass --workspace PATH to an existing YAML file, or start the development lab with `bin/standby-lab up`' }],
+      issues: [
+        {
+          file: abs,
+          line: 1,
+          col: 1,
+          field: '(file)',
+          message: `cannot read the workspace file (${code})`,
+          hint: 'pass --workspace PATH to an existing YAML file, or start the development lab with `bin/standby-lab up`',
+        },
+      ],
     };
   }
   return parseWorkspace(text, abs);
@@ -51,7 +59,8 @@ export function parseWorkspace(text: string, file: string): LoadResult {
   if (!parsed.success) {
     const issues = src.issuesFromZod(parsed.error.issues, {
       docs: 'see README "Configuration"',
-      unionHint: 'use one of the documented forms (a secret reference is {env: NAME}, {file: PATH} or {keychain: {service, account}})',
+      unionHint:
+        'use one of the documented forms (a secret reference is {env: NAME}, {file: PATH} or {keychain: {service, account}})',
     });
     return { ok: false, path: file, issues };
   }
@@ -69,23 +78,55 @@ function checkReferences(ws: Workspace, src: YamlSource): WorkspaceIssue[] {
   const add = (path: YamlPath, message: string, hint: string) => out.push(src.issueAt(path, message, hint));
   const envNames = new Set<string>();
   ws.environments.forEach((env, ei) => {
-    if (envNames.has(env.name)) add(['environments', ei, 'name'], `duplicate environment name "${env.name}"`, 'give each environment a unique name');
+    if (envNames.has(env.name))
+      add(
+        ['environments', ei, 'name'],
+        `duplicate environment name "${env.name}"`,
+        'give each environment a unique name',
+      );
     envNames.add(env.name);
     const sites = new Set(env.sites.map((s) => s.name));
-    if (sites.size !== env.sites.length) add(['environments', ei, 'sites'], 'duplicate site names', 'give each site a unique name');
-    if (!env.sites.some((s) => s.role === 'production')) add(['environments', ei, 'sites'], 'no site has role "production"', 'mark the site that normally serves traffic with role: production');
+    if (sites.size !== env.sites.length)
+      add(['environments', ei, 'sites'], 'duplicate site names', 'give each site a unique name');
+    if (!env.sites.some((s) => s.role === 'production'))
+      add(
+        ['environments', ei, 'sites'],
+        'no site has role "production"',
+        'mark the site that normally serves traffic with role: production',
+      );
     env.records.forEach((rec, ri) => {
       for (const site of Object.keys(rec.values)) {
-        if (!sites.has(site)) add(['environments', ei, 'records', ri, 'values', site], `site "${site}" does not exist`, `use one of: ${[...sites].join(', ')}`);
+        if (!sites.has(site))
+          add(
+            ['environments', ei, 'records', ri, 'values', site],
+            `site "${site}" does not exist`,
+            `use one of: ${[...sites].join(', ')}`,
+          );
       }
-      if (!rec.name.endsWith(env.zone.replace(/\.$/, ''))) add(['environments', ei, 'records', ri, 'name'], `record is not inside zone "${env.zone}"`, 'use a name under the environment zone');
-      if (rec.failoverTtlSeconds > rec.ttlSeconds) add(['environments', ei, 'records', ri, 'failoverTtlSeconds'], 'failover TTL is longer than the normal TTL', 'the failover TTL is the lowered TTL used before a switch: make it ≤ ttlSeconds');
+      if (!rec.name.endsWith(env.zone.replace(/\.$/, '')))
+        add(
+          ['environments', ei, 'records', ri, 'name'],
+          `record is not inside zone "${env.zone}"`,
+          'use a name under the environment zone',
+        );
+      if (rec.failoverTtlSeconds > rec.ttlSeconds)
+        add(
+          ['environments', ei, 'records', ri, 'failoverTtlSeconds'],
+          'failover TTL is longer than the normal TTL',
+          'the failover TTL is the lowered TTL used before a switch: make it ≤ ttlSeconds',
+        );
     });
     env.databases.forEach((db, di) => {
-      if (!sites.has(db.site)) add(['environments', ei, 'databases', di, 'site'], `site "${db.site}" does not exist`, `use one of: ${[...sites].join(', ')}`);
+      if (!sites.has(db.site))
+        add(
+          ['environments', ei, 'databases', di, 'site'],
+          `site "${db.site}" does not exist`,
+          `use one of: ${[...sites].join(', ')}`,
+        );
     });
     const provNames = new Set(env.dnsProviders.map((p) => p.name));
-    if (provNames.size !== env.dnsProviders.length) add(['environments', ei, 'dnsProviders'], 'duplicate DNS provider names', 'give each provider a unique name');
+    if (provNames.size !== env.dnsProviders.length)
+      add(['environments', ei, 'dnsProviders'], 'duplicate DNS provider names', 'give each provider a unique name');
   });
   return out;
 }

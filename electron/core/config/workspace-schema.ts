@@ -34,7 +34,9 @@ const httpUrl = z
     }
   }, 'must be an http(s) URL on a loopback address (127.0.0.0/8, [::1] or localhost)');
 /** `host:port` of a DNS server. */
-const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, 'write it as "127.0.0.1:53" or "[::1]:53"');
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, 'write it as "127.0.0.1:53" or "[::1]:53"');
 
 export const SecretRefSchema = z.union([
   z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }).strict(),
@@ -198,12 +200,15 @@ export const ProbeSettingsSchema = z
 export const EnvironmentSchema = z
   .object({
     name,
-    objectives: z
-      .object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().nonnegative() })
-      .strict(),
+    objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().nonnegative() }).strict(),
     /** Expected runbook duration used in the RTO estimate, s (measured by drills later). */
     expectedRunbookSeconds: z.number().nonnegative().default(10),
-    probes: ProbeSettingsSchema.default({ intervalMs: 1000, timeoutMs: 800, healthyThreshold: 1, unhealthyThreshold: 2 }),
+    probes: ProbeSettingsSchema.default({
+      intervalMs: 1000,
+      timeoutMs: 800,
+      healthyThreshold: 1,
+      unhealthyThreshold: 2,
+    }),
     /** Poll interval for DNS, replication and live slot, ms. */
     pollIntervalMs: z.number().int().min(200).max(600000).default(1000),
     sites: z.array(SiteSchema).min(1),
@@ -219,7 +224,10 @@ export const WorkspaceSchema = z
     version: z.literal(1),
     /** SQLite file for samples (relative to the workspace file). */
     store: z
-      .object({ path: z.string().default('.standby/standby.sqlite'), retentionHours: z.number().positive().default(24) })
+      .object({
+        path: z.string().default('.standby/standby.sqlite'),
+        retentionHours: z.number().positive().default(24),
+      })
       .strict()
       .default({ path: '.standby/standby.sqlite', retentionHours: 24 }),
     /** Folder of runbook YAML files (relative to the workspace file). */

@@ -57,7 +57,14 @@ export class YamlSource {
         ok: false,
         issues: doc.errors.map((err) => {
           const pos = lc.linePos(err.pos[0]);
-          return { file, line: pos.line, col: pos.col, field: '(syntax)', message: `YAML syntax error: ${err.message.split('\n')[0]}`, hint: 'check indentation and quoting on that line' };
+          return {
+            file,
+            line: pos.line,
+            col: pos.col,
+            field: '(syntax)',
+            message: `YAML syntax error: ${err.message.split('\n')[0]}`,
+            hint: 'check indentation and quoting on that line',
+          };
         }),
       };
     }
@@ -112,8 +119,18 @@ export class YamlSource {
       const firstUnknown = iss.code === 'unrecognized_keys' ? iss.keys[0] : undefined;
       const pos = this.locate(path, firstUnknown);
       const field = fieldName(firstUnknown !== undefined ? [...path, firstUnknown] : path);
-      const message = iss.code === 'unrecognized_keys' ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}` : iss.message;
-      return { file: this.file, line: pos.line, col: pos.col, field, message, hint: iss.code === 'invalid_union' && options.unionHint ? options.unionHint : hintFor(iss, docs) };
+      const message =
+        iss.code === 'unrecognized_keys'
+          ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`
+          : iss.message;
+      return {
+        file: this.file,
+        line: pos.line,
+        col: pos.col,
+        field,
+        message,
+        hint: iss.code === 'invalid_union' && options.unionHint ? options.unionHint : hintFor(iss, docs),
+      };
     });
     return out.sort((a, b) => a.line - b.line || a.col - b.col);
   }
@@ -121,7 +138,9 @@ export class YamlSource {
 
 /** Dotted field name of a path: `steps[2].params.ttlSeconds`; `(root)` for the empty path. */
 export function fieldName(path: YamlPath): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)';
+  return (
+    path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)'
+  );
 }
 
 function hintFor(iss: z.core.$ZodIssue, docs: string): string {
@@ -129,7 +148,9 @@ function hintFor(iss: z.core.$ZodIssue, docs: string): string {
     case 'unrecognized_keys':
       return `remove or rename ${iss.keys.map((k) => `"${k}"`).join(', ')} (field names are case-sensitive; ${docs})`;
     case 'invalid_type':
-      return /received undefined/.test(iss.message) ? `add the required field (${iss.expected})` : `give a value of type ${iss.expected}`;
+      return /received undefined/.test(iss.message)
+        ? `add the required field (${iss.expected})`
+        : `give a value of type ${iss.expected}`;
     case 'invalid_value':
       return `use one of: ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

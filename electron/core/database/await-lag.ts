@@ -67,31 +67,51 @@ export async function awaitLag(options: AwaitLagOptions): Promise<AwaitLagResult
   const where = `lag of ${names.replica}`;
   const bad = (kind: 'invalid-input' | 'unsafe-plan' | 'timeout', message: string, hint?: string): ReplicationError =>
     new ReplicationError({ kind, message, ...(hint !== undefined ? { hint } : {}), where });
-  if (maxBytes === undefined && maxSeconds === undefined) throw bad('invalid-input', 'awaitLag needs maxBytes or maxSeconds');
-  if ((maxBytes !== undefined && !(maxBytes >= 0)) || (maxSeconds !== undefined && !(maxSeconds >= 0))) throw bad('invalid-input', 'lag bounds must be ≥ 0');
+  if (maxBytes === undefined && maxSeconds === undefined)
+    throw bad('invalid-input', 'awaitLag needs maxBytes or maxSeconds');
+  if ((maxBytes !== undefined && !(maxBytes >= 0)) || (maxSeconds !== undefined && !(maxSeconds >= 0)))
+    throw bad('invalid-input', 'lag bounds must be ≥ 0');
   if (!(timeoutMs > 0)) throw bad('invalid-input', 'timeoutMs must be > 0');
   const interval = Math.max(20, options.intervalMs ?? 200);
   const t0 = performance.now();
   const maxRounds = Math.ceil(timeoutMs / interval) + 2;
   let caughtUpAt: number | null = null;
   let last: LagProgress | null = null;
-  const bound = [maxBytes !== undefined ? `≤ ${maxBytes} bytes` : '', maxSeconds !== undefined ? `≤ ${maxSeconds} s` : ''].filter(Boolean).join(' and ');
+  const bound = [
+    maxBytes !== undefined ? `≤ ${maxBytes} bytes` : '',
+    maxSeconds !== undefined ? `≤ ${maxSeconds} s` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
 
   for (let round = 1; round <= maxRounds; round++) {
     signal?.throwIfAborted();
     let progress: LagProgress;
     try {
       const p = await primary.observe(signal);
-      if (p.role !== 'primary') throw bad('unsafe-plan', `${names.primary} is not a primary (in recovery): lag cannot be measured against it`);
+      if (p.role !== 'primary')
+        throw bad('unsafe-plan', `${names.primary} is not a primary (in recovery): lag cannot be measured against it`);
       const r = await replica.observe(signal);
       if (r.role !== 'replica') throw bad('unsafe-plan', `${names.replica} is a primary, not a replica`);
       const lag = replicaLag({ primaryLsn: p.currentLsn, replica: r, caughtUpAt });
       if (lag.lagBytes === 0) caughtUpAt = r.serverNow;
-      progress = { lagBytes: lag.lagBytes, lagSeconds: lag.lagSeconds, elapsedMs: Math.round(performance.now() - t0), round, ...(lag.note ? { note: lag.note } : {}) };
+      progress = {
+        lagBytes: lag.lagBytes,
+        lagSeconds: lag.lagSeconds,
+        elapsedMs: Math.round(performance.now() - t0),
+        round,
+        ...(lag.note ? { note: lag.note } : {}),
+      };
     } catch (e) {
       if (e instanceof ReplicationError && e.error.kind === 'unsafe-plan') throw e;
       if (signal?.aborted) throw signal.reason ?? e;
-      progress = { lagBytes: null, lagSeconds: null, elapsedMs: Math.round(performance.now() - t0), round, note: `not observed: ${toOpError(e).message}` };
+      progress = {
+        lagBytes: null,
+        lagSeconds: null,
+        elapsedMs: Math.round(performance.now() - t0),
+        round,
+        note: `not observed: ${toOpError(e).message}`,
+      };
     }
     last = progress;
     options.onProgress?.(progress);
@@ -122,6 +142,12 @@ export async function awaitLag(options: AwaitLagOptions): Promise<AwaitLagResult
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
-  const lastText = last ? `${last.lagBytes ?? 'unknown'} bytes / ${last.lagSeconds ?? 'unknown'} s${last.note ? ` (${last.note})` : ''}` : 'never observed';
-  throw bad('timeout', `${names.replica} lag did not come within ${bound} in ${timeoutMs} ms; last: ${lastText}`, 'is the replica streaming and replaying (not paused)? raise the timeout, or lower the write load');
+  const lastText = last
+    ? `${last.lagBytes ?? 'unknown'} bytes / ${last.lagSeconds ?? 'unknown'} s${last.note ? ` (${last.note})` : ''}`
+    : 'never observed';
+  throw bad(
+    'timeout',
+    `${names.replica} lag did not come within ${bound} in ${timeoutMs} ms; last: ${lastText}`,
+    'is the replica streaming and replaying (not paused)? raise the timeout, or lower the write load',
+  );
 }

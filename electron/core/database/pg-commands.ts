@@ -21,7 +21,11 @@ export const FENCE_CHECK_TABLE = 'standby_fence_check';
 export const NODE_CONFIG_FILES = ['postgresql.conf', 'postgresql.auto.conf', 'pg_hba.conf', 'pg_ident.conf'] as const;
 
 /** Settings a rejoin removes from `postgresql.auto.conf` before writing its own standby settings. */
-export const REJOIN_STRIPPED_SETTINGS = ['primary_conninfo', 'primary_slot_name', 'default_transaction_read_only'] as const;
+export const REJOIN_STRIPPED_SETTINGS = [
+  'primary_conninfo',
+  'primary_slot_name',
+  'default_transaction_read_only',
+] as const;
 
 /** `pg_ctl status` exit codes (pg_ctl docs). */
 export const PG_CTL_RUNNING = 0;
@@ -69,7 +73,8 @@ export const SOFT_FENCE_SQL = [
 
 /** Promotion; returns true once out of recovery, false when `waitSeconds` passed first. */
 export function promoteSql(waitSeconds: number): string {
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600) throw new RangeError(`waitSeconds must be an integer 1..3600 (got ${waitSeconds})`);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600)
+    throw new RangeError(`waitSeconds must be an integer 1..3600 (got ${waitSeconds})`);
   return `SELECT pg_promote(wait => true, wait_seconds => ${waitSeconds}) AS promoted`;
 }
 
@@ -92,7 +97,14 @@ function kv(key: string, value: string | number): string {
 }
 
 /** libpq connection string from parts (undefined parts left out). */
-export function conninfo(parts: { host: string; port: number; user: string; dbname?: string; passfile?: string; applicationName?: string }): string {
+export function conninfo(parts: {
+  host: string;
+  port: number;
+  user: string;
+  dbname?: string;
+  passfile?: string;
+  applicationName?: string;
+}): string {
   const out = [kv('host', parts.host), kv('port', parts.port), kv('user', parts.user)];
   if (parts.dbname !== undefined) out.push(kv('dbname', parts.dbname));
   if (parts.passfile !== undefined) out.push(kv('passfile', parts.passfile));
@@ -151,7 +163,12 @@ export function baseBackupCommand(db: NodeDb, replicationConninfo: string, slot:
  * postgresql.auto.conf, append this node's `primary_conninfo` and `primary_slot_name`, and create
  * standby.signal.
  */
-export function standbyConfigCommand(db: NodeDb, savedDir: string | null, primaryConninfo: string, slot: string): string {
+export function standbyConfigCommand(
+  db: NodeDb,
+  savedDir: string | null,
+  primaryConninfo: string,
+  slot: string,
+): string {
   const d = shellQuote(dataDirOf(db));
   const auto = shellQuote(`${dataDirOf(db)}/postgresql.auto.conf`);
   const tmp = shellQuote(`${dataDirOf(db)}/postgresql.auto.conf.standby-tmp`);
@@ -163,7 +180,9 @@ export function standbyConfigCommand(db: NodeDb, savedDir: string | null, primar
   ];
   return [
     'set -eu; umask 077',
-    ...(b !== null ? [`for f in ${NODE_CONFIG_FILES.join(' ')}; do if [ -f ${b}/"$f" ]; then cp -p -- ${b}/"$f" ${d}/"$f"; fi; done`] : []),
+    ...(b !== null
+      ? [`for f in ${NODE_CONFIG_FILES.join(' ')}; do if [ -f ${b}/"$f" ]; then cp -p -- ${b}/"$f" ${d}/"$f"; fi; done`]
+      : []),
     `touch -- ${auto}`,
     `{ grep -Ev '^[[:space:]]*(${REJOIN_STRIPPED_SETTINGS.join('|')})[[:space:]]*=' -- ${auto} || true; printf '%s\\n' ${lines.map(shellQuote).join(' ')}; } > ${tmp}`,
     `mv -f -- ${tmp} ${auto}`,
@@ -178,7 +197,12 @@ export function standbyConfigCommand(db: NodeDb, savedDir: string | null, primar
  * Connection and authentication failures return false: a base backup would fail the same way.
  */
 export function rewindImpossible(stderr: string): boolean {
-  if (/could not connect|connection to server|password authentication failed|no pg_hba\.conf entry|fe_sendauth/i.test(stderr)) return false;
+  if (
+    /could not connect|connection to server|password authentication failed|no pg_hba\.conf entry|fe_sendauth/i.test(
+      stderr,
+    )
+  )
+    return false;
   return true;
 }
 
@@ -191,8 +215,18 @@ export interface PlanTarget {
   ssh: string | null;
 }
 
-const sql = (t: PlanTarget, text: string, outcome?: string): OpCommand => ({ kind: 'sql', target: t.where, text, ...(outcome ? { outcome } : {}) });
-const shell = (t: PlanTarget, text: string, outcome?: string): OpCommand => ({ kind: 'shell', target: t.ssh ?? '(no SSH host configured)', text, ...(outcome ? { outcome } : {}) });
+const sql = (t: PlanTarget, text: string, outcome?: string): OpCommand => ({
+  kind: 'sql',
+  target: t.where,
+  text,
+  ...(outcome ? { outcome } : {}),
+});
+const shell = (t: PlanTarget, text: string, outcome?: string): OpCommand => ({
+  kind: 'shell',
+  target: t.ssh ?? '(no SSH host configured)',
+  text,
+  ...(outcome ? { outcome } : {}),
+});
 
 /** Read-back statements of a fence (see verifyFencedPg). */
 const FENCE_READBACK = [
@@ -237,7 +271,11 @@ export function planPromote(t: PlanTarget, waitSeconds: number): OpCommand[] {
  * The commands a rejoin of `target` to `source` will run, in order, for a plan: the pg_rewind
  * path, then the base-backup fallback marked as such. Throws when `target` lacks `dataDir`.
  */
-export function planRewind(target: PlanTarget, source: PlanTarget, method: 'auto' | 'base-backup' = 'auto'): OpCommand[] {
+export function planRewind(
+  target: PlanTarget,
+  source: PlanTarget,
+  method: 'auto' | 'base-backup' = 'auto',
+): OpCommand[] {
   const slot = replicationSlotName(target.db);
   const primaryConninfo = conninfo({
     host: source.db.host,
@@ -245,19 +283,46 @@ export function planRewind(target: PlanTarget, source: PlanTarget, method: 'auto
     user: target.db.replicationUser ?? target.db.user,
     ...(target.db.replicationPassfile ? { passfile: target.db.replicationPassfile } : {}),
   });
-  const srcInfo = conninfo({ host: source.db.host, port: source.db.port, user: source.db.user, dbname: source.db.database });
-  const backup = shell(target, `${baseBackupCommand(target.db, primaryConninfo, slot)}  # stdin: secret, not shown`, method === 'auto' ? 'only if pg_rewind cannot work' : undefined);
+  const srcInfo = conninfo({
+    host: source.db.host,
+    port: source.db.port,
+    user: source.db.user,
+    dbname: source.db.database,
+  });
+  const backup = shell(
+    target,
+    `${baseBackupCommand(target.db, primaryConninfo, slot)}  # stdin: secret, not shown`,
+    method === 'auto' ? 'only if pg_rewind cannot work' : undefined,
+  );
   return [
-    sql(target, 'SELECT pg_is_in_recovery() AS in_recovery, r.status, r.sender_host, r.sender_port, r.slot_name FROM (SELECT 1) one LEFT JOIN pg_stat_wal_receiver r ON true', `already streaming from ${source.db.name} → nothing to do; a running primary → refused`),
+    sql(
+      target,
+      'SELECT pg_is_in_recovery() AS in_recovery, r.status, r.sender_host, r.sender_port, r.slot_name FROM (SELECT 1) one LEFT JOIN pg_stat_wal_receiver r ON true',
+      `already streaming from ${source.db.name} → nothing to do; a running primary → refused`,
+    ),
     sql(source, 'SELECT pg_is_in_recovery() AS in_recovery', 'must be false'),
     shell(target, pgCtlStatusCommand(target.db), 'must not run as a primary'),
     sql(source, 'CHECKPOINT'),
-    sql(source, `SELECT slot_name FROM pg_create_physical_replication_slot($1, true) -- $1 = ${JSON.stringify(slot)}`, 'unless the slot exists and is inactive'),
+    sql(
+      source,
+      `SELECT slot_name FROM pg_create_physical_replication_slot($1, true) -- $1 = ${JSON.stringify(slot)}`,
+      'unless the slot exists and is inactive',
+    ),
     shell(target, saveConfigCommand(target.db)),
-    ...(method === 'auto' ? [shell(target, `${rewindCommand(target.db, srcInfo)}  # stdin: secret, not shown`), backup] : [backup]),
+    ...(method === 'auto'
+      ? [shell(target, `${rewindCommand(target.db, srcInfo)}  # stdin: secret, not shown`), backup]
+      : [backup]),
     shell(target, standbyConfigCommand(target.db, '$SAVED_CONFIG_DIR', primaryConninfo, slot)),
     shell(target, startCommandFor(target.db)),
-    sql(target, `SELECT slot_name FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical' ORDER BY slot_name`, 'each one dropped with pg_drop_replication_slot'),
-    sql(target, 'SELECT … FROM pg_stat_wal_receiver', `read-back: streaming from ${source.db.host}:${source.db.port} through ${slot}`),
+    sql(
+      target,
+      `SELECT slot_name FROM pg_replication_slots WHERE NOT active AND slot_type = 'physical' ORDER BY slot_name`,
+      'each one dropped with pg_drop_replication_slot',
+    ),
+    sql(
+      target,
+      'SELECT … FROM pg_stat_wal_receiver',
+      `read-back: streaming from ${source.db.host}:${source.db.port} through ${slot}`,
+    ),
   ];
 }

@@ -65,11 +65,14 @@ export function replicaLag(input: {
     return { lagBytes: null, lagSeconds: null, note: 'the replica reports no replay position' };
   }
   if (primaryLsn === null) {
-    const backlog = replica.receiveLsn !== null ? Math.max(0, lsnDiffBytes(replica.receiveLsn, replica.replayLsn)) : null;
+    const backlog =
+      replica.receiveLsn !== null ? Math.max(0, lsnDiffBytes(replica.receiveLsn, replica.replayLsn)) : null;
     return {
       lagBytes: null,
       lagSeconds: null,
-      note: `lag unknown: ${input.primaryIssue ?? 'no primary observed this round'}` + (backlog !== null ? `; received but not replayed: ${backlog} bytes` : ''),
+      note:
+        `lag unknown: ${input.primaryIssue ?? 'no primary observed this round'}` +
+        (backlog !== null ? `; received but not replayed: ${backlog} bytes` : ''),
     };
   }
   const lagBytes = Math.max(0, lsnDiffBytes(primaryLsn, replica.replayLsn));
@@ -78,7 +81,11 @@ export function replicaLag(input: {
   if (replica.lastReplayAt !== null) bounds.push(replica.serverNow - replica.lastReplayAt);
   if (input.caughtUpAt != null) bounds.push(replica.serverNow - input.caughtUpAt);
   if (bounds.length === 0) {
-    return { lagBytes, lagSeconds: null, note: 'no transaction replayed since the replica started: lag in seconds unknown' };
+    return {
+      lagBytes,
+      lagSeconds: null,
+      note: 'no transaction replayed since the replica started: lag in seconds unknown',
+    };
   }
   return { lagBytes, lagSeconds: Math.max(0, Math.round(Math.min(...bounds))) / 1000 };
 }

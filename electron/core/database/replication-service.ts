@@ -87,7 +87,12 @@ export class ReplicationService {
       let adapter: ReplicationAdapter | null = null;
       let setupError: OpError | null = null;
       if (db.viaSsh && !site) {
-        setupError = { kind: 'invalid-input', message: `database ${db.name} is reached via SSH of site "${db.site}", which is not defined`, hint: 'fix databases[].site', where: `${env.name}/databases/${db.name}` };
+        setupError = {
+          kind: 'invalid-input',
+          message: `database ${db.name} is reached via SSH of site "${db.site}", which is not defined`,
+          hint: 'fix databases[].site',
+          where: `${env.name}/databases/${db.name}`,
+        };
       } else {
         try {
           adapter = create(db, site);
@@ -98,11 +103,16 @@ export class ReplicationService {
       const source = adapter
         ? new ObservedSource<NodeObservation>({
             read: (signal) => adapter.observe(signal),
-            policy: { timeoutMs: this.#nodeTimeoutMs, breaker: { consecutiveFailures: failures, halfOpenAfterMs: halfOpenAfter } },
+            policy: {
+              timeoutMs: this.#nodeTimeoutMs,
+              breaker: { consecutiveFailures: failures, halfOpenAfterMs: halfOpenAfter },
+            },
             now: this.#now,
             messages: {
-              inFlight: (ms, last) => `the previous observation is still running (over ${ms} ms)${last ? `; last error: ${last.message}` : ''}`,
-              breakerOpen: (last) => `not polled: circuit open after repeated failures${last ? `; last error: ${last.message}` : ''}`,
+              inFlight: (ms, last) =>
+                `the previous observation is still running (over ${ms} ms)${last ? `; last error: ${last.message}` : ''}`,
+              breakerOpen: (last) =>
+                `not polled: circuit open after repeated failures${last ? `; last error: ${last.message}` : ''}`,
             },
           })
         : null;
@@ -166,7 +176,10 @@ export class ReplicationService {
       primaryIssue = `${primaries.length} primaries observed (${primaries.map((p) => p.name).join(', ')}): possible split brain`;
     } else {
       const unknown = this.#nodes.filter((_, i) => outcomes[i]?.ok === false).map((n) => n.db.name);
-      primaryIssue = unknown.length > 0 ? `no primary reachable this round (unknown: ${unknown.join(', ')})` : 'no node is a primary';
+      primaryIssue =
+        unknown.length > 0
+          ? `no primary reachable this round (unknown: ${unknown.join(', ')})`
+          : 'no node is a primary';
     }
 
     this.#nodes.forEach((n, i) => {
@@ -224,8 +237,10 @@ export class ReplicationService {
       if (lag.lagBytes === 0) n.caughtUpAt = obs.serverNow;
       const reasons: string[] = [];
       if (lag.note) reasons.push(lag.note);
-      if (obs.walReceiver === null) reasons.push('no WAL receiver running: the replica is not streaming from a primary');
-      if (obs.replayPauseState && obs.replayPauseState !== 'not paused') reasons.push(`WAL replay ${obs.replayPauseState}`);
+      if (obs.walReceiver === null)
+        reasons.push('no WAL receiver running: the replica is not streaming from a primary');
+      if (obs.replayPauseState && obs.replayPauseState !== 'not paused')
+        reasons.push(`WAL replay ${obs.replayPauseState}`);
       n.status = {
         ...n.status,
         state: 'ok',

@@ -53,11 +53,21 @@ export interface DnsQueryReply {
  * the reply's TSIG must verify. NOERROR and NXDOMAIN are returned.
  * @throws DnsProviderError as `queryAuthoritative`.
  */
-export async function queryDns(server: string, fqdn: string, type: string, opts: AuthoritativeQueryOptions = {}): Promise<DnsQueryReply> {
+export async function queryDns(
+  server: string,
+  fqdn: string,
+  type: string,
+  opts: AuthoritativeQueryOptions = {},
+): Promise<DnsQueryReply> {
   const hp = parseHostPort(server);
   const name = normalizeDnsName(fqdn);
   const id = randomInt(0, 0x10000);
-  const unsigned = assembleMessage(id, 0, { questions: [encodeQuestion(name, type)], answers: [], authorities: [], additionals: [] });
+  const unsigned = assembleMessage(id, 0, {
+    questions: [encodeQuestion(name, type)],
+    answers: [],
+    authorities: [],
+    additionals: [],
+  });
   const signed = opts.tsigKey ? signTsig(unsigned, opts.tsigKey) : null;
   const accept = (reply: Buffer): boolean => {
     if (reply.readUInt16BE(0) !== id || (reply.readUInt16BE(2) & 0x8000) === 0) return false;
@@ -78,17 +88,29 @@ export async function queryDns(server: string, fqdn: string, type: string, opts:
   try {
     msg = decodeMessage(ex.reply);
   } catch (e) {
-    throw new DnsProviderError('unreachable', `malformed reply from ${hp.label}: ${(e as Error).message}`, undefined, { where: hp.label });
+    throw new DnsProviderError('unreachable', `malformed reply from ${hp.label}: ${(e as Error).message}`, undefined, {
+      where: hp.label,
+    });
   }
   const where = `${hp.label} ${name} ${type}`;
   if (msg.rcode === 'NOTAUTH') {
     const te = peekTsigError(ex.reply);
-    throw new DnsProviderError('auth', `${hp.label} answered NOTAUTH${te ? `(${tsigErrorName(te)})` : ''} for ${name} ${type}`, opts.tsigKey ? TSIG_HINT : 'the server is not authoritative for this zone', { where });
+    throw new DnsProviderError(
+      'auth',
+      `${hp.label} answered NOTAUTH${te ? `(${tsigErrorName(te)})` : ''} for ${name} ${type}`,
+      opts.tsigKey ? TSIG_HINT : 'the server is not authoritative for this zone',
+      { where },
+    );
   }
   if (opts.tsigKey && signed) {
     const v = verifyTsig(ex.reply, opts.tsigKey, { requestMac: signed.mac });
     if (!v.ok) {
-      throw new DnsProviderError('auth', `reply from ${hp.label} failed TSIG verification (${v.problem}: ${v.detail})`, v.problem === 'BADTIME' ? 'check the clocks of this machine and the server' : TSIG_HINT, { where });
+      throw new DnsProviderError(
+        'auth',
+        `reply from ${hp.label} failed TSIG verification (${v.problem}: ${v.detail})`,
+        v.problem === 'BADTIME' ? 'check the clocks of this machine and the server' : TSIG_HINT,
+        { where },
+      );
     }
   }
   switch (msg.rcode) {
@@ -96,13 +118,27 @@ export async function queryDns(server: string, fqdn: string, type: string, opts:
     case 'NXDOMAIN':
       return { message: msg, latencyMs: ex.latencyMs, transport: ex.transport };
     case 'REFUSED':
-      throw new DnsProviderError('auth', `${hp.label} REFUSED the query for ${name} ${type}`, 'check allow-query on the server and that it serves this zone', { where });
+      throw new DnsProviderError(
+        'auth',
+        `${hp.label} REFUSED the query for ${name} ${type}`,
+        'check allow-query on the server and that it serves this zone',
+        { where },
+      );
     case 'SERVFAIL':
-      throw new DnsProviderError('unreachable', `${hp.label} answered SERVFAIL for ${name} ${type}`, 'the zone may have failed to load: see the server log', { where });
+      throw new DnsProviderError(
+        'unreachable',
+        `${hp.label} answered SERVFAIL for ${name} ${type}`,
+        'the zone may have failed to load: see the server log',
+        { where },
+      );
     case 'FORMERR':
-      throw new DnsProviderError('invalid-input', `${hp.label} answered FORMERR for ${name} ${type}`, undefined, { where });
+      throw new DnsProviderError('invalid-input', `${hp.label} answered FORMERR for ${name} ${type}`, undefined, {
+        where,
+      });
     default:
-      throw new DnsProviderError('unreachable', `${hp.label} answered ${msg.rcode} for ${name} ${type}`, undefined, { where });
+      throw new DnsProviderError('unreachable', `${hp.label} answered ${msg.rcode} for ${name} ${type}`, undefined, {
+        where,
+      });
   }
 }
 
@@ -123,12 +159,22 @@ export async function queryAuthoritative(
 ): Promise<AuthoritativeAnswer> {
   const name = normalizeDnsName(fqdn);
   const { message: msg, latencyMs, transport } = await queryDns(server, name, type, opts);
-  const rrs = msg.answers.filter((a) => a.type === type && a.class === 'IN' && a.name.toLowerCase() === name && typeof a.data === 'string');
+  const rrs = msg.answers.filter(
+    (a) => a.type === type && a.class === 'IN' && a.name.toLowerCase() === name && typeof a.data === 'string',
+  );
   let values: string[];
   try {
-    values = normalizeRecordValues(type, rrs.map((a) => a.data as string));
+    values = normalizeRecordValues(
+      type,
+      rrs.map((a) => a.data as string),
+    );
   } catch (e) {
-    throw new DnsProviderError('unreachable', `${server} served an unparsable ${type} value for ${name}: ${(e as Error).message}`, undefined, { where: server });
+    throw new DnsProviderError(
+      'unreachable',
+      `${server} served an unparsable ${type} value for ${name}: ${(e as Error).message}`,
+      undefined,
+      { where: server },
+    );
   }
   return {
     values,

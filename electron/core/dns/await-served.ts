@@ -33,8 +33,15 @@ export async function awaitServed(
     const ok = servers.length > 0 && good.length === servers.length && allServe(views, want);
     const elapsedMs = zone.now() - t0;
     if (progress) {
-      const waiting = servers.filter((x) => !good.includes(x)).map(({ s }) => `${s.server} ${s.set === undefined ? `does not answer (${s.error})` : `serves ${showSet(s.set)}`}`);
-      progress({ message: `${good.length}/${servers.length} nameservers serve the new answer${waiting.length ? ` (waiting: ${waiting.join(', ')})` : ''}`, fraction: servers.length ? good.length / servers.length : 0 });
+      const waiting = servers
+        .filter((x) => !good.includes(x))
+        .map(
+          ({ s }) => `${s.server} ${s.set === undefined ? `does not answer (${s.error})` : `serves ${showSet(s.set)}`}`,
+        );
+      progress({
+        message: `${good.length}/${servers.length} nameservers serve the new answer${waiting.length ? ` (waiting: ${waiting.join(', ')})` : ''}`,
+        fraction: servers.length ? good.length / servers.length : 0,
+      });
     }
     if (ok) return { ok: true, views, elapsedMs };
     if (elapsedMs >= timeoutMs) break;

@@ -30,7 +30,11 @@ export interface DnsProviderObservation {
  * only when every one of its nameservers answered and all agree; the record's `pointsTo` =
  * that site when every provider points at the same one, else null.
  */
-export function buildDnsRecordStatus(record: RecordConfig, budget: DnsTtlBudget, observations: DnsProviderObservation[]): DnsRecordStatus {
+export function buildDnsRecordStatus(
+  record: RecordConfig,
+  budget: DnsTtlBudget,
+  observations: DnsProviderObservation[],
+): DnsRecordStatus {
   const siteValues = siteValueMap(record);
   const providers: DnsProviderView[] = observations.map((o) => ({
     provider: o.provider,
@@ -48,7 +52,9 @@ export function buildDnsRecordStatus(record: RecordConfig, budget: DnsTtlBudget,
   let disagree = false;
   for (let i = 0; i < servedSets.length && !disagree; i++) {
     for (let j = i + 1; j < servedSets.length && !disagree; j++) {
-      disagree = servedSets[i]!.known.some(([, a]) => servedSets[j]!.known.some(([, b]) => !sameValues(a.values, b.values)));
+      disagree = servedSets[i]!.known.some(([, a]) =>
+        servedSets[j]!.known.some(([, b]) => !sameValues(a.values, b.values)),
+      );
     }
   }
   if (disagree) {
@@ -97,7 +103,8 @@ export function buildDnsRecordStatus(record: RecordConfig, budget: DnsTtlBudget,
   const unknown: string[] = [];
   for (const o of observations) {
     if (o.api.state !== 'ok') unknown.push(`${o.provider} API: ${o.api.reason ?? 'unknown'}`);
-    for (const [ns, a] of Object.entries(o.served)) if (a.state !== 'ok') unknown.push(`${o.provider} ${ns}: ${a.reason ?? 'unknown'}`);
+    for (const [ns, a] of Object.entries(o.served))
+      if (a.state !== 'ok') unknown.push(`${o.provider} ${ns}: ${a.reason ?? 'unknown'}`);
   }
   if (unknown.length) flags.push({ flag: 'unknown', detail: unknown.join('; ') });
 

@@ -36,8 +36,16 @@ export interface CreateDnsProviderOptions {
  * or world-readable secret, `invalid-input` for a missing/empty/unparsable one), carrying the
  * resolver's message and hint, never the value.
  */
-export function createDnsProvider(config: DnsProviderConfig, resolveSecret: ResolveSecret, options: CreateDnsProviderOptions = {}): DnsProvider {
-  const common = { name: config.name, ...(options.zone !== undefined ? { zone: options.zone } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+export function createDnsProvider(
+  config: DnsProviderConfig,
+  resolveSecret: ResolveSecret,
+  options: CreateDnsProviderOptions = {},
+): DnsProvider {
+  const common = {
+    name: config.name,
+    ...(options.zone !== undefined ? { zone: options.zone } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  };
   try {
     switch (config.kind) {
       case 'powerdns':
@@ -51,17 +59,26 @@ export function createDnsProvider(config: DnsProviderConfig, resolveSecret: Reso
         return new Rfc2136Provider({
           ...common,
           server: config.server,
-          tsigKey: async () => parseTsigKeyText(await resolve(resolveSecret, config.tsigKey, config.name, 'tsigKey'), { source: describeRef(config.tsigKey) }),
+          tsigKey: async () =>
+            parseTsigKeyText(await resolve(resolveSecret, config.tsigKey, config.name, 'tsigKey'), {
+              source: describeRef(config.tsigKey),
+            }),
         });
     }
   } catch (e) {
-    const error = isDnsProviderError(e) ? e : new DnsProviderError('invalid-input', String(e), undefined, { where: config.name, cause: e });
+    const error = isDnsProviderError(e)
+      ? e
+      : new DnsProviderError('invalid-input', String(e), undefined, { where: config.name, cause: e });
     return new UnavailableDnsProvider(config.name, config.kind, error);
   }
 }
 
 /** Create every provider of an environment with its zone (see `createDnsProvider`). */
-export function createDnsProviders(env: Environment, resolveSecret: ResolveSecret, options: { timeoutMs?: number } = {}): DnsProvider[] {
+export function createDnsProviders(
+  env: Environment,
+  resolveSecret: ResolveSecret,
+  options: { timeoutMs?: number } = {},
+): DnsProvider[] {
   return env.dnsProviders.map((c) => createDnsProvider(c, resolveSecret, { zone: env.zone, ...options }));
 }
 
@@ -93,13 +110,27 @@ async function resolve(resolveSecret: ResolveSecret, ref: SecretRef, provider: s
     return await resolveSecret(ref);
   } catch (e) {
     // The project's SecretError carries an OpError in `.error`; keep its message and hint.
-    const op = typeof e === 'object' && e !== null && 'error' in e ? (e as { error: { kind?: unknown; message?: unknown; hint?: unknown } }).error : undefined;
+    const op =
+      typeof e === 'object' && e !== null && 'error' in e
+        ? (e as { error: { kind?: unknown; message?: unknown; hint?: unknown } }).error
+        : undefined;
     const why = typeof op?.message === 'string' ? op.message : e instanceof Error ? e.message : String(e);
-    const hint = typeof op?.hint === 'string' ? op.hint : `fix the ${field} reference of provider ${provider} in the workspace`;
+    const hint =
+      typeof op?.hint === 'string' ? op.hint : `fix the ${field} reference of provider ${provider} in the workspace`;
     // An unreachable keychain (no session bus, daemon stuck) is not a workspace mistake: keep it
     // retryable-looking so the operator fixes the keyring, not the YAML.
-    const kind: DnsProviderErrorKind = op?.kind === 'auth' ? 'auth' : op?.kind === 'unreachable' || op?.kind === 'timeout' ? 'unreachable' : 'invalid-input';
-    throw new DnsProviderError(kind, `cannot read ${field} of DNS provider ${provider} (${describeRef(ref)}): ${why}`, hint, { where: provider, cause: e });
+    const kind: DnsProviderErrorKind =
+      op?.kind === 'auth'
+        ? 'auth'
+        : op?.kind === 'unreachable' || op?.kind === 'timeout'
+          ? 'unreachable'
+          : 'invalid-input';
+    throw new DnsProviderError(
+      kind,
+      `cannot read ${field} of DNS provider ${provider} (${describeRef(ref)}): ${why}`,
+      hint,
+      { where: provider, cause: e },
+    );
   }
 }
 

@@ -23,7 +23,14 @@ export function parseShownSet(text: string | null): DnsRecordSet | null | undefi
   if (text === null || text === 'no record') return null;
   const m = /^(.+) TTL (\d+)$/.exec(text);
   if (!m) return undefined;
-  return { values: m[1]!.split(', ').map((v) => v.trim()).filter(Boolean).sort(), ttlSeconds: Number(m[2]) };
+  return {
+    values: m[1]!
+      .split(', ')
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .sort(),
+    ttlSeconds: Number(m[2]),
+  };
 }
 
 /**
@@ -34,7 +41,9 @@ export function describeViews(views: readonly ProviderView[]): string {
   return views
     .map((v) => {
       const api = v.api === undefined ? `API unreadable (${v.apiError})` : `API ${showSet(v.api)}`;
-      const served = v.served.map((s) => (s.set === undefined ? `${s.server} does not answer (${s.error})` : `${s.server} serves ${showSet(s.set)}`));
+      const served = v.served.map((s) =>
+        s.set === undefined ? `${s.server} does not answer (${s.error})` : `${s.server} serves ${showSet(s.set)}`,
+      );
       return [`${v.provider.name} ${api}`, ...served].join(', ');
     })
     .join('; ');

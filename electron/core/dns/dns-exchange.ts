@@ -45,7 +45,11 @@ const UDP_LIMIT = 512;
  *   `timeout` ("no reply from 127.0.0.1:53 within 800 ms (2 attempts)"); rejects with
  *   `signal.reason` when aborted.
  */
-export async function exchangeDnsMessage(server: HostPort, message: Buffer, opts: DnsExchangeOptions): Promise<DnsExchangeResult> {
+export async function exchangeDnsMessage(
+  server: HostPort,
+  message: Buffer,
+  opts: DnsExchangeOptions,
+): Promise<DnsExchangeResult> {
   const t0 = performance.now();
   opts.signal?.throwIfAborted();
   const useTcp = opts.transport === 'tcp' || message.length > UDP_LIMIT;
@@ -97,7 +101,12 @@ function udpExchange(
         if (sent < attempts) sendOnce();
         else
           finish(
-            new DnsProviderError('timeout', `no reply from ${server.label} within ${opts.timeoutMs} ms${sent > 1 ? ` (${sent} attempts)` : ''}`, 'check that the server runs and listens on that address and port', { where: server.label }),
+            new DnsProviderError(
+              'timeout',
+              `no reply from ${server.label} within ${opts.timeoutMs} ms${sent > 1 ? ` (${sent} attempts)` : ''}`,
+              'check that the server runs and listens on that address and port',
+              { where: server.label },
+            ),
           );
       }, opts.timeoutMs);
     };
@@ -128,7 +137,15 @@ function tcpExchange(server: HostPort, message: Buffer, opts: DnsExchangeOptions
     const onAbort = (): void => finish(opts.signal?.reason ?? new Error('aborted'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
-      () => finish(new DnsProviderError('timeout', `no reply from ${server.label} over TCP within ${opts.timeoutMs} ms`, 'check that the server accepts TCP on that port', { where: server.label })),
+      () =>
+        finish(
+          new DnsProviderError(
+            'timeout',
+            `no reply from ${server.label} over TCP within ${opts.timeoutMs} ms`,
+            'check that the server accepts TCP on that port',
+            { where: server.label },
+          ),
+        ),
       opts.timeoutMs,
     );
     sock.on('connect', () => {
@@ -148,12 +165,21 @@ function tcpExchange(server: HostPort, message: Buffer, opts: DnsExchangeOptions
       }
     });
     sock.on('error', (err) => finish(unreachable(server, err)));
-    sock.on('close', () => finish(new DnsProviderError('unreachable', `${server.label} closed the TCP connection without a reply`, undefined, { where: server.label })));
+    sock.on('close', () =>
+      finish(
+        new DnsProviderError('unreachable', `${server.label} closed the TCP connection without a reply`, undefined, {
+          where: server.label,
+        }),
+      ),
+    );
   });
 }
 
 function unreachable(server: HostPort, err: Error): DnsProviderError {
   const what = describeNetworkError(err);
   const text = what.includes(String(server.port)) ? what : `${what} ${server.label}`;
-  return new DnsProviderError('unreachable', text, 'check that the server runs and listens on that address and port', { where: server.label, cause: err });
+  return new DnsProviderError('unreachable', text, 'check that the server runs and listens on that address and port', {
+    where: server.label,
+    cause: err,
+  });
 }

@@ -22,7 +22,12 @@ import { DnsProviderError, describeNetworkError, isDnsProviderError } from './dn
 import { type DnsTtlBudget, dnsTtlBudget } from './dns-ttl-budget.ts';
 
 /** Signature of `queryAuthoritative` (injectable for tests). */
-export type AuthoritativeQueryFn = (server: string, fqdn: string, type: DnsRecordType, opts: AuthoritativeQueryOptions) => Promise<AuthoritativeAnswer>;
+export type AuthoritativeQueryFn = (
+  server: string,
+  fqdn: string,
+  type: DnsRecordType,
+  opts: AuthoritativeQueryOptions,
+) => Promise<AuthoritativeAnswer>;
 
 /** Construction options of `DnsService`. */
 export interface DnsServiceOptions {
@@ -89,7 +94,12 @@ export class DnsService {
     this.#env = opts.env;
     for (const p of opts.providers) {
       if (!opts.env.dnsProviders.some((c) => c.name === p.name)) {
-        throw new DnsProviderError('invalid-input', `DNS provider "${p.name}" is not configured in environment ${opts.env.name}`, 'pass the providers created from this environment', { where: p.name });
+        throw new DnsProviderError(
+          'invalid-input',
+          `DNS provider "${p.name}" is not configured in environment ${opts.env.name}`,
+          'pass the providers created from this environment',
+          { where: p.name },
+        );
       }
       this.#providers.set(p.name, p);
     }
@@ -213,7 +223,11 @@ export class DnsService {
             this.#source(apiKey, `${pc.name} api`, async (signal) => {
               const t0 = performance.now();
               const rs = await provider.getRecordSet(record.name, record.type, signal);
-              return { values: rs?.values ?? [], ttlSeconds: rs?.ttlSeconds ?? null, latencyMs: performance.now() - t0 };
+              return {
+                values: rs?.values ?? [],
+                ttlSeconds: rs?.ttlSeconds ?? null,
+                latencyMs: performance.now() - t0,
+              };
             }),
           );
         }
@@ -221,9 +235,17 @@ export class DnsService {
           sources.push(
             this.#source(this.#key(ri, pc.name, `ns ${ns}`), `${pc.name} ns ${ns}`, async (signal) => {
               // Inner bound slightly above the policy's so the policy's timeout reports first.
-              const a = await this.#query(ns, record.name, record.type, { timeoutMs: this.#timeoutMs + 50, retries: 0, signal });
+              const a = await this.#query(ns, record.name, record.type, {
+                timeoutMs: this.#timeoutMs + 50,
+                retries: 0,
+                signal,
+              });
               if (!a.authoritative) {
-                throw new DnsProviderError('invalid-input', `${ns} answered without the AA flag (not authoritative for ${record.name}: lame?)`, 'check the nameserver list of this provider');
+                throw new DnsProviderError(
+                  'invalid-input',
+                  `${ns} answered without the AA flag (not authoritative for ${record.name}: lame?)`,
+                  'check the nameserver list of this provider',
+                );
               }
               return { values: a.values, ttlSeconds: a.ttlSeconds, latencyMs: a.latencyMs };
             }),
@@ -239,7 +261,14 @@ export class DnsService {
     if (roundSignal.aborted) return;
     if (o.ok) {
       const r = o.value;
-      this.#answers.set(source.key, { state: 'ok', values: r.values, ttlSeconds: r.ttlSeconds, latencyMs: Math.round(r.latencyMs * 10) / 10, observedAt: o.at, lastGoodAt: o.at });
+      this.#answers.set(source.key, {
+        state: 'ok',
+        values: r.values,
+        ttlSeconds: r.ttlSeconds,
+        latencyMs: Math.round(r.latencyMs * 10) / 10,
+        observedAt: o.at,
+        lastGoodAt: o.at,
+      });
     } else {
       this.#setUnknown(source.key, o.error.message);
     }
@@ -247,11 +276,29 @@ export class DnsService {
 
   #setUnknown(key: string, reason: string): void {
     const prev = this.#answers.get(key);
-    this.#answers.set(key, { state: 'unknown', values: [], ttlSeconds: null, reason, latencyMs: null, observedAt: this.#now(), lastGoodAt: prev?.lastGoodAt ?? null });
+    this.#answers.set(key, {
+      state: 'unknown',
+      values: [],
+      ttlSeconds: null,
+      reason,
+      latencyMs: null,
+      observedAt: this.#now(),
+      lastGoodAt: prev?.lastGoodAt ?? null,
+    });
   }
 
   #answer(key: string): DnsAnswer {
-    return this.#answers.get(key) ?? { state: 'unknown', values: [], ttlSeconds: null, reason: 'not polled yet', latencyMs: null, observedAt: null, lastGoodAt: null };
+    return (
+      this.#answers.get(key) ?? {
+        state: 'unknown',
+        values: [],
+        ttlSeconds: null,
+        reason: 'not polled yet',
+        latencyMs: null,
+        observedAt: null,
+        lastGoodAt: null,
+      }
+    );
   }
 
   #key(recordIndex: number, provider: string, source: string): string {
@@ -267,8 +314,10 @@ export class DnsService {
         policy: this.#endpoint(endpointId),
         now: this.#now,
         messages: {
-          inFlight: (ms, last) => `the previous query is still running (over ${ms} ms)${last ? ` (last: ${last.message})` : ''}`,
-          breakerOpen: (last) => `breaker open after ${this.#threshold} failures (last: ${last?.message ?? 'none recorded'})`,
+          inFlight: (ms, last) =>
+            `the previous query is still running (over ${ms} ms)${last ? ` (last: ${last.message})` : ''}`,
+          breakerOpen: (last) =>
+            `breaker open after ${this.#threshold} failures (last: ${last?.message ?? 'none recorded'})`,
         },
       });
       this.#observed.set(key, observed);

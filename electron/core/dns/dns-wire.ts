@@ -68,7 +68,13 @@ export function encodeUpdateRecord(rr: {
   const buf =
     rr.data === null
       ? // dns-packet's A/AAAA/CNAME encoders require data; an UNKNOWN_n type writes raw (empty) rdata.
-        dnsPacket.answer.encode({ name: rr.name, type: `UNKNOWN_${TYPE_CODES[rr.type]}`, class: 'IN', ttl: rr.ttl, data: Buffer.alloc(0) })
+        dnsPacket.answer.encode({
+          name: rr.name,
+          type: `UNKNOWN_${TYPE_CODES[rr.type]}`,
+          class: 'IN',
+          ttl: rr.ttl,
+          data: Buffer.alloc(0),
+        })
       : dnsPacket.answer.encode({ name: rr.name, type: rr.type, class: 'IN', ttl: rr.ttl, data: rr.data });
   // dns-packet writes names uncompressed: the class sits right after NAME and TYPE.
   const nameLen = dnsPacket.name.encode(rr.name).length;
@@ -92,7 +98,13 @@ export function assembleMessage(
   header.writeUInt16BE(sections.answers.length, 6);
   header.writeUInt16BE(sections.authorities.length, 8);
   header.writeUInt16BE(sections.additionals.length, 10);
-  return Buffer.concat([header, ...sections.questions, ...sections.answers, ...sections.authorities, ...sections.additionals]);
+  return Buffer.concat([
+    header,
+    ...sections.questions,
+    ...sections.answers,
+    ...sections.authorities,
+    ...sections.additionals,
+  ]);
 }
 
 /** Encode a question entry (name, type, class IN). `type` may be any dns-packet type name. */

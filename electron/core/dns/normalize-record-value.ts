@@ -50,7 +50,11 @@ export function normalizeDnsName(name: string): string {
   }
   for (const label of n.split('.')) {
     if (label.length === 0 || label.length > 63 || !/^[a-z0-9_-]+$/.test(label)) {
-      throw new DnsProviderError('invalid-input', `"${name}" is not a valid DNS name`, 'use a name like app.example.com');
+      throw new DnsProviderError(
+        'invalid-input',
+        `"${name}" is not a valid DNS name`,
+        'use a name like app.example.com',
+      );
     }
   }
   return n;

@@ -23,7 +23,12 @@ export interface DnsZoneContext {
   /** Workspace config of the providers, matched by `name` (says which nameservers to ask). */
   readonly configs: readonly DnsProviderConfig[];
   /** Asks one nameserver directly, no recursion (`queryAuthoritative`). */
-  query(server: string, fqdn: string, type: DnsRecordType, opts: AuthoritativeQueryOptions): Promise<AuthoritativeAnswer>;
+  query(
+    server: string,
+    fqdn: string,
+    type: DnsRecordType,
+    opts: AuthoritativeQueryOptions,
+  ): Promise<AuthoritativeAnswer>;
   /** Cancels reads, writes and waits: an abort rejects with its reason. */
   readonly signal: AbortSignal;
   /** Wall clock, epoch ms. */
@@ -80,7 +85,11 @@ export function sameSet(a: DnsRecordSet | null | undefined, b: DnsRecordSet | nu
  * all in parallel. Never rejects for an unreachable provider or nameserver (that view is
  * `undefined` with the error); rejects only with the abort reason of `zone.signal`.
  */
-export async function readRecordViews(zone: DnsZoneContext, rec: RecordConfig, options: { served: boolean }): Promise<ProviderView[]> {
+export async function readRecordViews(
+  zone: DnsZoneContext,
+  rec: RecordConfig,
+  options: { served: boolean },
+): Promise<ProviderView[]> {
   const views = await Promise.all(
     zone.providers.map(async (provider): Promise<ProviderView> => {
       const config = zone.configs.find((c) => c.name === provider.name) ?? null;
@@ -100,9 +109,18 @@ export async function readRecordViews(zone: DnsZoneContext, rec: RecordConfig, o
 
 async function readServed(zone: DnsZoneContext, server: string, rec: RecordConfig): Promise<ServedView> {
   try {
-    const a = await zone.query(server, rec.name, rec.type, { timeoutMs: NS_TIMEOUT_MS, retries: 1, signal: zone.signal });
-    if (!a.authoritative) return { server, set: undefined, error: `${server} is not authoritative for ${rec.name} (AA=0)` };
-    return { server, set: a.values.length > 0 && a.ttlSeconds !== null ? { values: a.values, ttlSeconds: a.ttlSeconds } : null, error: null };
+    const a = await zone.query(server, rec.name, rec.type, {
+      timeoutMs: NS_TIMEOUT_MS,
+      retries: 1,
+      signal: zone.signal,
+    });
+    if (!a.authoritative)
+      return { server, set: undefined, error: `${server} is not authoritative for ${rec.name} (AA=0)` };
+    return {
+      server,
+      set: a.values.length > 0 && a.ttlSeconds !== null ? { values: a.values, ttlSeconds: a.ttlSeconds } : null,
+      error: null,
+    };
   } catch (e) {
     return { server, set: undefined, error: errorText(e) };
   }
@@ -110,7 +128,11 @@ async function readServed(zone: DnsZoneContext, server: string, rec: RecordConfi
 
 /** True when every nameserver of every provider in `want` serves exactly `want`'s set for it. */
 export function allServe(views: readonly ProviderView[], want: ReadonlyMap<string, DnsRecordSet | null>): boolean {
-  return views.every((v) => !want.has(v.provider.name) || (v.served.length > 0 && v.served.every((s) => sameSet(s.set, want.get(v.provider.name)))));
+  return views.every(
+    (v) =>
+      !want.has(v.provider.name) ||
+      (v.served.length > 0 && v.served.every((s) => sameSet(s.set, want.get(v.provider.name)))),
+  );
 }
 
 /** True when every provider in `want` holds exactly `want`'s set in its API. */

@@ -13,7 +13,8 @@
 import { DnsProviderError } from './dns-provider-error.ts';
 import { type TsigAlgorithm, type TsigKey, tsigAlgorithms } from './tsig.ts';
 
-const FORMAT_HINT = 'expected BIND\'s format: key "name" { algorithm hmac-sha256; secret "base64"; }; (what tsig-keygen prints)';
+const FORMAT_HINT =
+  'expected BIND\'s format: key "name" { algorithm hmac-sha256; secret "base64"; }; (what tsig-keygen prints)';
 
 interface Token {
   /** `word`, `string` (quoted), or the punctuation itself. */
@@ -42,12 +43,22 @@ export function parseTsigKeyFile(text: string, opts: { keyName?: string; source?
     const want = opts.keyName.replace(/\.$/, '').toLowerCase();
     const k = keys.find((x) => x.name === want);
     if (!k) {
-      throw new DnsProviderError('invalid-input', `${source} has no key "${want}" (found: ${keys.map((x) => x.name).join(', ')})`, 'name the key that exists in the file', { where: source });
+      throw new DnsProviderError(
+        'invalid-input',
+        `${source} has no key "${want}" (found: ${keys.map((x) => x.name).join(', ')})`,
+        'name the key that exists in the file',
+        { where: source },
+      );
     }
     return k;
   }
   if (keys.length > 1) {
-    throw new DnsProviderError('invalid-input', `${source} holds ${keys.length} keys (${keys.map((x) => x.name).join(', ')}); which one?`, 'keep one key per file', { where: source });
+    throw new DnsProviderError(
+      'invalid-input',
+      `${source} holds ${keys.length} keys (${keys.map((x) => x.name).join(', ')}); which one?`,
+      'keep one key per file',
+      { where: source },
+    );
   }
   return keys[0]!;
 }
@@ -73,12 +84,15 @@ function parseAll(text: string, source: string): TsigKey[] {
   const keys: TsigKey[] = [];
   let i = 0;
   const fail = (t: Token | undefined, msg: string): never => {
-    const line = t?.line ?? (toks.at(-1)?.line ?? 1);
-    throw new DnsProviderError('invalid-input', `${source}:${line}: ${msg}`, FORMAT_HINT, { where: `${source}:${line}` });
+    const line = t?.line ?? toks.at(-1)?.line ?? 1;
+    throw new DnsProviderError('invalid-input', `${source}:${line}: ${msg}`, FORMAT_HINT, {
+      where: `${source}:${line}`,
+    });
   };
   const expect = (kind: Token['kind'], what: string): Token => {
     const t = toks[i];
-    if (!t || t.kind !== kind) fail(t, `expected ${what}${t ? `, found "${t.kind === 'string' ? '…' : t.text}"` : ' before end of file'}`);
+    if (!t || t.kind !== kind)
+      fail(t, `expected ${what}${t ? `, found "${t.kind === 'string' ? '…' : t.text}"` : ' before end of file'}`);
     i++;
     return t!;
   };
@@ -87,7 +101,8 @@ function parseAll(text: string, source: string): TsigKey[] {
     if (t.kind === 'word' && t.text === 'key') {
       i++;
       const nameTok = toks[i];
-      if (!nameTok || (nameTok.kind !== 'word' && nameTok.kind !== 'string')) fail(nameTok, 'expected the key name after "key"');
+      if (!nameTok || (nameTok.kind !== 'word' && nameTok.kind !== 'string'))
+        fail(nameTok, 'expected the key name after "key"');
       i++;
       const name = nameTok!.text.replace(/\.$/, '').toLowerCase();
       if (!/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(name)) fail(nameTok, `key name "${nameTok!.text}" is not a DNS name`);
@@ -128,7 +143,12 @@ function parseAll(text: string, source: string): TsigKey[] {
 function checkAlgorithm(alg: string, where: string): TsigAlgorithm {
   const a = alg.replace(/\.$/, '');
   if (!(tsigAlgorithms as readonly string[]).includes(a)) {
-    throw new DnsProviderError('invalid-input', `TSIG algorithm "${alg}" is not supported`, `use one of ${tsigAlgorithms.join(', ')} (tsig-keygen -a hmac-sha256)`, { where });
+    throw new DnsProviderError(
+      'invalid-input',
+      `TSIG algorithm "${alg}" is not supported`,
+      `use one of ${tsigAlgorithms.join(', ')} (tsig-keygen -a hmac-sha256)`,
+      { where },
+    );
   }
   return a as TsigAlgorithm;
 }
@@ -136,10 +156,16 @@ function checkAlgorithm(alg: string, where: string): TsigAlgorithm {
 function decodeSecret(b64: string, where: string): Buffer {
   const s = b64.replace(/\s+/g, '');
   if (s.length === 0 || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s)) {
-    throw new DnsProviderError('invalid-input', `the TSIG secret at ${where} is not valid base64`, 'copy the secret exactly as tsig-keygen printed it', { where });
+    throw new DnsProviderError(
+      'invalid-input',
+      `the TSIG secret at ${where} is not valid base64`,
+      'copy the secret exactly as tsig-keygen printed it',
+      { where },
+    );
   }
   const buf = Buffer.from(s, 'base64');
-  if (buf.length === 0) throw new DnsProviderError('invalid-input', `the TSIG secret at ${where} is empty`, undefined, { where });
+  if (buf.length === 0)
+    throw new DnsProviderError('invalid-input', `the TSIG secret at ${where} is empty`, undefined, { where });
   return buf;
 }
 
@@ -158,12 +184,18 @@ function tokenize(text: string, source: string): Token[] {
       while (i < text.length && text[i] !== '\n') i++;
     } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
-      if (end < 0) throw new DnsProviderError('invalid-input', `${source}:${line}: unterminated comment`, FORMAT_HINT, { where: `${source}:${line}` });
+      if (end < 0)
+        throw new DnsProviderError('invalid-input', `${source}:${line}: unterminated comment`, FORMAT_HINT, {
+          where: `${source}:${line}`,
+        });
       for (let j = i; j < end; j++) if (text[j] === '\n') line++;
       i = end + 2;
     } else if (c === '"') {
       const end = text.indexOf('"', i + 1);
-      if (end < 0) throw new DnsProviderError('invalid-input', `${source}:${line}: unterminated string`, FORMAT_HINT, { where: `${source}:${line}` });
+      if (end < 0)
+        throw new DnsProviderError('invalid-input', `${source}:${line}: unterminated string`, FORMAT_HINT, {
+          where: `${source}:${line}`,
+        });
       out.push({ kind: 'string', text: text.slice(i + 1, end), line });
       for (let j = i; j < end; j++) if (text[j] === '\n') line++;
       i = end + 1;

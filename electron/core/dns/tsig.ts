@@ -27,7 +27,13 @@ const TSIG_TYPE = 250;
 const CLASS_ANY = 255;
 
 /** TSIG error codes (RFC 8945 §3, IANA "DNS RCODEs"). */
-const tsigErrorNames: Record<number, string> = { 0: 'NOERROR', 16: 'BADSIG', 17: 'BADKEY', 18: 'BADTIME', 22: 'BADTRUNC' };
+const tsigErrorNames: Record<number, string> = {
+  0: 'NOERROR',
+  16: 'BADSIG',
+  17: 'BADKEY',
+  18: 'BADTIME',
+  22: 'BADTRUNC',
+};
 
 /** Name of a TSIG error code (`16` → `BADSIG`); unknown codes as `TSIG_ERROR_n`. */
 export function tsigErrorName(code: number): string {
@@ -74,7 +80,14 @@ export function signTsig(
     u16(0),
     u16(0),
   ]);
-  const rr = Buffer.concat([wireName(key.name), u16(TSIG_TYPE), u16(CLASS_ANY), Buffer.alloc(4), u16(rdata.length), rdata]);
+  const rr = Buffer.concat([
+    wireName(key.name),
+    u16(TSIG_TYPE),
+    u16(CLASS_ANY),
+    Buffer.alloc(4),
+    u16(rdata.length),
+    rdata,
+  ]);
   const wire = Buffer.concat([message, rr]);
   wire.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
   return { wire, mac, timeSigned };
@@ -128,7 +141,8 @@ export function verifyTsig(
   } catch (e) {
     return { ok: false, problem: 'malformed', detail: `cannot parse message: ${(e as Error).message}`, tsigError: 0 };
   }
-  if (parsed === null) return { ok: false, problem: 'unsigned', detail: 'message carries no TSIG record', tsigError: 0 };
+  if (parsed === null)
+    return { ok: false, problem: 'unsigned', detail: 'message carries no TSIG record', tsigError: 0 };
   const t = parsed;
   if (t.keyName !== key.name || t.algorithm !== key.algorithm) {
     return {
@@ -140,7 +154,12 @@ export function verifyTsig(
   }
   if (t.error !== 0) {
     // RFC 8945 §5.3.2: a BADSIG/BADKEY reply carries an empty MAC; there is nothing to verify.
-    return { ok: false, problem: 'peer-error', detail: `peer reported TSIG error ${tsigErrorName(t.error)}`, tsigError: t.error };
+    return {
+      ok: false,
+      problem: 'peer-error',
+      detail: `peer reported TSIG error ${tsigErrorName(t.error)}`,
+      tsigError: t.error,
+    };
   }
   const digestLength = createHmac(hashOf(key.algorithm), Buffer.alloc(1)).digest().length;
   if (t.mac.length !== digestLength) {
@@ -261,7 +280,17 @@ function locateTsig(buf: Buffer): ParsedTsig | null {
   p += 6;
   if (p + otherLen !== end) throw new Error('TSIG other data does not match rdata length');
   const other = Buffer.from(buf.subarray(p, p + otherLen));
-  return { start: last, keyName: keyName.replace(/\.$/, ''), algorithm: algorithm.replace(/\.$/, ''), timeSigned, fudge, mac, originalId, error, other };
+  return {
+    start: last,
+    keyName: keyName.replace(/\.$/, ''),
+    algorithm: algorithm.replace(/\.$/, ''),
+    timeSigned,
+    fudge,
+    mac,
+    originalId,
+    error,
+    other,
+  };
 }
 
 function need(buf: Buffer, end: number): void {
@@ -286,7 +315,11 @@ function skipName(buf: Buffer, start: number): number {
 
 /** Canonical wire form of a name (RFC 4034 §6.2: lower case, uncompressed). */
 function wireName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').toLowerCase().split('.').filter((l) => l.length > 0);
+  const labels = name
+    .replace(/\.$/, '')
+    .toLowerCase()
+    .split('.')
+    .filter((l) => l.length > 0);
   const parts: Buffer[] = [];
   for (const l of labels) {
     const b = Buffer.from(l, 'ascii');

@@ -28,14 +28,23 @@ export interface WriteOptions {
  * @throws the provider's last error (DnsProviderError) after the tries, or at once when not transient;
  *         the abort reason of `zone.signal`.
  */
-export async function writeRecordSet(zone: DnsZoneContext, provider: DnsProvider, rec: RecordConfig, want: DnsRecordSet | null, o: WriteOptions): Promise<{ changed: boolean; before: DnsRecordSet | null }> {
+export async function writeRecordSet(
+  zone: DnsZoneContext,
+  provider: DnsProvider,
+  rec: RecordConfig,
+  want: DnsRecordSet | null,
+  o: WriteOptions,
+): Promise<{ changed: boolean; before: DnsRecordSet | null }> {
   const attempts = Math.max(1, o.attempts);
   let last: unknown = null;
   for (let i = 1; i <= attempts; i++) {
     try {
       const current = await provider.getRecordSet(rec.name, rec.type, zone.signal);
       if (sameSet(current, want)) return { changed: false, before: current };
-      await provider.setRecordSet(rec.name, rec.type, want?.values ?? [], want?.ttlSeconds ?? 0, { expected: current, signal: zone.signal });
+      await provider.setRecordSet(rec.name, rec.type, want?.values ?? [], want?.ttlSeconds ?? 0, {
+        expected: current,
+        signal: zone.signal,
+      });
       return { changed: true, before: current };
     } catch (e) {
       zone.signal.throwIfAborted();
@@ -81,7 +90,9 @@ export async function writeRecordSets(
     providers.map(async (p) => {
       const w = want.get(p.name) ?? null;
       const r = await writeRecordSet(zone, p, rec, w, o);
-      const line = r.changed ? `${p.name}: ${rec.name} ${rec.type} set to ${showSet(w)} (was ${showSet(r.before)})` : `${p.name}: already holds ${showSet(w)}`;
+      const line = r.changed
+        ? `${p.name}: ${rec.name} ${rec.type} set to ${showSet(w)} (was ${showSet(r.before)})`
+        : `${p.name}: already holds ${showSet(w)}`;
       zone.log.info(line);
       progress({ message: line });
       return r;
@@ -89,19 +100,31 @@ export async function writeRecordSets(
   );
   zone.signal.throwIfAborted();
   const changed = results.flatMap((r, i) => (r.status === 'fulfilled' && r.value.changed ? [providers[i]!.name] : []));
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ provider: providers[i]!, error: r.reason as unknown }] : []));
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ provider: providers[i]!, error: r.reason as unknown }] : [],
+  );
   if (failed.length === 0) return { changed, failure: null };
   const views = await readRecordViews(zone, rec, { served: true });
   const what = failed.map((f) => `${f.provider.name} (${errorText(f.error)})`).join('; ');
   const retryable = failed.every((f) => isRetryable(f.error));
   const kinds = failed.map((f) => (isDnsProviderError(f.error) ? f.error.kind : 'unreachable'));
-  const kind = kinds.includes('auth') ? 'auth' : kinds.includes('invalid-input') ? 'invalid-input' : kinds.includes('conflict') ? 'conflict' : kinds.includes('timeout') ? 'timeout' : 'unreachable';
+  const kind = kinds.includes('auth')
+    ? 'auth'
+    : kinds.includes('invalid-input')
+      ? 'invalid-input'
+      : kinds.includes('conflict')
+        ? 'conflict'
+        : kinds.includes('timeout')
+          ? 'timeout'
+          : 'unreachable';
   return {
     changed,
     failure: {
       kind,
       message: `could not set ${rec.name} ${rec.type} at ${what} after ${o.attempts} tr${o.attempts === 1 ? 'y' : 'ies'}. Now: ${describeViews(views)}`,
-      hint: retryable ? 'fix the provider (is its API up?), then resume the run: providers already changed are not written again' : 'fix the provider configuration or credentials, then resume',
+      hint: retryable
+        ? 'fix the provider (is its API up?), then resume the run: providers already changed are not written again'
+        : 'fix the provider configuration or credentials, then resume',
       where: failed.map((f) => f.provider.name).join(', '),
       retryable,
     },

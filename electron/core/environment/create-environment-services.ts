@@ -34,8 +34,17 @@ export interface CreateEnvironmentServicesOptions {
  * @param pool the shared SSH pool (owned by the caller: `close()` leaves it open).
  * @param resolveSecret resolves workspace secret references (API key, TSIG key, passwords).
  */
-export function createEnvironmentServices(env: Environment, pool: SshPool, resolveSecret: SecretResolver, options: CreateEnvironmentServicesOptions = {}): EnvironmentServices {
-  const providers = createDnsProviders(env, (ref) => resolveSecret(ref, `environments.${env.name}.dnsProviders`), options.dnsTimeoutMs !== undefined ? { timeoutMs: options.dnsTimeoutMs } : {});
+export function createEnvironmentServices(
+  env: Environment,
+  pool: SshPool,
+  resolveSecret: SecretResolver,
+  options: CreateEnvironmentServicesOptions = {},
+): EnvironmentServices {
+  const providers = createDnsProviders(
+    env,
+    (ref) => resolveSecret(ref, `environments.${env.name}.dnsProviders`),
+    options.dnsTimeoutMs !== undefined ? { timeoutMs: options.dnsTimeoutMs } : {},
+  );
 
   const adapters = new Map<string, EngineAdapter>();
   const nodes = new Map<string, DbNodeService>();
@@ -94,7 +103,11 @@ export function createEnvironmentServices(env: Environment, pool: SshPool, resol
     },
     close() {
       closed ??= (async () => {
-        await Promise.allSettled([...providers.map((p) => p.close()), ...[...adapters.values()].map((a) => a.close()), agent?.close()]);
+        await Promise.allSettled([
+          ...providers.map((p) => p.close()),
+          ...[...adapters.values()].map((a) => a.close()),
+          agent?.close(),
+        ]);
       })();
       return closed;
     },

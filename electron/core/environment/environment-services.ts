@@ -27,11 +27,19 @@ export interface DnsServices {
   /** One per `env.dnsProviders` entry, same order, same `name`. */
   readonly providers: readonly DnsProvider[];
   /** Asks one nameserver directly, no recursion (`queryAuthoritative`). */
-  query(server: string, fqdn: string, type: DnsRecordType, opts: AuthoritativeQueryOptions): Promise<AuthoritativeAnswer>;
+  query(
+    server: string,
+    fqdn: string,
+    type: DnsRecordType,
+    opts: AuthoritativeQueryOptions,
+  ): Promise<AuthoritativeAnswer>;
 }
 
 /** What a database step may plan; `rewind.source` is a node name. */
-export type DbPlanOp = { kind: 'fence'; mode: FenceMode } | { kind: 'promote'; waitSeconds: number } | { kind: 'rewind'; source: string; method?: 'auto' | 'base-backup' };
+export type DbPlanOp =
+  | { kind: 'fence'; mode: FenceMode }
+  | { kind: 'promote'; waitSeconds: number }
+  | { kind: 'rewind'; source: string; method?: 'auto' | 'base-backup' };
 
 /** One database node: its config, its adapter, and the commands a mutation would run. */
 export interface DbNodeService {

@@ -128,7 +128,8 @@ export class HealthService {
   #attempt(url: string, signal: AbortSignal): Promise<HttpProbeResult> {
     if (this.#customProbe) return this.#customProbe(url, signal);
     // Never (re)create the Agent for a probe that stop() already aborted: it would leak sockets.
-    if (signal.aborted || this.#abort.signal.aborted) return Promise.resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' });
+    if (signal.aborted || this.#abort.signal.aborted)
+      return Promise.resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' });
     this.#agent ??= createProbeAgent(this.#agentOptions);
     return httpProbe(url, { dispatcher: this.#agent, signal });
   }

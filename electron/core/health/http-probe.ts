@@ -158,7 +158,15 @@ function hostPort(url: string | URL): string {
 }
 
 const NET_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
 ]);
 
 /** Short human text for a network error, naming the code and the peer, e.g. `ECONNREFUSED 127.0.0.2:15301`. */

@@ -89,7 +89,8 @@ export class LatencyRing {
 
   /** @param capacity number of samples kept (≥ 1). */
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.#items = new Array<number | null>(capacity).fill(null);
   }

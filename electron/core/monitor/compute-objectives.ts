@@ -24,7 +24,13 @@ export function computeRpo(env: Environment, nodes: DbNodeStatus[]): RpoStatus {
   const objectiveSeconds = env.objectives.rpoSeconds;
   const unknown = nodes.filter((n) => n.state === 'unknown' || n.role === 'unknown');
   if (nodes.length === 0) {
-    return { verdict: 'unknown', nowSeconds: null, lagBytes: null, objectiveSeconds, explanation: 'No database nodes are configured, so data loss on failover cannot be measured.' };
+    return {
+      verdict: 'unknown',
+      nowSeconds: null,
+      lagBytes: null,
+      objectiveSeconds,
+      explanation: 'No database nodes are configured, so data loss on failover cannot be measured.',
+    };
   }
   if (unknown.length > 0) {
     return {
@@ -37,11 +43,23 @@ export function computeRpo(env: Environment, nodes: DbNodeStatus[]): RpoStatus {
   }
   const streaming = nodes.filter((n) => n.role === 'replica');
   if (streaming.length === 0) {
-    return { verdict: 'unknown', nowSeconds: null, lagBytes: null, objectiveSeconds, explanation: `No node is a replica (${nodes.map((n) => `${n.name}: ${n.role}`).join(', ')}): there is nothing to fail over to without data loss.` };
+    return {
+      verdict: 'unknown',
+      nowSeconds: null,
+      lagBytes: null,
+      objectiveSeconds,
+      explanation: `No node is a replica (${nodes.map((n) => `${n.name}: ${n.role}`).join(', ')}): there is nothing to fail over to without data loss.`,
+    };
   }
   const missing = streaming.filter((n) => n.lagSeconds === null);
   if (missing.length > 0) {
-    return { verdict: 'unknown', nowSeconds: null, lagBytes: null, objectiveSeconds, explanation: `Lag of ${missing.map((n) => n.name).join(', ')} is unknown (${missing.map((n) => n.reason ?? 'no primary position to compare').join('; ')}).` };
+    return {
+      verdict: 'unknown',
+      nowSeconds: null,
+      lagBytes: null,
+      objectiveSeconds,
+      explanation: `Lag of ${missing.map((n) => n.name).join(', ')} is unknown (${missing.map((n) => n.reason ?? 'no primary position to compare').join('; ')}).`,
+    };
   }
   const worst = streaming.reduce((a, b) => ((b.lagSeconds ?? 0) > (a.lagSeconds ?? 0) ? b : a));
   const nowSeconds = worst.lagSeconds ?? 0;

@@ -15,13 +15,20 @@ export interface SiteVerdict {
   reason: string;
 }
 
-export function computeSiteStatus(entry: ProbeStatus, slots: ProbeStatus[], live: LiveSlotStatus, dbRole: DbRole): SiteVerdict {
+export function computeSiteStatus(
+  entry: ProbeStatus,
+  slots: ProbeStatus[],
+  live: LiveSlotStatus,
+  dbRole: DbRole,
+): SiteVerdict {
   if (entry.state === 'unknown') {
     return { state: 'unknown', reason: `entry point not verified yet${entry.reason ? ` — ${entry.reason}` : ''}` };
   }
   const slotProblems = slots
     .filter((s) => s.state !== 'healthy')
-    .map((s) => `${live.liveSlot === s.slot ? 'live ' : ''}slot ${s.slot} ${s.state}${s.reason ? ` — ${s.reason}` : ''}`);
+    .map(
+      (s) => `${live.liveSlot === s.slot ? 'live ' : ''}slot ${s.slot} ${s.state}${s.reason ? ` — ${s.reason}` : ''}`,
+    );
   if (entry.state === 'unhealthy') {
     // name the slots too: "entry failing" alone does not tell the on-call engineer why
     const why = [`entry point ${entry.url} failing — ${entry.reason ?? 'unhealthy'}`, ...slotProblems];

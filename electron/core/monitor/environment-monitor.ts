@@ -4,7 +4,14 @@
  * the probes), writes samples to the store and the monitor assembles a snapshot from the
  * latest statuses — on every change of a probe verdict immediately, otherwise once a second.
  */
-import type { EnvironmentSnapshot, SiteStatus, DbRole, DbNodeStatus, LiveSlotStatus, ProbeStatus } from '../../../shared/status.ts';
+import type {
+  EnvironmentSnapshot,
+  SiteStatus,
+  DbRole,
+  DbNodeStatus,
+  LiveSlotStatus,
+  ProbeStatus,
+} from '../../../shared/status.ts';
 import type { Environment } from '../config/workspace-schema.ts';
 import { HealthService } from '../health/health-service.ts';
 import { DnsService } from '../dns/dns-service.ts';
@@ -19,7 +26,11 @@ import { computeRpo, computeRto } from './compute-objectives.ts';
 
 export interface MonitorEvents {
   snapshot(snapshot: EnvironmentSnapshot): void;
-  samples(metric: 'replication-lag-bytes' | 'replication-lag-seconds', key: string, points: { t: number; v: number | null }[]): void;
+  samples(
+    metric: 'replication-lag-bytes' | 'replication-lag-seconds',
+    key: string,
+    points: { t: number; v: number | null }[],
+  ): void;
   error(where: string, error: unknown): void;
 }
 
@@ -50,7 +61,8 @@ export class EnvironmentMonitor {
     this.store = store;
     this.health = new HealthService({
       env,
-      onSample: (probeId, t, latencyMs) => store.add({ env: env.name, metric: 'probe-latency-ms', key: probeId, t, v: latencyMs }),
+      onSample: (probeId, t, latencyMs) =>
+        store.add({ env: env.name, metric: 'probe-latency-ms', key: probeId, t, v: latencyMs }),
     });
     this.dns = new DnsService({ env, providers: [...services.dns.providers] });
     this.replication = new ReplicationService({
@@ -72,15 +84,30 @@ export class EnvironmentMonitor {
     this.health.start();
     const onError = (where: string) => (e: unknown) => this.events.error(`${this.env.name}/${where}`, e);
     const every = this.env.pollIntervalMs;
-    this.loops.push(startPollLoop(every, () => this.dns.pollOnce().then(() => this.scheduleSnapshot()), onError('dns')));
-    this.loops.push(startPollLoop(every, () => this.replication.pollOnce().then(() => this.scheduleSnapshot()), onError('replication')));
-    this.loops.push(startPollLoop(every, () => this.slots.pollOnce().then(() => this.scheduleSnapshot()), onError('traffic')));
+    this.loops.push(
+      startPollLoop(every, () => this.dns.pollOnce().then(() => this.scheduleSnapshot()), onError('dns')),
+    );
+    this.loops.push(
+      startPollLoop(
+        every,
+        () => this.replication.pollOnce().then(() => this.scheduleSnapshot()),
+        onError('replication'),
+      ),
+    );
+    this.loops.push(
+      startPollLoop(every, () => this.slots.pollOnce().then(() => this.scheduleSnapshot()), onError('traffic')),
+    );
     this.snapshotTimer = setInterval(() => this.emitSnapshot(), 1000);
   }
 
   /** Polls every domain once and returns the snapshot (for `standby status`). */
   async pollOnce(): Promise<EnvironmentSnapshot> {
-    await Promise.allSettled([this.health.pollOnce(), this.dns.pollOnce(), this.replication.pollOnce(), this.slots.pollOnce()]);
+    await Promise.allSettled([
+      this.health.pollOnce(),
+      this.dns.pollOnce(),
+      this.replication.pollOnce(),
+      this.slots.pollOnce(),
+    ]);
     // A target whose verdict is pending — unknown after its first answer, or a healthy target
     // that just failed (an unhealthy one that just answered) — is probed again, at most
     // threshold rounds, so a one-shot observation (CLI status, a safety check right before a
@@ -129,12 +156,22 @@ export class EnvironmentMonitor {
     const databases = this.replication.statuses().map((d) => this.withLastKnownLag(d));
     const liveSlots = this.slots.statuses();
     const sites: SiteStatus[] = this.env.sites.map((site) => {
-      const entry = probes.find((p) => p.site === site.name && p.slot === null) ?? placeholderProbe(this.env.name, site.name, site.router.entryUrl);
+      const entry =
+        probes.find((p) => p.site === site.name && p.slot === null) ??
+        placeholderProbe(this.env.name, site.name, site.router.entryUrl);
       const slots = site.slots.map(
-        (sl) => probes.find((p) => p.site === site.name && p.slot === sl.name) ?? placeholderProbe(this.env.name, site.name, sl.url + sl.healthPath, sl.name),
+        (sl) =>
+          probes.find((p) => p.site === site.name && p.slot === sl.name) ??
+          placeholderProbe(this.env.name, site.name, sl.url + sl.healthPath, sl.name),
       );
       const live: LiveSlotStatus = liveSlots.find((l) => l.site === site.name) ?? {
-        site: site.name, router: site.router.kind, state: 'unknown', liveSlot: null, reason: 'not read yet', observedAt: null, lastGoodAt: null,
+        site: site.name,
+        router: site.router.kind,
+        state: 'unknown',
+        liveSlot: null,
+        reason: 'not read yet',
+        observedAt: null,
+        lastGoodAt: null,
       };
       const dbs = databases.filter((d) => d.site === site.name);
       const dbRole: DbRole = dbs.length === 0 ? 'none' : (dbs[0]?.role ?? 'unknown');
@@ -208,7 +245,18 @@ export class EnvironmentMonitor {
 function placeholderProbe(env: string, site: string, url: string, slot: string | null = null): ProbeStatus {
   return {
     id: slot === null ? `${env}/${site}/entry` : `${env}/${site}/slot/${slot}`,
-    site, slot, url, state: 'unknown', reason: 'not probed yet', latencyMs: null, recentLatencyMs: [],
-    consecutiveFailures: 0, consecutiveSuccesses: 0, breaker: 'closed', lastCheckedAt: null, lastGoodAt: null, failingSince: null,
+    site,
+    slot,
+    url,
+    state: 'unknown',
+    reason: 'not probed yet',
+    latencyMs: null,
+    recentLatencyMs: [],
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    breaker: 'closed',
+    lastCheckedAt: null,
+    lastGoodAt: null,
+    failingSince: null,
   };
 }

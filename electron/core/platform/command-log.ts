@@ -32,7 +32,11 @@ export class CommandLog<C extends LoggedCommand> {
    * Runs `fn`, recording `cmd` with its duration and `outcome(value)` (or the error's first line).
    * Rethrows whatever `fn` throws.
    */
-  async run<T>(cmd: Pick<C, 'kind' | 'target' | 'text'>, fn: () => Promise<T>, outcome?: (value: T) => string): Promise<T> {
+  async run<T>(
+    cmd: Pick<C, 'kind' | 'target' | 'text'>,
+    fn: () => Promise<T>,
+    outcome?: (value: T) => string,
+  ): Promise<T> {
     const t0 = performance.now();
     const entry = { ...cmd } as C;
     this.commands.push(entry);

@@ -70,14 +70,20 @@ export class ObservationPolicy {
     this.#toError = o.toError ?? ((e) => toOpError(e));
     this.#timeoutError = o.timeoutError ?? ((ms) => ({ kind: 'timeout', message: `no answer within ${ms} ms` }));
     const handled = o.handles ? handleWhen(o.handles) : handleAll;
-    this.#breaker = circuitBreaker(handled, { halfOpenAfter: o.breaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures) });
+    this.#breaker = circuitBreaker(handled, {
+      halfOpenAfter: o.breaker.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
+    });
     const attemptTimeout = timeout(o.timeoutMs, TimeoutStrategy.Aggressive);
     attemptTimeout.onTimeout(() => {
       this.#lastError = this.#timeoutError(this.timeoutMs);
     });
     const layers: IPolicy[] = [];
     if (o.bulkhead) layers.push(bulkhead(o.bulkhead.limit, o.bulkhead.queue));
-    if (o.retry && o.retry.maxAttempts > 0) layers.push(retry(handled, { maxAttempts: o.retry.maxAttempts, backoff: new ConstantBackoff(o.retry.backoffMs) }));
+    if (o.retry && o.retry.maxAttempts > 0)
+      layers.push(
+        retry(handled, { maxAttempts: o.retry.maxAttempts, backoff: new ConstantBackoff(o.retry.backoffMs) }),
+      );
     this.#policy = wrap(...layers, this.#breaker, attemptTimeout);
   }
 
@@ -89,7 +95,13 @@ export class ObservationPolicy {
   /** The breaker's state now. */
   get breakerState(): BreakerStateName {
     const s = this.#breaker.state;
-    return s === CircuitState.Open ? 'open' : s === CircuitState.HalfOpen ? 'half-open' : s === CircuitState.Isolated ? 'isolated' : 'closed';
+    return s === CircuitState.Open
+      ? 'open'
+      : s === CircuitState.HalfOpen
+        ? 'half-open'
+        : s === CircuitState.Isolated
+          ? 'isolated'
+          : 'closed';
   }
 
   /** A thrown value as this policy's OpError (a cockatiel timeout → the timeout error). */
@@ -133,7 +145,8 @@ export interface LastGood<T> {
  * One observation. On failure, `skipped` says no read was started (the previous one still runs,
  * or the breaker is open) and `lastGood` carries the last good value, if any.
  */
-export type Observation<T> = { ok: true; value: T; at: number } | { ok: false; error: OpError; skipped: boolean; lastGood: LastGood<T> | null };
+export type Observation<T> =
+  { ok: true; value: T; at: number } | { ok: false; error: OpError; skipped: boolean; lastGood: LastGood<T> | null };
 
 /** Options of {@link ObservedSource}. */
 export interface ObservedSourceOptions<T> {
@@ -173,8 +186,11 @@ export class ObservedSource<T> {
     this.policy = o.policy instanceof ObservationPolicy ? o.policy : new ObservationPolicy(o.policy);
     this.#now = o.now ?? Date.now;
     const lastText = (last: OpError | null) => (last ? `; last error: ${last.message}` : '');
-    this.#inFlightMessage = o.messages?.inFlight ?? ((ms, last) => `the previous observation is still running (over ${ms} ms)${lastText(last)}`);
-    this.#breakerMessage = o.messages?.breakerOpen ?? ((last) => `not observed: circuit open after repeated failures${lastText(last)}`);
+    this.#inFlightMessage =
+      o.messages?.inFlight ??
+      ((ms, last) => `the previous observation is still running (over ${ms} ms)${lastText(last)}`);
+    this.#breakerMessage =
+      o.messages?.breakerOpen ?? ((last) => `not observed: circuit open after repeated failures${lastText(last)}`);
   }
 
   /** True while a read started by `observe()` has not settled (it may have outlived its timeout). */
@@ -195,7 +211,12 @@ export class ObservedSource<T> {
   async observe(signal?: AbortSignal): Promise<Observation<T>> {
     const policy = this.policy;
     if (this.#inFlight) {
-      return { ok: false, skipped: true, error: { kind: 'timeout', message: this.#inFlightMessage(policy.timeoutMs, policy.lastError) }, lastGood: this.lastGood() };
+      return {
+        ok: false,
+        skipped: true,
+        error: { kind: 'timeout', message: this.#inFlightMessage(policy.timeoutMs, policy.lastError) },
+        lastGood: this.lastGood(),
+      };
     }
     try {
       const value = await policy.execute((attempt) => {
@@ -215,11 +236,26 @@ export class ObservedSource<T> {
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
         const last = policy.lastError;
-        return { ok: false, skipped: true, error: { kind: last?.kind ?? 'unreachable', message: this.#breakerMessage(last) }, lastGood: this.lastGood() };
+        return {
+          ok: false,
+          skipped: true,
+          error: { kind: last?.kind ?? 'unreachable', message: this.#breakerMessage(last) },
+          lastGood: this.lastGood(),
+        };
       }
       if (signal?.aborted) {
-        const why = signal.reason instanceof Error ? signal.reason.message : signal.reason !== undefined ? String(signal.reason) : '';
-        return { ok: false, skipped: false, error: { kind: 'timeout', message: `cancelled${why ? `: ${why}` : ''}` }, lastGood: this.lastGood() };
+        const why =
+          signal.reason instanceof Error
+            ? signal.reason.message
+            : signal.reason !== undefined
+              ? String(signal.reason)
+              : '';
+        return {
+          ok: false,
+          skipped: false,
+          error: { kind: 'timeout', message: `cancelled${why ? `: ${why}` : ''}` },
+          lastGood: this.lastGood(),
+        };
       }
       return { ok: false, skipped: false, error: policy.toError(e), lastGood: this.lastGood() };
     }

@@ -5,10 +5,27 @@
 import { TaskCancelledError } from 'cockatiel';
 import type { OpError, OpErrorKind } from '../../../shared/result.ts';
 
-const opErrorKinds: ReadonlySet<string> = new Set<OpErrorKind>(['invalid-input', 'unreachable', 'unsafe-plan', 'timeout', 'conflict', 'auth', 'not-found', 'unsupported', 'internal']);
+const opErrorKinds: ReadonlySet<string> = new Set<OpErrorKind>([
+  'invalid-input',
+  'unreachable',
+  'unsafe-plan',
+  'timeout',
+  'conflict',
+  'auth',
+  'not-found',
+  'unsupported',
+  'internal',
+]);
 
 /** Node/libuv socket error codes of a peer that cannot be reached (or went away). */
-const unreachableCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const unreachableCodes: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /** True when `k` is one of the OpError kinds of the contract. */
 export function isOpErrorKind(k: string): k is OpErrorKind {
@@ -32,20 +49,40 @@ export function toOpError(e: unknown, where?: string): OpError {
   const at = where !== undefined && where !== '' ? { where } : {};
   if (e instanceof TaskCancelledError) return { kind: 'timeout', message: e.message, ...at };
   if (typeof e !== 'object' || e === null) return { kind: 'internal', message: String(e), ...at };
-  const o = e as { error?: unknown; kind?: unknown; message?: unknown; hint?: unknown; where?: unknown; code?: unknown; name?: unknown; retryable?: unknown };
+  const o = e as {
+    error?: unknown;
+    kind?: unknown;
+    message?: unknown;
+    hint?: unknown;
+    where?: unknown;
+    code?: unknown;
+    name?: unknown;
+    retryable?: unknown;
+  };
   const inner = o.error;
   if (inner && typeof inner === 'object' && 'kind' in inner && 'message' in inner) {
     const op = inner as OpError;
     return op.where !== undefined || where === undefined ? op : { ...op, where };
   }
-  const message = typeof o.message === 'string' && o.message !== '' ? o.message : typeof o.name === 'string' && o.message === '' ? o.name : String(e);
+  const message =
+    typeof o.message === 'string' && o.message !== ''
+      ? o.message
+      : typeof o.name === 'string' && o.message === ''
+        ? o.name
+        : String(e);
   if (typeof o.kind === 'string' && isOpErrorKind(o.kind)) {
     const w = typeof o.where === 'string' ? o.where : where;
-    return { kind: o.kind, message, ...(typeof o.hint === 'string' ? { hint: o.hint } : {}), ...(w ? { where: w } : {}) };
+    return {
+      kind: o.kind,
+      message,
+      ...(typeof o.hint === 'string' ? { hint: o.hint } : {}),
+      ...(w ? { where: w } : {}),
+    };
   }
   const code = typeof o.code === 'string' ? o.code : undefined;
   if (code !== undefined && unreachableCodes.has(code)) return { kind: 'unreachable', message, ...at };
-  if (code === 'ETIMEDOUT' || o.name === 'AbortError' || o.name === 'TimeoutError' || o.name === 'TaskCancelledError') return { kind: 'timeout', message, ...at };
+  if (code === 'ETIMEDOUT' || o.name === 'AbortError' || o.name === 'TimeoutError' || o.name === 'TaskCancelledError')
+    return { kind: 'timeout', message, ...at };
   if (o.retryable === true) return { kind: 'unreachable', message, ...at };
   return { kind: 'internal', message, ...at };
 }

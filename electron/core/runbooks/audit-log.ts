@@ -73,7 +73,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
@@ -85,7 +87,8 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
 
 /** The chain head recorded in the store for `file`, or null. */
 export function readAuditHead(db: DatabaseSync, file: string): AuditHead | null {
-  const r = db.prepare('SELECT seq, hash FROM audit_head WHERE file = ?').get(file) as { seq: number; hash: string } | undefined;
+  const r = db.prepare('SELECT seq, hash FROM audit_head WHERE file = ?').get(file) as
+    { seq: number; hash: string } | undefined;
   return r ? { seq: r.seq, hash: r.hash } : null;
 }
 
@@ -118,7 +121,9 @@ export class AuditLog {
       const last = readLastEntry(this.file);
       const head = db ? readAuditHead(db, this.file) : null;
       if (head && (!last || last.seq < head.seq)) {
-        throw new Error(`audit log ${this.file} ends at seq ${last?.seq ?? 0} but the store recorded seq ${head.seq}: entries were deleted. Run \`standby audit verify\``);
+        throw new Error(
+          `audit log ${this.file} ends at seq ${last?.seq ?? 0} but the store recorded seq ${head.seq}: entries were deleted. Run \`standby audit verify\``,
+        );
       }
       const base = {
         seq: (last?.seq ?? 0) + 1,
@@ -130,7 +135,9 @@ export class AuditLog {
       };
       const entry: AuditEntry = { ...base, hash: hashAuditEntry(base) };
       appendDurably(this.file, `${canonicalJson(entry)}\n`);
-      db?.prepare('INSERT INTO audit_head (file, seq, hash) VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(this.file, entry.seq, entry.hash);
+      db?.prepare(
+        'INSERT INTO audit_head (file, seq, hash) VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+      ).run(this.file, entry.seq, entry.hash);
       db?.exec('COMMIT');
       return entry;
     } catch (e) {
@@ -152,13 +159,25 @@ export function verifyAuditLog(path: string, options: { head?: AuditHead | null 
   try {
     buf = readFileSync(path);
   } catch (e) {
-    return { ok: false, entries: 0, firstBadSeq: 1, problem: `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, lastHash: genesisHash };
+    return {
+      ok: false,
+      entries: 0,
+      firstBadSeq: 1,
+      problem: `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      lastHash: genesisHash,
+    };
   }
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let prevHash = genesisHash;
   let entries = 0;
   let start = 0;
-  const bad = (problem: string): AuditVerifyResult => ({ ok: false, entries, firstBadSeq: entries + 1, problem, lastHash: prevHash });
+  const bad = (problem: string): AuditVerifyResult => ({
+    ok: false,
+    entries,
+    firstBadSeq: entries + 1,
+    problem,
+    lastHash: prevHash,
+  });
   while (start < buf.length) {
     const nl = buf.indexOf(0x0a, start);
     if (nl < 0) return bad(`line ${entries + 1} has no final newline (partial or edited entry)`);
@@ -176,17 +195,40 @@ export function verifyAuditLog(path: string, options: { head?: AuditHead | null 
     } catch {
       return bad(`line ${seq} is not JSON`);
     }
-    if (typeof e !== 'object' || e === null || Array.isArray(e) || canonicalJson(Object.keys(e).sort()) !== canonicalJson(entryKeys)) return bad(`line ${seq} does not have exactly the fields ${entryKeys.join(', ')}`);
+    if (
+      typeof e !== 'object' ||
+      e === null ||
+      Array.isArray(e) ||
+      canonicalJson(Object.keys(e).sort()) !== canonicalJson(entryKeys)
+    )
+      return bad(`line ${seq} does not have exactly the fields ${entryKeys.join(', ')}`);
     if (canonicalJson(e) !== text) return bad(`line ${seq} is not in canonical form (edited)`);
     if (e.seq !== seq) return bad(`line ${seq} holds seq ${String(e.seq)} (entries deleted or reordered)`);
-    if (e.prevHash !== prevHash) return bad(`entry ${seq}: prevHash does not match the hash of entry ${seq - 1} (entries deleted, inserted or reordered)`);
+    if (e.prevHash !== prevHash)
+      return bad(
+        `entry ${seq}: prevHash does not match the hash of entry ${seq - 1} (entries deleted, inserted or reordered)`,
+      );
     if (hashAuditEntry(e) !== e.hash) return bad(`entry ${seq}: hash does not match its content (edited)`);
     prevHash = e.hash;
     entries = seq;
   }
   const head = options.head;
-  if (head && (entries < head.seq)) return { ok: false, entries, firstBadSeq: entries + 1, problem: `the store recorded ${head.seq} entries but the file holds ${entries} (last entries deleted)`, lastHash: prevHash };
-  if (head && entries === head.seq && prevHash !== head.hash) return { ok: false, entries, firstBadSeq: head.seq, problem: `entry ${head.seq} differs from the hash recorded in the store (rewritten)`, lastHash: prevHash };
+  if (head && entries < head.seq)
+    return {
+      ok: false,
+      entries,
+      firstBadSeq: entries + 1,
+      problem: `the store recorded ${head.seq} entries but the file holds ${entries} (last entries deleted)`,
+      lastHash: prevHash,
+    };
+  if (head && entries === head.seq && prevHash !== head.hash)
+    return {
+      ok: false,
+      entries,
+      firstBadSeq: head.seq,
+      problem: `entry ${head.seq} differs from the hash recorded in the store (rewritten)`,
+      lastHash: prevHash,
+    };
   // entries > head.seq: the process died between the fsync and the head update; the chain
   // itself was verified above, so this is not tampering.
   return { ok: true, entries, lastHash: prevHash };
@@ -204,7 +246,8 @@ function readLastEntry(path: string): AuditEntry | null {
       const len = Math.min(size, chunk);
       const buf = Buffer.alloc(len);
       readSync(fd, buf, 0, len, size - len);
-      if (buf[len - 1] !== 0x0a) throw new Error(`audit log ${path} ends with a partial entry. Run \`standby audit verify\``);
+      if (buf[len - 1] !== 0x0a)
+        throw new Error(`audit log ${path} ends with a partial entry. Run \`standby audit verify\``);
       const prev = buf.lastIndexOf(0x0a, len - 2);
       if (prev >= 0 || len === size) return JSON.parse(buf.subarray(prev + 1, len - 1).toString('utf8')) as AuditEntry;
       chunk *= 4;

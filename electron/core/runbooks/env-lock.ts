@@ -56,7 +56,13 @@ export interface EnvLockOptions {
 }
 
 interface LockRow {
-  env: string; run_id: string; holder_pid: number | null; holder_host: string; state: string; started_at: number; heartbeat_at: number;
+  env: string;
+  run_id: string;
+  holder_pid: number | null;
+  holder_host: string;
+  state: string;
+  started_at: number;
+  heartbeat_at: number;
 }
 
 /** The per-environment run lock over the store's `env_locks` table. */
@@ -96,8 +102,9 @@ export class EnvLock {
         return { ok: false, holder: cur };
       }
       const t = this.#now();
-      db.prepare("INSERT INTO env_locks (env, run_id, holder_pid, holder_host, state, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (env) DO UPDATE SET holder_pid = excluded.holder_pid, holder_host = excluded.holder_host, state = 'active', heartbeat_at = excluded.heartbeat_at")
-        .run(env, runId, this.#pid, this.#host, t, t);
+      db.prepare(
+        "INSERT INTO env_locks (env, run_id, holder_pid, holder_host, state, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (env) DO UPDATE SET holder_pid = excluded.holder_pid, holder_host = excluded.holder_host, state = 'active', heartbeat_at = excluded.heartbeat_at",
+      ).run(env, runId, this.#pid, this.#host, t, t);
       db.exec('COMMIT');
       this.#changed(env);
       return { ok: true, tookOver: cur };
@@ -109,12 +116,20 @@ export class EnvLock {
 
   /** Refreshes the heartbeat of a lock this process holds for `runId` (no-op otherwise). */
   heartbeat(env: string, runId: string): void {
-    this.#db.prepare("UPDATE env_locks SET heartbeat_at = ? WHERE env = ? AND run_id = ? AND holder_pid = ? AND holder_host = ? AND state = 'active'").run(this.#now(), env, runId, this.#pid, this.#host);
+    this.#db
+      .prepare(
+        "UPDATE env_locks SET heartbeat_at = ? WHERE env = ? AND run_id = ? AND holder_pid = ? AND holder_host = ? AND state = 'active'",
+      )
+      .run(this.#now(), env, runId, this.#pid, this.#host);
   }
 
   /** Keeps the lock for `runId` but marks it paused (no process acts on the environment). */
   pause(env: string, runId: string): void {
-    const r = this.#db.prepare("UPDATE env_locks SET state = 'paused', holder_pid = NULL, heartbeat_at = ? WHERE env = ? AND run_id = ?").run(this.#now(), env, runId);
+    const r = this.#db
+      .prepare(
+        "UPDATE env_locks SET state = 'paused', holder_pid = NULL, heartbeat_at = ? WHERE env = ? AND run_id = ?",
+      )
+      .run(this.#now(), env, runId);
     if (Number(r.changes) > 0) this.#changed(env);
   }
 
@@ -132,7 +147,9 @@ export class EnvLock {
 
   /** Every held lock (for the "interrupted runs" view). */
   list(): EnvLockInfo[] {
-    return (this.#db.prepare('SELECT * FROM env_locks ORDER BY env').all() as unknown as LockRow[]).map((r) => this.#info(r));
+    return (this.#db.prepare('SELECT * FROM env_locks ORDER BY env').all() as unknown as LockRow[]).map((r) =>
+      this.#info(r),
+    );
   }
 
   /**
@@ -140,14 +157,21 @@ export class EnvLock {
    * log (`lock.break`). The run that held it keeps its journal; resuming it later needs the lock.
    * @returns the broken lock, or why not: no lock, not stale while active, reason < 10 chars, no audit log.
    */
-  breakLock(env: string, by: { actor: string; reason: string }): { ok: true; broken: EnvLockInfo } | { ok: false; message: string } {
+  breakLock(
+    env: string,
+    by: { actor: string; reason: string },
+  ): { ok: true; broken: EnvLockInfo } | { ok: false; message: string } {
     const reason = by.reason.trim();
-    if (reason.length < 10) return { ok: false, message: 'give a reason of at least 10 characters (it goes into the audit log)' };
+    if (reason.length < 10)
+      return { ok: false, message: 'give a reason of at least 10 characters (it goes into the audit log)' };
     if (!this.#audit) return { ok: false, message: 'no audit log configured: lock breaks must be audited' };
     const cur = this.inspect(env);
     if (!cur) return { ok: false, message: `environment "${env}" is not locked` };
     if (cur.state === 'active' && !cur.stale) {
-      return { ok: false, message: `the lock of "${env}" is live: run ${cur.runId} in pid ${cur.holderPid} on ${cur.holderHost}, heartbeat ${Math.round(cur.heartbeatAgeMs / 1000)} s ago` };
+      return {
+        ok: false,
+        message: `the lock of "${env}" is live: run ${cur.runId} in pid ${cur.holderPid} on ${cur.holderHost}, heartbeat ${Math.round(cur.heartbeatAgeMs / 1000)} s ago`,
+      };
     }
     this.#audit.append({ actor: by.actor, action: 'lock.break', details: { env, reason, lock: { ...cur } } });
     this.#db.prepare('DELETE FROM env_locks WHERE env = ? AND run_id = ?').run(env, cur.runId);
@@ -170,8 +194,10 @@ export class EnvLock {
     const age = this.#now() - r.heartbeat_at;
     let staleReason: string | null = null;
     if (r.state === 'active') {
-      if (r.holder_host === this.#host && r.holder_pid !== null && !this.#isPidAlive(r.holder_pid)) staleReason = `pid ${r.holder_pid} is not running on ${r.holder_host}`;
-      else if (age > this.#staleAfterMs) staleReason = `no heartbeat for ${Math.round(age / 1000)} s (stale after ${Math.round(this.#staleAfterMs / 1000)} s)`;
+      if (r.holder_host === this.#host && r.holder_pid !== null && !this.#isPidAlive(r.holder_pid))
+        staleReason = `pid ${r.holder_pid} is not running on ${r.holder_host}`;
+      else if (age > this.#staleAfterMs)
+        staleReason = `no heartbeat for ${Math.round(age / 1000)} s (stale after ${Math.round(this.#staleAfterMs / 1000)} s)`;
     }
     return {
       env: r.env,

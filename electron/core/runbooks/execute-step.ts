@@ -10,7 +10,13 @@ import type { OpError } from '../../../shared/result.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { StepPhase, RunEvent } from './run-event.ts';
 import type { RunJournal } from './run-journal.ts';
-import { applyOverrides, evaluateSafety, type SafetyOverride, type SafetyStep, type SafetyVerdict } from './safety-rules.ts';
+import {
+  applyOverrides,
+  evaluateSafety,
+  type SafetyOverride,
+  type SafetyStep,
+  type SafetyVerdict,
+} from './safety-rules.ts';
 import { StepError, isRetryable, toOpError } from './step-error.ts';
 import type { StepContext, StepKind, StepProgress, StepServices } from './step-kind.ts';
 import type { StepEffect, StepPlan } from './step-plan.ts';
@@ -86,15 +92,46 @@ export async function executeStep(spec: StepSpec, deps: StepRunDeps): Promise<St
     const { blocking, overridden } = applyOverrides(verdicts, deps.overrides);
     journal.updateStep(runId, phase, id, { plan, verdicts });
     for (const o of overridden) {
-      deps.audit.append({ actor: deps.actor, action: 'safety.override-applied', details: { runId, stepId: id, rule: o.verdict.rule, verdict: o.verdict.verdict, evidence: o.verdict.evidence, reason: o.override.reason } });
+      deps.audit.append({
+        actor: deps.actor,
+        action: 'safety.override-applied',
+        details: {
+          runId,
+          stepId: id,
+          rule: o.verdict.rule,
+          verdict: o.verdict.verdict,
+          evidence: o.verdict.evidence,
+          reason: o.override.reason,
+        },
+      });
     }
     if (blocking.length > 0) return { state: 'refused', verdicts: blocking };
   }
 
   const startedAt = deps.now();
-  journal.updateStep(runId, phase, id, { state: 'acting', startedAt, finishedAt: null, durationMs: null, error: null, evidence: null });
+  journal.updateStep(runId, phase, id, {
+    state: 'acting',
+    startedAt,
+    finishedAt: null,
+    durationMs: null,
+    error: null,
+    evidence: null,
+  });
   deps.emit({ type: 'step-started', runId, phase, stepId: id, index: before.index, at: startedAt, verdicts });
-  deps.audit.append({ actor: deps.actor, action: 'step.start', details: { runId, phase, stepId: id, kind: spec.kind.kind, params: spec.params, resumed: !fresh, changes: plan?.changes ?? [], commands: plan?.commands ?? [] } });
+  deps.audit.append({
+    actor: deps.actor,
+    action: 'step.start',
+    details: {
+      runId,
+      phase,
+      stepId: id,
+      kind: spec.kind.kind,
+      params: spec.params,
+      resumed: !fresh,
+      changes: plan?.changes ?? [],
+      commands: plan?.commands ?? [],
+    },
+  });
 
   if (spec.rollbackOf) return runRollbackFn(spec, deps, ctx, startedAt);
 
@@ -108,8 +145,17 @@ export async function executeStep(spec: StepSpec, deps: StepRunDeps): Promise<St
 
   journal.updateStep(runId, phase, id, { state: 'verifying' });
   try {
-    const v = await timeout(spec.timeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) => spec.kind.verify(ctx(signal), spec.params));
-    if (!v.ok) return finishFailed(spec, deps, { kind: 'conflict', message: `verification failed: ${v.evidence}`, where: id }, true, startedAt);
+    const v = await timeout(spec.timeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
+      spec.kind.verify(ctx(signal), spec.params),
+    );
+    if (!v.ok)
+      return finishFailed(
+        spec,
+        deps,
+        { kind: 'conflict', message: `verification failed: ${v.evidence}`, where: id },
+        true,
+        startedAt,
+      );
     const evidence = outcome.evidence ? `${v.evidence} (effect was already in place: ${outcome.evidence})` : v.evidence;
     return finishOk(spec, deps, 'verified', evidence, startedAt);
   } catch (e) {
@@ -130,20 +176,45 @@ async function computePlan(
   }
 }
 
-async function judge(spec: StepSpec, deps: StepRunDeps, plan: StepPlan | null, planError: OpError | null): Promise<SafetyVerdict[]> {
+async function judge(
+  spec: StepSpec,
+  deps: StepRunDeps,
+  plan: StepPlan | null,
+  planError: OpError | null,
+): Promise<SafetyVerdict[]> {
   const verdicts: SafetyVerdict[] = [];
   try {
     const snapshot = await deps.target.snapshot();
-    verdicts.push(...evaluateSafety({ snapshot, steps: deps.safetySteps(plan?.effects ?? []), judge: { stepId: spec.id } }));
+    verdicts.push(
+      ...evaluateSafety({ snapshot, steps: deps.safetySteps(plan?.effects ?? []), judge: { stepId: spec.id } }),
+    );
   } catch (e) {
-    verdicts.push({ rule: 'plan-computed', stepId: spec.id, verdict: 'unknown', evidence: `cannot observe the environment: ${toOpError(e).message}`, overridable: true });
+    verdicts.push({
+      rule: 'plan-computed',
+      stepId: spec.id,
+      verdict: 'unknown',
+      evidence: `cannot observe the environment: ${toOpError(e).message}`,
+      overridable: true,
+    });
   }
-  if (planError) verdicts.push({ rule: 'plan-computed', stepId: spec.id, verdict: 'unknown', evidence: `the step's plan failed (${planError.message}); its effects cannot be judged`, overridable: true });
+  if (planError)
+    verdicts.push({
+      rule: 'plan-computed',
+      stepId: spec.id,
+      verdict: 'unknown',
+      evidence: `the step's plan failed (${planError.message}); its effects cannot be judged`,
+      overridable: true,
+    });
   return verdicts;
 }
 
 /** isDone before every attempt; act only when not done. The journal says `acted` BEFORE each act. */
-async function actUnlessDone(spec: StepSpec, deps: StepRunDeps, ctx: (s: AbortSignal) => StepContext, fresh: boolean): Promise<{ skipped: boolean; evidence: string }> {
+async function actUnlessDone(
+  spec: StepSpec,
+  deps: StepRunDeps,
+  ctx: (s: AbortSignal) => StepContext,
+  fresh: boolean,
+): Promise<{ skipped: boolean; evidence: string }> {
   const { journal, runId } = deps;
   let checks = 0;
   let inflight: Promise<unknown> | null = null;
@@ -152,7 +223,11 @@ async function actUnlessDone(spec: StepSpec, deps: StepRunDeps, ctx: (s: AbortSi
     // An aggressive timeout rejects at once but cannot stop an act that ignores its signal;
     // acting again while it may still be running could apply the effect twice.
     if (inflight && !(await settlesWithin(inflight, deps.graceMs))) {
-      throw new StepError('internal', `the previous attempt did not stop within ${deps.graceMs} ms of its timeout; not acting again while it may still be running`, { retryable: false });
+      throw new StepError(
+        'internal',
+        `the previous attempt did not stop within ${deps.graceMs} ms of its timeout; not acting again while it may still be running`,
+        { retryable: false },
+      );
     }
     const attempt = (async () => {
       const c = ctx(signal);
@@ -165,7 +240,9 @@ async function actUnlessDone(spec: StepSpec, deps: StepRunDeps, ctx: (s: AbortSi
       const rec = journal.step(runId, spec.phase, spec.id);
       journal.updateStep(runId, spec.phase, spec.id, { attempts: (rec?.attempts ?? 0) + 1, acted: true });
       c.log.info(`acting (attempt ${(rec?.attempts ?? 0) + 1}): ${done.evidence}`);
-      await spec.kind.act(c, spec.params, (p: StepProgress) => deps.emit({ type: 'step-progress', runId, phase: spec.phase, stepId: spec.id, at: deps.now(), progress: p }));
+      await spec.kind.act(c, spec.params, (p: StepProgress) =>
+        deps.emit({ type: 'step-progress', runId, phase: spec.phase, stepId: spec.id, at: deps.now(), progress: p }),
+      );
       return { skipped: false, evidence: '' };
     })();
     inflight = attempt.catch(() => undefined);
@@ -173,15 +250,40 @@ async function actUnlessDone(spec: StepSpec, deps: StepRunDeps, ctx: (s: AbortSi
   });
 }
 
-async function runRollbackFn(spec: StepSpec, deps: StepRunDeps, ctx: (s: AbortSignal) => StepContext, startedAt: number): Promise<StepResult> {
+async function runRollbackFn(
+  spec: StepSpec,
+  deps: StepRunDeps,
+  ctx: (s: AbortSignal) => StepContext,
+  startedAt: number,
+): Promise<StepResult> {
   const { journal, runId } = deps;
   const rollback = spec.kind.rollback;
-  if (!rollback || !spec.rollbackOf) return finishFailed(spec, deps, { kind: 'unsupported', message: `step kind ${spec.kind.kind} has no rollback` }, false, startedAt);
+  if (!rollback || !spec.rollbackOf)
+    return finishFailed(
+      spec,
+      deps,
+      { kind: 'unsupported', message: `step kind ${spec.kind.kind} has no rollback` },
+      false,
+      startedAt,
+    );
   const recorded = spec.rollbackOf;
-  journal.updateStep(runId, spec.phase, spec.id, { attempts: 1 + (journal.step(runId, spec.phase, spec.id)?.attempts ?? 0), acted: true });
+  journal.updateStep(runId, spec.phase, spec.id, {
+    attempts: 1 + (journal.step(runId, spec.phase, spec.id)?.attempts ?? 0),
+    acted: true,
+  });
   try {
-    const r = await timeout(spec.timeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) => rollback.call(spec.kind, ctx(signal), spec.params, recorded));
-    return r.ok ? finishOk(spec, deps, 'verified', r.evidence, startedAt) : finishFailed(spec, deps, { kind: 'conflict', message: `rollback not verified: ${r.evidence}`, where: spec.id }, true, startedAt);
+    const r = await timeout(spec.timeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
+      rollback.call(spec.kind, ctx(signal), spec.params, recorded),
+    );
+    return r.ok
+      ? finishOk(spec, deps, 'verified', r.evidence, startedAt)
+      : finishFailed(
+          spec,
+          deps,
+          { kind: 'conflict', message: `rollback not verified: ${r.evidence}`, where: spec.id },
+          true,
+          startedAt,
+        );
   } catch (e) {
     return finishFailed(spec, deps, toOpError(e, spec.id), isRetryable(e), startedAt);
   }
@@ -190,7 +292,10 @@ async function runRollbackFn(spec: StepSpec, deps: StepRunDeps, ctx: (s: AbortSi
 function retryPolicy(spec: StepSpec, deps: StepRunDeps) {
   const policy = retry(handleWhen(isRetryable), {
     maxAttempts: spec.retry.attempts - 1,
-    backoff: new ExponentialBackoff({ initialDelay: Math.max(1, spec.retry.backoffMs), maxDelay: Math.max(spec.retry.backoffMs, 30_000) }),
+    backoff: new ExponentialBackoff({
+      initialDelay: Math.max(1, spec.retry.backoffMs),
+      maxDelay: Math.max(spec.retry.backoffMs, 30_000),
+    }),
   });
   policy.onRetry((r) => {
     const why = 'error' in r ? toOpError(r.error).message : 'unexpected result';
@@ -199,25 +304,79 @@ function retryPolicy(spec: StepSpec, deps: StepRunDeps) {
   return policy;
 }
 
-function finishOk(spec: StepSpec, deps: StepRunDeps, state: 'verified' | 'skipped', evidence: string, startedAt: number): StepResult {
+function finishOk(
+  spec: StepSpec,
+  deps: StepRunDeps,
+  state: 'verified' | 'skipped',
+  evidence: string,
+  startedAt: number,
+): StepResult {
   const at = deps.now();
   const durationMs = at - startedAt;
   deps.journal.updateStep(deps.runId, spec.phase, spec.id, { state, evidence, finishedAt: at, durationMs });
-  deps.audit.append({ actor: deps.actor, action: 'step.finish', details: { runId: deps.runId, phase: spec.phase, stepId: spec.id, state, evidence, durationMs } });
+  deps.audit.append({
+    actor: deps.actor,
+    action: 'step.finish',
+    details: { runId: deps.runId, phase: spec.phase, stepId: spec.id, state, evidence, durationMs },
+  });
   const attempts = deps.journal.step(deps.runId, spec.phase, spec.id)?.attempts ?? 0;
-  deps.emit({ type: 'step-finished', runId: deps.runId, phase: spec.phase, stepId: spec.id, at, state, durationMs, evidence, error: null, attempts });
+  deps.emit({
+    type: 'step-finished',
+    runId: deps.runId,
+    phase: spec.phase,
+    stepId: spec.id,
+    at,
+    state,
+    durationMs,
+    evidence,
+    error: null,
+    attempts,
+  });
   return { state, evidence };
 }
 
-function finishFailed(spec: StepSpec, deps: StepRunDeps, error: OpError, retryable: boolean, startedAt: number | null): StepResult {
+function finishFailed(
+  spec: StepSpec,
+  deps: StepRunDeps,
+  error: OpError,
+  retryable: boolean,
+  startedAt: number | null,
+): StepResult {
   const at = deps.now();
   const durationMs = startedAt === null ? null : at - startedAt;
   deps.journal.updateStep(deps.runId, spec.phase, spec.id, { state: 'failed', error, finishedAt: at, durationMs });
-  deps.audit.append({ actor: deps.actor, action: 'step.finish', details: { runId: deps.runId, phase: spec.phase, stepId: spec.id, state: 'failed', error: { ...error }, retryable, durationMs } });
-  const next = spec.continueOnError ? ' (continueOnError: the run goes on; later steps are judged knowing this one failed)' : retryable ? ' (retryable: the run can be resumed)' : '';
+  deps.audit.append({
+    actor: deps.actor,
+    action: 'step.finish',
+    details: {
+      runId: deps.runId,
+      phase: spec.phase,
+      stepId: spec.id,
+      state: 'failed',
+      error: { ...error },
+      retryable,
+      durationMs,
+    },
+  });
+  const next = spec.continueOnError
+    ? ' (continueOnError: the run goes on; later steps are judged knowing this one failed)'
+    : retryable
+      ? ' (retryable: the run can be resumed)'
+      : '';
   log(spec, deps, 'error', `failed${next}: ${error.message}`);
   const attempts = deps.journal.step(deps.runId, spec.phase, spec.id)?.attempts ?? 0;
-  deps.emit({ type: 'step-finished', runId: deps.runId, phase: spec.phase, stepId: spec.id, at, state: 'failed', durationMs, evidence: null, error, attempts });
+  deps.emit({
+    type: 'step-finished',
+    runId: deps.runId,
+    phase: spec.phase,
+    stepId: spec.id,
+    at,
+    state: 'failed',
+    durationMs,
+    evidence: null,
+    error,
+    attempts,
+  });
   return { state: 'failed', error, retryable };
 }
 

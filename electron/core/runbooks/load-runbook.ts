@@ -14,8 +14,7 @@ const docs = 'see README "Runbooks"';
 
 /** A validated runbook, or every issue found (`file:line:col field`). `path` is absolute. */
 export type LoadRunbookResult =
-  | { ok: true; runbook: Runbook; path: string }
-  | { ok: false; path: string; issues: WorkspaceIssue[] };
+  { ok: true; runbook: Runbook; path: string } | { ok: false; path: string; issues: WorkspaceIssue[] };
 
 /**
  * Loads and validates a runbook file against the registered step kinds.
@@ -29,7 +28,20 @@ export async function loadRunbook(path: string, registry: StepRegistry): Promise
     text = await readFile(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return { ok: false, path: abs, issues: [{ file: abs, line: 1, col: 1, field: '(file)', message: `cannot read the runbook file (${code})`, hint: 'pass the path of an existing runbook YAML file' }] };
+    return {
+      ok: false,
+      path: abs,
+      issues: [
+        {
+          file: abs,
+          line: 1,
+          col: 1,
+          field: '(file)',
+          message: `cannot read the runbook file (${code})`,
+          hint: 'pass the path of an existing runbook YAML file',
+        },
+      ],
+    };
   }
   return parseRunbook(text, abs, registry);
 }
@@ -45,7 +57,8 @@ export function parseRunbook(text: string, file: string, registry: StepRegistry)
   const issues: WorkspaceIssue[] = [];
   const ids = new Set<string>();
   rb.steps.forEach((step, i) => {
-    if (ids.has(step.id)) issues.push(src.issueAt(['steps', i, 'id'], `duplicate step id "${step.id}"`, 'give each step a unique id'));
+    if (ids.has(step.id))
+      issues.push(src.issueAt(['steps', i, 'id'], `duplicate step id "${step.id}"`, 'give each step a unique id'));
     ids.add(step.id);
     const p = checkParams(src, registry, step.kind, step.params, ['steps', i]);
     if (p.ok) step.params = p.params;
@@ -56,7 +69,8 @@ export function parseRunbook(text: string, file: string, registry: StepRegistry)
       else issues.push(...r.issues);
     }
   });
-  if (issues.length > 0) return { ok: false, path: file, issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
+  if (issues.length > 0)
+    return { ok: false, path: file, issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
   return { ok: true, runbook: rb, path: file };
 }
 
@@ -71,10 +85,26 @@ function checkParams(
   const k = registry.get(kind);
   if (!k) {
     const known = registry.names();
-    return { ok: false, issues: [src.issueAt([...at, 'kind'], `unknown step kind "${kind}"`, known.length ? `use one of: ${known.join(', ')}` : 'no step kinds are registered in this build')] };
+    return {
+      ok: false,
+      issues: [
+        src.issueAt(
+          [...at, 'kind'],
+          `unknown step kind "${kind}"`,
+          known.length ? `use one of: ${known.join(', ')}` : 'no step kinds are registered in this build',
+        ),
+      ],
+    };
   }
   const r = k.params.safeParse(params);
-  if (!r.success) return { ok: false, issues: src.issuesFromZod(r.error.issues, { basePath: [...at, 'params'], docs: `see the "${kind}" step in README "Runbooks"` }) };
+  if (!r.success)
+    return {
+      ok: false,
+      issues: src.issuesFromZod(r.error.issues, {
+        basePath: [...at, 'params'],
+        docs: `see the "${kind}" step in README "Runbooks"`,
+      }),
+    };
   // Params are persisted in the journal and shown in the UI: they must be plain JSON data.
   return { ok: true, params: r.data as Record<string, unknown> };
 }

@@ -40,7 +40,12 @@ export async function measureRecovery(o: MeasureRecoveryOptions): Promise<number
       if (address === expected && (rec.type === 'A' || rec.type === 'AAAA')) {
         const url = new URL(site.router.entryUrl);
         url.hostname = rec.type === 'AAAA' ? `[${address}]` : address;
-        const res = await request(url, { method: 'GET', headersTimeout: 500, bodyTimeout: 500, ...(o.signal ? { signal: o.signal } : {}) });
+        const res = await request(url, {
+          method: 'GET',
+          headersTimeout: 500,
+          bodyTimeout: 500,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) return Date.now() - o.startedAt;
       }

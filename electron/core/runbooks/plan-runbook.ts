@@ -34,14 +34,31 @@ export interface PlanSettings {
  */
 export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSettings): Promise<Result<RunPlan>> {
   for (const step of runbook.steps) {
-    if (!s.registry.get(step.kind)) return fail('invalid-input', `step ${step.id}: unknown step kind "${step.kind}"`, `use one of: ${s.registry.names().join(', ')}`, step.id);
-    if (step.rollback && !s.registry.get(step.rollback.kind)) return fail('invalid-input', `step ${step.id}: unknown rollback kind "${step.rollback.kind}"`, undefined, step.id);
+    if (!s.registry.get(step.kind))
+      return fail(
+        'invalid-input',
+        `step ${step.id}: unknown step kind "${step.kind}"`,
+        `use one of: ${s.registry.names().join(', ')}`,
+        step.id,
+      );
+    if (step.rollback && !s.registry.get(step.rollback.kind))
+      return fail(
+        'invalid-input',
+        `step ${step.id}: unknown rollback kind "${step.rollback.kind}"`,
+        undefined,
+        step.id,
+      );
   }
   let snapshot: EnvironmentSnapshot;
   try {
     snapshot = await target.snapshot();
   } catch (e) {
-    return fail('unreachable', `cannot observe environment "${target.env.name}": ${toOpError(e).message}`, 'check the workspace and that the sites are reachable', target.env.name);
+    return fail(
+      'unreachable',
+      `cannot observe environment "${target.env.name}": ${toOpError(e).message}`,
+      'check the workspace and that the sites are reachable',
+      target.env.name,
+    );
   }
   const planned = await Promise.all(
     runbook.steps.map(async (step): Promise<{ plan: StepPlan | null; error: OpError | null; notes: string[] }> => {
@@ -52,7 +69,11 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
         env: target.env,
         services: target.services,
         signal,
-        log: { info: (m) => notes.push(m), warn: (m) => notes.push(`warning: ${m}`), error: (m) => notes.push(`error: ${m}`) },
+        log: {
+          info: (m) => notes.push(m),
+          warn: (m) => notes.push(`warning: ${m}`),
+          error: (m) => notes.push(`error: ${m}`),
+        },
         now: s.now,
         sleep: () => Promise.reject(new Error('a plan must not wait')),
         runId: null,
@@ -60,7 +81,9 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
         state,
       });
       try {
-        const plan = await timeout(s.planTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) => kind.plan(ctx(signal), step.params));
+        const plan = await timeout(s.planTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
+          kind.plan(ctx(signal), step.params),
+        );
         return { plan: { ...plan, notes: [...plan.notes, ...notes] }, error: null, notes };
       } catch (e) {
         return { plan: null, error: toOpError(e, step.id), notes };
@@ -69,12 +92,23 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
   );
   const verdicts: SafetyVerdict[] = evaluateSafety({
     snapshot,
-    steps: runbook.steps.map((step, i) => ({ id: step.id, effects: planned[i]!.plan?.effects ?? [], state: 'planned' })),
+    steps: runbook.steps.map((step, i) => ({
+      id: step.id,
+      effects: planned[i]!.plan?.effects ?? [],
+      state: 'planned',
+    })),
     judge: 'plan',
   });
   runbook.steps.forEach((step, i) => {
     const err = planned[i]!.error;
-    if (err) verdicts.push({ rule: 'plan-computed', stepId: step.id, verdict: 'unknown', evidence: `the step's plan failed (${err.message}); its effects cannot be judged`, overridable: true });
+    if (err)
+      verdicts.push({
+        rule: 'plan-computed',
+        stepId: step.id,
+        verdict: 'unknown',
+        evidence: `the step's plan failed (${err.message}); its effects cannot be judged`,
+        overridable: true,
+      });
   });
   const steps: PlannedStep[] = runbook.steps.map((step, i) => {
     const kind = s.registry.get(step.kind)!;
@@ -94,7 +128,12 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
       retry: step.retry ?? { attempts: 1, backoffMs: 0 },
       continueOnError: step.continueOnError,
       requiresApproval: kind.requiresApproval === true,
-      rollback: rbKind && step.rollback ? { kind: rbKind.kind, description: rbKind.describe(step.rollback.params) } : kind.rollback ? { kind: kind.kind, description: `undo: ${description}` } : null,
+      rollback:
+        rbKind && step.rollback
+          ? { kind: rbKind.kind, description: rbKind.describe(step.rollback.params) }
+          : kind.rollback
+            ? { kind: kind.kind, description: `undo: ${description}` }
+            : null,
     };
   });
   return ok({
@@ -117,6 +156,10 @@ export function summarizeRules(verdicts: readonly SafetyVerdict[]): RuleSummary[
     .filter((rule) => rule !== 'plan-computed' || verdicts.some((v) => v.rule === rule))
     .map((rule) => {
       const mine = verdicts.filter((v) => v.rule === rule).sort((a, b) => rank[b.verdict] - rank[a.verdict]);
-      return { rule, verdict: mine[0]?.verdict ?? 'not-applicable', evidence: mine.map((v) => `${v.stepId}: ${v.evidence}`) };
+      return {
+        rule,
+        verdict: mine[0]?.verdict ?? 'not-applicable',
+        evidence: mine.map((v) => `${v.stepId}: ${v.evidence}`),
+      };
     });
 }

@@ -45,15 +45,22 @@ export function recoveryBasis(
   runStartedAt: number,
   recordedFailingSince: (probeId: string) => number | null = () => null,
 ): RecoveryBasis {
-  const runStart = (fromSite: string | null, reason: string): RecoveryBasis => ({ from: 'run-start', startedAt: runStartedAt, fromSite, reason });
+  const runStart = (fromSite: string | null, reason: string): RecoveryBasis => ({
+    from: 'run-start',
+    startedAt: runStartedAt,
+    fromSite,
+    reason,
+  });
   if (!snapshot) return runStart(null, 'the environment was not observed when the run started');
   const fromSite = snapshot.dns.find((d) => d.name === record)?.pointsTo ?? null;
   if (fromSite === null) return runStart(null, `where ${record} pointed was not known (providers disagree or unknown)`);
   if (fromSite === toSite) return runStart(fromSite, `${record} already pointed at ${toSite}`);
   const entry = snapshot.sites.find((s) => s.name === fromSite)?.entry;
   if (!entry) return runStart(fromSite, `site ${fromSite} is not in the snapshot`);
-  if (entry.state !== 'unhealthy' || entry.failingSince === null) return runStart(fromSite, `the entry of ${fromSite} was ${entry.state} when the run started`);
-  if (entry.failingSince > runStartedAt) return runStart(fromSite, `the entry of ${fromSite} started failing after the run started`);
+  if (entry.state !== 'unhealthy' || entry.failingSince === null)
+    return runStart(fromSite, `the entry of ${fromSite} was ${entry.state} when the run started`);
+  if (entry.failingSince > runStartedAt)
+    return runStart(fromSite, `the entry of ${fromSite} started failing after the run started`);
   // A console started just now (the CLI) saw only its own probes fail; the store may hold the
   // same streak as recorded earlier by a console that kept watching.
   const recorded = recordedFailingSince(entry.id);

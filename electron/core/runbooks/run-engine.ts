@@ -35,7 +35,14 @@ import type { Runbook, RunbookStep } from './runbook-schema.ts';
 import { planRunbook } from './plan-runbook.ts';
 import { lockHint, lockedMessage, unverifiedDetail } from './run-messages.ts';
 import { outcomeOf, rollbacksOffered } from './run-outcome.ts';
-import { SafetyOverrideSchema, applyOverrides, formatVerdicts, type SafetyOverride, type SafetyStep, type SafetyVerdict } from './safety-rules.ts';
+import {
+  SafetyOverrideSchema,
+  applyOverrides,
+  formatVerdicts,
+  type SafetyOverride,
+  type SafetyStep,
+  type SafetyVerdict,
+} from './safety-rules.ts';
 import type { StepRegistry } from './step-registry.ts';
 import type { StepEffect } from './step-plan.ts';
 
@@ -122,7 +129,8 @@ export class RunEngine {
    */
   async planRun(runbook: Runbook, env: string): Promise<Result<RunPlan>> {
     const target = this.#o.target(env);
-    if (!target) return fail('not-found', `no environment named "${env}"`, 'use an environment of the workspace', 'env');
+    if (!target)
+      return fail('not-found', `no environment named "${env}"`, 'use an environment of the workspace', 'env');
     const r = await planRunbook(runbook, target, {
       registry: this.#o.registry,
       now: this.#now,
@@ -156,25 +164,49 @@ export class RunEngine {
    */
   async startRun(planRef: Pick<RunPlan, 'planId'>, options: ExecuteOptions): Promise<Result<RunStarted>> {
     const plan = this.#plans.get(planRef.planId);
-    if (!plan) return fail('not-found', 'this plan is unknown, expired or already executed', 'plan the runbook again', 'planId');
+    if (!plan)
+      return fail('not-found', 'this plan is unknown, expired or already executed', 'plan the runbook again', 'planId');
     const ageMs = this.#now() - plan.createdAt;
     const maxAgeMs = this.#o.planMaxAgeMs ?? 600_000;
     if (ageMs > maxAgeMs) {
       this.#plans.delete(plan.planId);
-      return fail('conflict', `the plan is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(maxAgeMs / 1000)} s): live state may have changed`, 'plan the runbook again', 'planId');
+      return fail(
+        'conflict',
+        `the plan is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(maxAgeMs / 1000)} s): live state may have changed`,
+        'plan the runbook again',
+        'planId',
+      );
     }
     if (options.confirmedEnvName !== plan.env) {
-      return fail('invalid-input', `the confirmation "${options.confirmedEnvName}" does not match the environment name "${plan.env}"`, 'type the environment name exactly to confirm the run', 'confirmedEnvName');
+      return fail(
+        'invalid-input',
+        `the confirmation "${options.confirmedEnvName}" does not match the environment name "${plan.env}"`,
+        'type the environment name exactly to confirm the run',
+        'confirmedEnvName',
+      );
     }
     const parsed = overridesSchema.safeParse(options.overrides ?? []);
-    if (!parsed.success) return fail('invalid-input', `invalid override: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'an override is { rule, reason (≥ 10 characters), stepId? }', 'overrides');
+    if (!parsed.success)
+      return fail(
+        'invalid-input',
+        `invalid override: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        'an override is { rule, reason (≥ 10 characters), stepId? }',
+        'overrides',
+      );
     const overrides = parsed.data;
     const target = this.#o.target(plan.env);
     if (!target) return fail('not-found', `no environment named "${plan.env}"`, undefined, 'env');
-    for (const s of plan.runbook.steps) if (!this.#o.registry.get(s.kind)) return fail('invalid-input', `step ${s.id}: unknown step kind "${s.kind}"`, undefined, s.id);
+    for (const s of plan.runbook.steps)
+      if (!this.#o.registry.get(s.kind))
+        return fail('invalid-input', `step ${s.id}: unknown step kind "${s.kind}"`, undefined, s.id);
     const { blocking } = applyOverrides(plan.verdicts, overrides);
     if (blocking.length > 0) {
-      return fail('unsafe-plan', `the plan is refused:\n${formatVerdicts(blocking)}`, 'fix the cause and plan again; an overridable verdict can be overridden with { rule, reason }', blocking[0]!.stepId);
+      return fail(
+        'unsafe-plan',
+        `the plan is refused:\n${formatVerdicts(blocking)}`,
+        'fix the cause and plan again; an overridable verdict can be overridden with { rule, reason }',
+        blocking[0]!.stepId,
+      );
     }
     const runId = randomUUID();
     const lock = this.#o.locks.acquire(plan.env, runId);
@@ -182,9 +214,34 @@ export class RunEngine {
     this.#plans.delete(plan.planId);
     const actor = options.actor ?? this.#o.actor;
     try {
-      this.#o.journal.createRun({ id: runId, env: plan.env, runbook: plan.runbook, plan, actor, overrides, createdAt: this.#now() });
-      this.#o.audit.append({ actor, action: 'run.start', details: { runId, env: plan.env, runbook: plan.runbook.name, kind: plan.runbook.kind, confirmedEnvName: options.confirmedEnvName, steps: plan.steps.map((s) => s.id), planVerdicts: plan.verdicts.filter((v) => v.verdict !== 'pass') } });
-      for (const o of overrides) this.#o.audit.append({ actor, action: 'safety.override', details: { runId, rule: o.rule, stepId: o.stepId ?? null, reason: o.reason } });
+      this.#o.journal.createRun({
+        id: runId,
+        env: plan.env,
+        runbook: plan.runbook,
+        plan,
+        actor,
+        overrides,
+        createdAt: this.#now(),
+      });
+      this.#o.audit.append({
+        actor,
+        action: 'run.start',
+        details: {
+          runId,
+          env: plan.env,
+          runbook: plan.runbook.name,
+          kind: plan.runbook.kind,
+          confirmedEnvName: options.confirmedEnvName,
+          steps: plan.steps.map((s) => s.id),
+          planVerdicts: plan.verdicts.filter((v) => v.verdict !== 'pass'),
+        },
+      });
+      for (const o of overrides)
+        this.#o.audit.append({
+          actor,
+          action: 'safety.override',
+          details: { runId, rule: o.rule, stepId: o.stepId ?? null, reason: o.reason },
+        });
     } catch (e) {
       this.#o.locks.release(plan.env, runId);
       throw e;
@@ -206,8 +263,16 @@ export class RunEngine {
   async startResume(runId: string, options: ContinueOptions = {}): Promise<Result<RunStarted>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
-    if (run.status !== 'running' && run.status !== 'paused') return fail('conflict', `run ${runId} is ${run.status}; only a paused or interrupted run can resume`, run.status === 'aborted' || run.status === 'failed' ? 'roll it back, or plan a new run' : undefined, runId);
-    return this.#continue(run, options, 'run.resume', (target, actor) => this.#drive(runId, target, actor, options.onEvent, true));
+    if (run.status !== 'running' && run.status !== 'paused')
+      return fail(
+        'conflict',
+        `run ${runId} is ${run.status}; only a paused or interrupted run can resume`,
+        run.status === 'aborted' || run.status === 'failed' ? 'roll it back, or plan a new run' : undefined,
+        runId,
+      );
+    return this.#continue(run, options, 'run.resume', (target, actor) =>
+      this.#drive(runId, target, actor, options.onEvent, true),
+    );
   }
 
   /**
@@ -215,17 +280,34 @@ export class RunEngine {
    * @returns `conflict` when the run is not waiting for that step, `auth` when the two-person
    *          rule is on and `by` started the run; else the outcome of the continued run.
    */
-  async approve(runId: string, stepId: string, by: string, options: Omit<ContinueOptions, 'actor'> = {}): Promise<Result<RunOutcome>> {
+  async approve(
+    runId: string,
+    stepId: string,
+    by: string,
+    options: Omit<ContinueOptions, 'actor'> = {},
+  ): Promise<Result<RunOutcome>> {
     return untilStopped(this.startApprove(runId, stepId, by, options));
   }
 
   /** {@link approve}, answering once the approved run runs again (same refusals). */
-  async startApprove(runId: string, stepId: string, by: string, options: Omit<ContinueOptions, 'actor'> = {}): Promise<Result<RunStarted>> {
+  async startApprove(
+    runId: string,
+    stepId: string,
+    by: string,
+    options: Omit<ContinueOptions, 'actor'> = {},
+  ): Promise<Result<RunStarted>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
     const step = this.#o.journal.step(runId, 'run', stepId);
-    if (run.status !== 'paused' || step?.state !== 'awaiting-approval') return fail('conflict', `run ${runId} is not waiting for an approval of step "${stepId}"`, undefined, stepId);
-    if (this.#o.distinctApprover && by === run.actor) return fail('auth', `${by} started this run and cannot also approve it`, 'a second person must approve (two-person rule)', stepId);
+    if (run.status !== 'paused' || step?.state !== 'awaiting-approval')
+      return fail('conflict', `run ${runId} is not waiting for an approval of step "${stepId}"`, undefined, stepId);
+    if (this.#o.distinctApprover && by === run.actor)
+      return fail(
+        'auth',
+        `${by} started this run and cannot also approve it`,
+        'a second person must approve (two-person rule)',
+        stepId,
+      );
     this.#o.journal.updateStep(runId, 'run', stepId, { approvedBy: by, approvedAt: this.#now() });
     this.#o.audit.append({ actor: by, action: 'step.approve', details: { runId, stepId } });
     return this.startResume(runId, { ...options, actor: by });
@@ -236,17 +318,27 @@ export class RunEngine {
    * ends it `aborted`); a paused or interrupted run ends `aborted` at once. Rollbacks are then
    * offered (`rollbacksOffered`), never run implicitly.
    */
-  async abort(runId: string, by: string, reason = ''): Promise<Result<{ runId: string; status: RunStatus; immediate: boolean; rollbacksOffered: string[] }>> {
+  async abort(
+    runId: string,
+    by: string,
+    reason = '',
+  ): Promise<Result<{ runId: string; status: RunStatus; immediate: boolean; rollbacksOffered: string[] }>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
-    if (run.status !== 'running' && run.status !== 'paused') return fail('conflict', `run ${runId} is already ${run.status}`, undefined, runId);
+    if (run.status !== 'running' && run.status !== 'paused')
+      return fail('conflict', `run ${runId} is already ${run.status}`, undefined, runId);
     this.#o.journal.requestAbort(runId);
     this.#o.audit.append({ actor: by, action: 'run.abort', details: { runId, reason } });
     const lock = this.#o.locks.inspect(run.env);
     const executing = this.#active.has(runId) || (lock?.runId === runId && lock.state === 'active' && !lock.stale);
     if (executing) return ok({ runId, status: run.status, immediate: false, rollbacksOffered: [] });
     this.#finish(runId, run.env, 'aborted', `aborted by ${by}${reason ? `: ${reason}` : ''}`, by, this.#emitter());
-    return ok({ runId, status: 'aborted', immediate: true, rollbacksOffered: rollbacksOffered(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!) });
+    return ok({
+      runId,
+      status: 'aborted',
+      immediate: true,
+      rollbacksOffered: rollbacksOffered(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!),
+    });
   }
 
   /**
@@ -262,8 +354,11 @@ export class RunEngine {
   async startRollback(runId: string, options: ContinueOptions = {}): Promise<Result<RunStarted>> {
     const run = this.#o.journal.getRun(runId);
     if (!run) return fail('not-found', `no run ${runId}`, undefined, runId);
-    if (!['aborted', 'failed', 'paused', 'rolling-back', 'rollback-failed', 'running'].includes(run.status)) return fail('conflict', `run ${runId} is ${run.status}: nothing to roll back`, undefined, runId);
-    return this.#continue(run, options, 'run.rollback', (target, actor) => this.#rollback(runId, target, actor, options.onEvent));
+    if (!['aborted', 'failed', 'paused', 'rolling-back', 'rollback-failed', 'running'].includes(run.status))
+      return fail('conflict', `run ${runId} is ${run.status}: nothing to roll back`, undefined, runId);
+    return this.#continue(run, options, 'run.rollback', (target, actor) =>
+      this.#rollback(runId, target, actor, options.onEvent),
+    );
   }
 
   /** Runs that need attention: paused, or `running` without a live process (interrupted). */
@@ -271,7 +366,10 @@ export class RunEngine {
     return this.#o.journal
       .listRuns({ status: ['running', 'paused', 'rolling-back'], limit: 100 })
       .map((run) => ({ run, lock: this.#o.locks.inspect(run.env) }))
-      .filter(({ run, lock }) => !this.#active.has(run.id) && (run.status !== 'running' || !lock || lock.runId !== run.id || lock.stale));
+      .filter(
+        ({ run, lock }) =>
+          !this.#active.has(run.id) && (run.status !== 'running' || !lock || lock.runId !== run.id || lock.stale),
+      );
   }
 
   /** The outcome of a run as stored (for the run history and the UI after a restart). */
@@ -280,10 +378,22 @@ export class RunEngine {
     return run ? outcomeOf(this.#o.journal, this.#o.registry, run) : null;
   }
 
-  async #continue(run: RunRecord, options: ContinueOptions, action: string, go: (target: RunTarget, actor: string) => Promise<Result<RunOutcome>>): Promise<Result<RunStarted>> {
-    if (this.#active.has(run.id)) return fail('conflict', `run ${run.id} is already executing in this process`, undefined, run.id);
+  async #continue(
+    run: RunRecord,
+    options: ContinueOptions,
+    action: string,
+    go: (target: RunTarget, actor: string) => Promise<Result<RunOutcome>>,
+  ): Promise<Result<RunStarted>> {
+    if (this.#active.has(run.id))
+      return fail('conflict', `run ${run.id} is already executing in this process`, undefined, run.id);
     const parsed = overridesSchema.safeParse(options.overrides ?? []);
-    if (!parsed.success) return fail('invalid-input', `invalid override: ${parsed.error.issues.map((i) => i.message).join('; ')}`, 'an override is { rule, reason (≥ 10 characters), stepId? }', 'overrides');
+    if (!parsed.success)
+      return fail(
+        'invalid-input',
+        `invalid override: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        'an override is { rule, reason (≥ 10 characters), stepId? }',
+        'overrides',
+      );
     const target = this.#o.target(run.env);
     if (!target) return fail('not-found', `no environment named "${run.env}"`, undefined, 'env');
     const lock = this.#o.locks.acquire(run.env, run.id);
@@ -291,8 +401,29 @@ export class RunEngine {
     const actor = options.actor ?? this.#o.actor;
     try {
       this.#o.journal.addOverrides(run.id, parsed.data);
-      this.#o.audit.append({ actor, action, details: { runId: run.id, env: run.env, status: run.status, tookOverLock: lock.tookOver ? { pid: lock.tookOver.holderPid, host: lock.tookOver.holderHost, state: lock.tookOver.state, stale: lock.tookOver.staleReason } : null } });
-      for (const o of parsed.data) this.#o.audit.append({ actor, action: 'safety.override', details: { runId: run.id, rule: o.rule, stepId: o.stepId ?? null, reason: o.reason } });
+      this.#o.audit.append({
+        actor,
+        action,
+        details: {
+          runId: run.id,
+          env: run.env,
+          status: run.status,
+          tookOverLock: lock.tookOver
+            ? {
+                pid: lock.tookOver.holderPid,
+                host: lock.tookOver.holderHost,
+                state: lock.tookOver.state,
+                stale: lock.tookOver.staleReason,
+              }
+            : null,
+        },
+      });
+      for (const o of parsed.data)
+        this.#o.audit.append({
+          actor,
+          action: 'safety.override',
+          details: { runId: run.id, rule: o.rule, stepId: o.stepId ?? null, reason: o.reason },
+        });
     } catch (e) {
       // Nothing ran: hand the lock back as it was taken (held for this run, no live process).
       this.#o.locks.pause(run.env, run.id);
@@ -306,55 +437,128 @@ export class RunEngine {
       runId,
       // #guarded turns step and journal errors into a paused run; this catches the rest, so a
       // caller that answered at once never leaves a rejection unhandled
-      stopped: stopped.catch((e: unknown) => fail('internal', `run ${runId} stopped unexpectedly: ${(e as Error).message}`, 'resume the run, or roll it back', runId)),
+      stopped: stopped.catch((e: unknown) =>
+        fail(
+          'internal',
+          `run ${runId} stopped unexpectedly: ${(e as Error).message}`,
+          'resume the run, or roll it back',
+          runId,
+        ),
+      ),
     };
   }
 
   /** Runs the steps from the first not completed one until the run pauses or ends. */
-  async #drive(runId: string, target: RunTarget, actor: string, onEvent: ((e: RunEvent) => void) | undefined, resumed: boolean): Promise<Result<RunOutcome>> {
+  async #drive(
+    runId: string,
+    target: RunTarget,
+    actor: string,
+    onEvent: ((e: RunEvent) => void) | undefined,
+    resumed: boolean,
+  ): Promise<Result<RunOutcome>> {
     const j = this.#o.journal;
     const emit = this.#emitter(onEvent);
     const run = j.getRun(runId)!;
     const stopBeat = this.#beat(run.env, runId);
     try {
-      return await this.#guarded(runId, run.env, 'paused', emit, () => this.#driveSteps(runId, run, target, actor, onEvent, emit, resumed));
+      return await this.#guarded(runId, run.env, 'paused', emit, () =>
+        this.#driveSteps(runId, run, target, actor, onEvent, emit, resumed),
+      );
     } finally {
       stopBeat();
     }
   }
 
-  async #driveSteps(runId: string, run: RunRecord, target: RunTarget, actor: string, onEvent: ((e: RunEvent) => void) | undefined, emit: (e: RunEvent) => void, resumed: boolean): Promise<Result<RunOutcome>> {
+  async #driveSteps(
+    runId: string,
+    run: RunRecord,
+    target: RunTarget,
+    actor: string,
+    onEvent: ((e: RunEvent) => void) | undefined,
+    emit: (e: RunEvent) => void,
+    resumed: boolean,
+  ): Promise<Result<RunOutcome>> {
     const j = this.#o.journal;
     j.setRunStatus(runId, 'running');
-    emit({ type: 'run-started', runId, env: run.env, runbook: run.runbook.name, at: this.#now(), resumed, phase: 'run', steps: run.plan.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title })) });
+    emit({
+      type: 'run-started',
+      runId,
+      env: run.env,
+      runbook: run.runbook.name,
+      at: this.#now(),
+      resumed,
+      phase: 'run',
+      steps: run.plan.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title })),
+    });
     for (const step of run.runbook.steps) {
       const rec = j.step(runId, 'run', step.id)!;
       if (rec.state === 'verified' || rec.state === 'skipped') continue;
       // A failed step — best-effort (continueOnError) or not — is tried again when the run
       // resumes, and its isDone decides: the cause may be gone by now (the old primary's site
       // is back and can be fenced).
-      if (j.getRun(runId)!.abortRequested) return this.#end(runId, run.env, 'aborted', `aborted before step ${step.id}`, actor, emit);
+      if (j.getRun(runId)!.abortRequested)
+        return this.#end(runId, run.env, 'aborted', `aborted before step ${step.id}`, actor, emit);
       const kind = this.#o.registry.get(step.kind)!;
       if (kind.requiresApproval) {
         if (!rec.approvedBy) {
           j.updateStep(runId, 'run', step.id, { state: 'awaiting-approval' });
-          return this.#pause(runId, run.env, 'approval', step.id, `waiting for an approval of step ${step.id}`, [], actor, emit);
+          return this.#pause(
+            runId,
+            run.env,
+            'approval',
+            step.id,
+            `waiting for an approval of step ${step.id}`,
+            [],
+            actor,
+            emit,
+          );
         }
         const at = this.#now();
         const evidence = `approved by ${rec.approvedBy} at ${new Date(rec.approvedAt ?? at).toISOString()}`;
-        j.updateStep(runId, 'run', step.id, { state: 'verified', evidence, startedAt: rec.startedAt ?? at, finishedAt: at, durationMs: 0 });
-        emit({ type: 'step-finished', runId, phase: 'run', stepId: step.id, at, state: 'verified', durationMs: 0, evidence, error: null, attempts: 0 });
+        j.updateStep(runId, 'run', step.id, {
+          state: 'verified',
+          evidence,
+          startedAt: rec.startedAt ?? at,
+          finishedAt: at,
+          durationMs: 0,
+        });
+        emit({
+          type: 'step-finished',
+          runId,
+          phase: 'run',
+          stepId: step.id,
+          at,
+          state: 'verified',
+          durationMs: 0,
+          evidence,
+          error: null,
+          attempts: 0,
+        });
         continue;
       }
       const overrides = j.getRun(runId)!.overrides;
-      const result = await executeStep(this.#spec('run', step, kind), this.#stepDeps(runId, target, actor, overrides, emit, step.id));
+      const result = await executeStep(
+        this.#spec('run', step, kind),
+        this.#stepDeps(runId, target, actor, overrides, emit, step.id),
+      );
       if (result.state === 'refused') {
-        return this.#pause(runId, run.env, 'safety', step.id, `step ${step.id} refused:\n${formatVerdicts(result.verdicts)}`, result.verdicts, actor, emit);
+        return this.#pause(
+          runId,
+          run.env,
+          'safety',
+          step.id,
+          `step ${step.id} refused:\n${formatVerdicts(result.verdicts)}`,
+          result.verdicts,
+          actor,
+          emit,
+        );
       }
-      if (result.state === 'failed' && !step.continueOnError) return this.#stepFailed(runId, run, step.id, result, target, actor, onEvent, emit);
+      if (result.state === 'failed' && !step.continueOnError)
+        return this.#stepFailed(runId, run, step.id, result, target, actor, onEvent, emit);
     }
     const unverified = j.steps(runId, 'run').filter((r) => r.state === 'failed');
-    if (unverified.length > 0) return this.#end(runId, run.env, 'failed', unverifiedDetail(unverified, j.getRun(runId)!.overrides), actor, emit);
+    if (unverified.length > 0)
+      return this.#end(runId, run.env, 'failed', unverifiedDetail(unverified, j.getRun(runId)!.overrides), actor, emit);
     return this.#end(runId, run.env, 'succeeded', null, actor, emit);
   }
 
@@ -362,48 +566,112 @@ export class RunEngine {
    * Runs `fn`; if the journal, lock or audit log cannot be written (disk full, damaged audit
    * file), the run stops where it is, marked `status` (resumable), and the error is returned.
    */
-  async #guarded(runId: string, env: string, status: 'paused' | 'rollback-failed', emit: (e: RunEvent) => void, fn: () => Promise<Result<RunOutcome>>): Promise<Result<RunOutcome>> {
+  async #guarded(
+    runId: string,
+    env: string,
+    status: 'paused' | 'rollback-failed',
+    emit: (e: RunEvent) => void,
+    fn: () => Promise<Result<RunOutcome>>,
+  ): Promise<Result<RunOutcome>> {
     try {
       return await fn();
     } catch (e) {
       const detail = `internal error, the run stopped where it was: ${(e as Error).message}`;
       try {
-        this.#o.journal.setRunStatus(runId, status, status === 'paused' ? { pauseReason: 'step-failed', detail } : { detail });
+        this.#o.journal.setRunStatus(
+          runId,
+          status,
+          status === 'paused' ? { pauseReason: 'step-failed', detail } : { detail },
+        );
         this.#o.locks.pause(env, runId);
       } catch {}
-      if (status === 'paused') emit({ type: 'run-paused', runId, at: this.#now(), reason: 'step-failed', stepId: '', detail, verdicts: [] });
-      else emit({ type: 'run-finished', runId, at: this.#now(), status, durationMs: null, detail, rollbacksOffered: [] });
-      return fail('internal', detail, 'fix the cause (disk space, the audit log: `standby audit verify`), then resume or roll back the run', runId);
+      if (status === 'paused')
+        emit({ type: 'run-paused', runId, at: this.#now(), reason: 'step-failed', stepId: '', detail, verdicts: [] });
+      else
+        emit({ type: 'run-finished', runId, at: this.#now(), status, durationMs: null, detail, rollbacksOffered: [] });
+      return fail(
+        'internal',
+        detail,
+        'fix the cause (disk space, the audit log: `standby audit verify`), then resume or roll back the run',
+        runId,
+      );
     }
   }
 
-  async #stepFailed(runId: string, run: RunRecord, stepId: string, result: Extract<StepResult, { state: 'failed' }>, target: RunTarget, actor: string, onEvent: ((e: RunEvent) => void) | undefined, emit: (e: RunEvent) => void): Promise<Result<RunOutcome>> {
+  async #stepFailed(
+    runId: string,
+    run: RunRecord,
+    stepId: string,
+    result: Extract<StepResult, { state: 'failed' }>,
+    target: RunTarget,
+    actor: string,
+    onEvent: ((e: RunEvent) => void) | undefined,
+    emit: (e: RunEvent) => void,
+  ): Promise<Result<RunOutcome>> {
     const detail = `step ${stepId} failed: ${result.error.message}`;
     if (run.runbook.onFailure === 'rollback') {
-      this.#o.audit.append({ actor, action: 'run.auto-rollback', details: { runId, stepId, error: { ...result.error } } });
+      this.#o.audit.append({
+        actor,
+        action: 'run.auto-rollback',
+        details: { runId, stepId, error: { ...result.error } },
+      });
       return this.#rollback(runId, target, actor, onEvent, `${detail}; `);
     }
-    if (result.retryable) return this.#pause(runId, run.env, 'step-failed', stepId, `${detail} (retryable: resume when the cause is fixed, or abort and roll back)`, [], actor, emit);
+    if (result.retryable)
+      return this.#pause(
+        runId,
+        run.env,
+        'step-failed',
+        stepId,
+        `${detail} (retryable: resume when the cause is fixed, or abort and roll back)`,
+        [],
+        actor,
+        emit,
+      );
     return this.#end(runId, run.env, 'failed', detail, actor, emit);
   }
 
-  async #rollback(runId: string, target: RunTarget, actor: string, onEvent: ((e: RunEvent) => void) | undefined, why = ''): Promise<Result<RunOutcome>> {
+  async #rollback(
+    runId: string,
+    target: RunTarget,
+    actor: string,
+    onEvent: ((e: RunEvent) => void) | undefined,
+    why = '',
+  ): Promise<Result<RunOutcome>> {
     const j = this.#o.journal;
     const emit = this.#emitter(onEvent);
     const run = j.getRun(runId)!;
     const stopBeat = this.#beat(run.env, runId);
     try {
-      return await this.#guarded(runId, run.env, 'rollback-failed', emit, () => this.#rollbackSteps(runId, run, target, actor, emit, why));
+      return await this.#guarded(runId, run.env, 'rollback-failed', emit, () =>
+        this.#rollbackSteps(runId, run, target, actor, emit, why),
+      );
     } finally {
       stopBeat();
     }
   }
 
-  async #rollbackSteps(runId: string, run: RunRecord, target: RunTarget, actor: string, emit: (e: RunEvent) => void, why: string): Promise<Result<RunOutcome>> {
+  async #rollbackSteps(
+    runId: string,
+    run: RunRecord,
+    target: RunTarget,
+    actor: string,
+    emit: (e: RunEvent) => void,
+    why: string,
+  ): Promise<Result<RunOutcome>> {
     const j = this.#o.journal;
     const ids = rollbacksOffered(this.#o.journal, this.#o.registry, run, true);
     j.setRunStatus(runId, 'rolling-back');
-    emit({ type: 'run-started', runId, env: run.env, runbook: run.runbook.name, at: this.#now(), resumed: true, phase: 'rollback', steps: ids.map((id) => ({ id, kind: run.runbook.steps.find((s) => s.id === id)!.kind, title: `undo ${id}` })) });
+    emit({
+      type: 'run-started',
+      runId,
+      env: run.env,
+      runbook: run.runbook.name,
+      at: this.#now(),
+      resumed: true,
+      phase: 'rollback',
+      steps: ids.map((id) => ({ id, kind: run.runbook.steps.find((s) => s.id === id)!.kind, title: `undo ${id}` })),
+    });
     for (const [n, id] of ids.entries()) {
       const step = run.runbook.steps.find((s) => s.id === id)!;
       const rb = step.rollback;
@@ -411,22 +679,85 @@ export class RunEngine {
       j.ensureStep(runId, 'rollback', n, id, kind.kind);
       const rec = j.step(runId, 'rollback', id)!;
       if (rec.state === 'verified' || rec.state === 'skipped') continue;
-      const recorded = j.step(runId, 'run', id)!.plan ?? { changes: [], commands: [], alreadyDone: false, notes: [], effects: [] };
+      const recorded = j.step(runId, 'run', id)!.plan ?? {
+        changes: [],
+        commands: [],
+        alreadyDone: false,
+        notes: [],
+        effects: [],
+      };
       const spec: StepSpec = rb
-        ? { phase: 'rollback', id, kind, params: rb.params, timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(), retry: step.retry ?? defaultRetry }
-        : { phase: 'rollback', id, kind, params: step.params, timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(), retry: defaultRetry, rollbackOf: recorded };
-      const result = await executeStep(spec, this.#stepDeps(runId, target, actor, j.getRun(runId)!.overrides, emit, id, 'rollback'));
-      if (result.state === 'refused') return this.#end(runId, run.env, 'rollback-failed', `${why}rollback of ${id} refused:\n${formatVerdicts(result.verdicts)}`, actor, emit);
-      if (result.state === 'failed') return this.#end(runId, run.env, 'rollback-failed', `${why}rollback of ${id} failed: ${result.error.message}`, actor, emit);
+        ? {
+            phase: 'rollback',
+            id,
+            kind,
+            params: rb.params,
+            timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(),
+            retry: step.retry ?? defaultRetry,
+          }
+        : {
+            phase: 'rollback',
+            id,
+            kind,
+            params: step.params,
+            timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(),
+            retry: defaultRetry,
+            rollbackOf: recorded,
+          };
+      const result = await executeStep(
+        spec,
+        this.#stepDeps(runId, target, actor, j.getRun(runId)!.overrides, emit, id, 'rollback'),
+      );
+      if (result.state === 'refused')
+        return this.#end(
+          runId,
+          run.env,
+          'rollback-failed',
+          `${why}rollback of ${id} refused:\n${formatVerdicts(result.verdicts)}`,
+          actor,
+          emit,
+        );
+      if (result.state === 'failed')
+        return this.#end(
+          runId,
+          run.env,
+          'rollback-failed',
+          `${why}rollback of ${id} failed: ${result.error.message}`,
+          actor,
+          emit,
+        );
     }
-    return this.#end(runId, run.env, 'rolled-back', `${why}${ids.length ? `rolled back: ${ids.join(', ')}` : 'nothing to roll back'}`, actor, emit);
+    return this.#end(
+      runId,
+      run.env,
+      'rolled-back',
+      `${why}${ids.length ? `rolled back: ${ids.join(', ')}` : 'nothing to roll back'}`,
+      actor,
+      emit,
+    );
   }
 
   #spec(phase: 'run', step: RunbookStep, kind: NonNullable<ReturnType<StepRegistry['get']>>): StepSpec {
-    return { phase, id: step.id, kind, params: step.params, timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(), retry: step.retry ?? defaultRetry, continueOnError: step.continueOnError };
+    return {
+      phase,
+      id: step.id,
+      kind,
+      params: step.params,
+      timeoutMs: step.timeoutMs ?? kind.defaultTimeoutMs ?? this.#defaultTimeout(),
+      retry: step.retry ?? defaultRetry,
+      continueOnError: step.continueOnError,
+    };
   }
 
-  #stepDeps(runId: string, target: RunTarget, actor: string, overrides: SafetyOverride[], emit: (e: RunEvent) => void, stepId: string, phase: 'run' | 'rollback' = 'run') {
+  #stepDeps(
+    runId: string,
+    target: RunTarget,
+    actor: string,
+    overrides: SafetyOverride[],
+    emit: (e: RunEvent) => void,
+    stepId: string,
+    phase: 'run' | 'rollback' = 'run',
+  ) {
     const j = this.#o.journal;
     const run = j.getRun(runId)!;
     return {
@@ -446,7 +777,7 @@ export class RunEngine {
         const rows = new Map(j.steps(runId, 'run').map((r) => [r.stepId, r]));
         return run.plan.steps.map((p) => {
           const row = rows.get(p.id);
-          const effects = p.id === stepId ? fresh : (row?.plan ?? p.plan)?.effects ?? [];
+          const effects = p.id === stepId ? fresh : ((row?.plan ?? p.plan)?.effects ?? []);
           return {
             id: p.id,
             effects,
@@ -458,7 +789,16 @@ export class RunEngine {
     };
   }
 
-  #pause(runId: string, env: string, reason: 'approval' | 'safety' | 'step-failed', stepId: string, detail: string, verdicts: SafetyVerdict[], actor: string, emit: (e: RunEvent) => void): Result<RunOutcome> {
+  #pause(
+    runId: string,
+    env: string,
+    reason: 'approval' | 'safety' | 'step-failed',
+    stepId: string,
+    detail: string,
+    verdicts: SafetyVerdict[],
+    actor: string,
+    emit: (e: RunEvent) => void,
+  ): Result<RunOutcome> {
     this.#o.journal.setRunStatus(runId, 'paused', { pauseReason: reason, detail });
     this.#o.locks.pause(env, runId);
     this.#o.audit.append({ actor, action: 'run.pause', details: { runId, reason, stepId, detail } });
@@ -466,19 +806,34 @@ export class RunEngine {
     return ok(outcomeOf(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!));
   }
 
-  #end(runId: string, env: string, status: RunStatus, detail: string | null, actor: string, emit: (e: RunEvent) => void): Result<RunOutcome> {
+  #end(
+    runId: string,
+    env: string,
+    status: RunStatus,
+    detail: string | null,
+    actor: string,
+    emit: (e: RunEvent) => void,
+  ): Result<RunOutcome> {
     this.#finish(runId, env, status, detail, actor, emit);
     return ok(outcomeOf(this.#o.journal, this.#o.registry, this.#o.journal.getRun(runId)!));
   }
 
-  #finish(runId: string, env: string, status: RunStatus, detail: string | null, actor: string, emit: (e: RunEvent) => void): void {
+  #finish(
+    runId: string,
+    env: string,
+    status: RunStatus,
+    detail: string | null,
+    actor: string,
+    emit: (e: RunEvent) => void,
+  ): void {
     const j = this.#o.journal;
     const run = j.getRun(runId)!;
     const at = this.#now();
     const durationMs = at - run.createdAt;
     j.setRunStatus(runId, status, { detail, finishedAt: at, durationMs });
     this.#o.locks.release(env, runId);
-    const offered = status === 'succeeded' || status === 'rolled-back' ? [] : rollbacksOffered(j, this.#o.registry, j.getRun(runId)!);
+    const offered =
+      status === 'succeeded' || status === 'rolled-back' ? [] : rollbacksOffered(j, this.#o.registry, j.getRun(runId)!);
     this.#o.audit.append({ actor, action: 'run.finish', details: { runId, status, detail, durationMs } });
     emit({ type: 'run-finished', runId, at, status, durationMs, detail, rollbacksOffered: offered });
   }

@@ -72,22 +72,75 @@ export interface StepLogLine {
 }
 
 /** Fields of a step row the engine updates. */
-export type StepPatch = Partial<Pick<StepRecord, 'state' | 'attempts' | 'acted' | 'startedAt' | 'finishedAt' | 'durationMs' | 'evidence' | 'error' | 'plan' | 'verdicts' | 'approvedBy' | 'approvedAt'>>;
+export type StepPatch = Partial<
+  Pick<
+    StepRecord,
+    | 'state'
+    | 'attempts'
+    | 'acted'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'durationMs'
+    | 'evidence'
+    | 'error'
+    | 'plan'
+    | 'verdicts'
+    | 'approvedBy'
+    | 'approvedAt'
+  >
+>;
 
 interface RunRow {
-  id: string; env: string; runbook_json: string; plan_json: string; status: string; pause_reason: string | null; detail: string | null;
-  actor: string; overrides_json: string; abort_requested: number; created_at: number; finished_at: number | null; duration_ms: number | null; recovery_ms: number | null;
-  recovery_from: string | null; recovery_started_at: number | null;
+  id: string;
+  env: string;
+  runbook_json: string;
+  plan_json: string;
+  status: string;
+  pause_reason: string | null;
+  detail: string | null;
+  actor: string;
+  overrides_json: string;
+  abort_requested: number;
+  created_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  recovery_ms: number | null;
+  recovery_from: string | null;
+  recovery_started_at: number | null;
 }
 interface StepRow {
-  run_id: string; phase: string; idx: number; step_id: string; kind: string; state: string; attempts: number; acted: number; started_at: number | null;
-  finished_at: number | null; duration_ms: number | null; evidence: string | null; error_json: string | null; plan_json: string | null; verdicts_json: string | null;
-  approved_by: string | null; approved_at: number | null;
+  run_id: string;
+  phase: string;
+  idx: number;
+  step_id: string;
+  kind: string;
+  state: string;
+  attempts: number;
+  acted: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  evidence: string | null;
+  error_json: string | null;
+  plan_json: string | null;
+  verdicts_json: string | null;
+  approved_by: string | null;
+  approved_at: number | null;
 }
 
 const stepColumns: Record<keyof StepPatch, string> = {
-  state: 'state', attempts: 'attempts', acted: 'acted', startedAt: 'started_at', finishedAt: 'finished_at', durationMs: 'duration_ms', evidence: 'evidence',
-  error: 'error_json', plan: 'plan_json', verdicts: 'verdicts_json', approvedBy: 'approved_by', approvedAt: 'approved_at',
+  state: 'state',
+  attempts: 'attempts',
+  acted: 'acted',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  durationMs: 'duration_ms',
+  evidence: 'evidence',
+  error: 'error_json',
+  plan: 'plan_json',
+  verdicts: 'verdicts_json',
+  approvedBy: 'approved_by',
+  approvedAt: 'approved_at',
 };
 
 /** Reads and writes runs, steps and step logs in the store. Every method is synchronous and durable on return. */
@@ -100,12 +153,32 @@ export class RunJournal {
   }
 
   /** Inserts a run (status `running`) and one `pending` row per runbook step, atomically. */
-  createRun(run: { id: string; env: string; runbook: Runbook; plan: RunPlan; actor: string; overrides: SafetyOverride[]; createdAt: number }): void {
+  createRun(run: {
+    id: string;
+    env: string;
+    runbook: Runbook;
+    plan: RunPlan;
+    actor: string;
+    overrides: SafetyOverride[];
+    createdAt: number;
+  }): void {
     const db = this.#db;
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.prepare('INSERT INTO runs (id, env, runbook_name, runbook_kind, runbook_json, plan_json, status, actor, overrides_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(run.id, run.env, run.runbook.name, run.runbook.kind, JSON.stringify(run.runbook), JSON.stringify(run.plan), 'running', run.actor, JSON.stringify(run.overrides), run.createdAt);
+      db.prepare(
+        'INSERT INTO runs (id, env, runbook_name, runbook_kind, runbook_json, plan_json, status, actor, overrides_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        run.id,
+        run.env,
+        run.runbook.name,
+        run.runbook.kind,
+        JSON.stringify(run.runbook),
+        JSON.stringify(run.plan),
+        'running',
+        run.actor,
+        JSON.stringify(run.overrides),
+        run.createdAt,
+      );
       run.runbook.steps.forEach((s, i) => this.ensureStep(run.id, 'run', i, s.id, s.kind));
       db.exec('COMMIT');
     } catch (e) {
@@ -116,7 +189,11 @@ export class RunJournal {
 
   /** Adds a `pending` step row unless one exists (rollback rows are added when first needed). */
   ensureStep(runId: string, phase: StepPhase, index: number, stepId: string, kind: string): void {
-    this.#db.prepare("INSERT OR IGNORE INTO run_steps (run_id, phase, idx, step_id, kind, state) VALUES (?, ?, ?, ?, ?, 'pending')").run(runId, phase, index, stepId, kind);
+    this.#db
+      .prepare(
+        "INSERT OR IGNORE INTO run_steps (run_id, phase, idx, step_id, kind, state) VALUES (?, ?, ?, ?, ?, 'pending')",
+      )
+      .run(runId, phase, index, stepId, kind);
   }
 
   /** The run, or null. */
@@ -143,12 +220,18 @@ export class RunJournal {
 
   /** Steps of a run in one phase, by index. */
   steps(runId: string, phase: StepPhase = 'run'): StepRecord[] {
-    return (this.#db.prepare('SELECT * FROM run_steps WHERE run_id = ? AND phase = ? ORDER BY idx').all(runId, phase) as unknown as StepRow[]).map(toStep);
+    return (
+      this.#db
+        .prepare('SELECT * FROM run_steps WHERE run_id = ? AND phase = ? ORDER BY idx')
+        .all(runId, phase) as unknown as StepRow[]
+    ).map(toStep);
   }
 
   /** One step row, or null. */
   step(runId: string, phase: StepPhase, stepId: string): StepRecord | null {
-    const row = this.#db.prepare('SELECT * FROM run_steps WHERE run_id = ? AND phase = ? AND step_id = ?').get(runId, phase, stepId) as StepRow | undefined;
+    const row = this.#db
+      .prepare('SELECT * FROM run_steps WHERE run_id = ? AND phase = ? AND step_id = ?')
+      .get(runId, phase, stepId) as StepRow | undefined;
     return row ? toStep(row) : null;
   }
 
@@ -161,26 +244,51 @@ export class RunJournal {
     if (keys.length === 0) return;
     const values = keys.map((k) => {
       const v = patch[k];
-      if (k === 'error' || k === 'plan' || k === 'verdicts') return v === null || v === undefined ? null : JSON.stringify(v);
+      if (k === 'error' || k === 'plan' || k === 'verdicts')
+        return v === null || v === undefined ? null : JSON.stringify(v);
       if (k === 'acted') return v ? 1 : 0;
       return (v ?? null) as string | number | null;
     });
-    const r = this.#db.prepare(`UPDATE run_steps SET ${keys.map((k) => `${stepColumns[k]} = ?`).join(', ')} WHERE run_id = ? AND phase = ? AND step_id = ?`).run(...values, runId, phase, stepId);
+    const r = this.#db
+      .prepare(
+        `UPDATE run_steps SET ${keys.map((k) => `${stepColumns[k]} = ?`).join(', ')} WHERE run_id = ? AND phase = ? AND step_id = ?`,
+      )
+      .run(...values, runId, phase, stepId);
     if (Number(r.changes) !== 1) throw new Error(`journal: no step ${phase}/${stepId} in run ${runId}`);
   }
 
   /** Sets the run's status; `finishedAt`/`durationMs` for terminal states, `pauseReason` when paused. */
-  setRunStatus(id: string, status: RunStatus, extra: { pauseReason?: PauseReason | null; detail?: string | null; finishedAt?: number | null; durationMs?: number | null } = {}): void {
+  setRunStatus(
+    id: string,
+    status: RunStatus,
+    extra: {
+      pauseReason?: PauseReason | null;
+      detail?: string | null;
+      finishedAt?: number | null;
+      durationMs?: number | null;
+    } = {},
+  ): void {
     this.#db
-      .prepare('UPDATE runs SET status = ?, pause_reason = ?, detail = ?, finished_at = ?, duration_ms = ? WHERE id = ?')
-      .run(status, extra.pauseReason ?? null, extra.detail ?? null, extra.finishedAt ?? null, extra.durationMs ?? null, id);
+      .prepare(
+        'UPDATE runs SET status = ?, pause_reason = ?, detail = ?, finished_at = ?, duration_ms = ? WHERE id = ?',
+      )
+      .run(
+        status,
+        extra.pauseReason ?? null,
+        extra.detail ?? null,
+        extra.finishedAt ?? null,
+        extra.durationMs ?? null,
+        id,
+      );
   }
 
   /** Appends overrides given on resume (they apply from then on). */
   addOverrides(id: string, overrides: SafetyOverride[]): void {
     const run = this.getRun(id);
     if (!run || overrides.length === 0) return;
-    this.#db.prepare('UPDATE runs SET overrides_json = ? WHERE id = ?').run(JSON.stringify([...run.overrides, ...overrides]), id);
+    this.#db
+      .prepare('UPDATE runs SET overrides_json = ? WHERE id = ?')
+      .run(JSON.stringify([...run.overrides, ...overrides]), id);
   }
 
   /** Marks the run for abort: whichever process runs it stops after the current step. */
@@ -194,7 +302,9 @@ export class RunJournal {
    * @param startedAt epoch ms
    */
   setRecoveryBasis(id: string, from: RecoveryFrom, startedAt: number): void {
-    this.#db.prepare('UPDATE runs SET recovery_from = ?, recovery_started_at = ? WHERE id = ?').run(from, Math.round(startedAt), id);
+    this.#db
+      .prepare('UPDATE runs SET recovery_from = ?, recovery_started_at = ? WHERE id = ?')
+      .run(from, Math.round(startedAt), id);
   }
 
   /** Records the measured recovery time, ms (counted from the basis set by {@link setRecoveryBasis}). */
@@ -204,14 +314,18 @@ export class RunJournal {
 
   /** Appends one log line of a step. */
   appendLog(runId: string, phase: StepPhase, stepId: string, line: StepLogLine): void {
-    this.#db.prepare('INSERT INTO step_logs (run_id, phase, step_id, t, level, message) VALUES (?, ?, ?, ?, ?, ?)').run(runId, phase, stepId, line.t, line.level, line.message);
+    this.#db
+      .prepare('INSERT INTO step_logs (run_id, phase, step_id, t, level, message) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, phase, stepId, line.t, line.level, line.message);
   }
 
   /**
    * One key of a step's own state (see `StepContext.state`), JSON-decoded; undefined when unset.
    */
   stepStateValue(runId: string, phase: StepPhase, stepId: string, key: string): unknown {
-    const row = this.#db.prepare('SELECT value_json FROM step_state WHERE run_id = ? AND phase = ? AND step_id = ? AND key = ?').get(runId, phase, stepId, key) as { value_json: string } | undefined;
+    const row = this.#db
+      .prepare('SELECT value_json FROM step_state WHERE run_id = ? AND phase = ? AND step_id = ? AND key = ?')
+      .get(runId, phase, stepId, key) as { value_json: string } | undefined;
     return row ? (JSON.parse(row.value_json) as unknown) : undefined;
   }
 
@@ -224,11 +338,15 @@ export class RunJournal {
    */
   setStepStateValue(runId: string, phase: StepPhase, stepId: string, key: string, value: unknown, at: number): void {
     if (value === undefined) {
-      this.#db.prepare('DELETE FROM step_state WHERE run_id = ? AND phase = ? AND step_id = ? AND key = ?').run(runId, phase, stepId, key);
+      this.#db
+        .prepare('DELETE FROM step_state WHERE run_id = ? AND phase = ? AND step_id = ? AND key = ?')
+        .run(runId, phase, stepId, key);
       return;
     }
     this.#db
-      .prepare('INSERT INTO step_state (run_id, phase, step_id, key, value_json, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, phase, step_id, key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO step_state (run_id, phase, step_id, key, value_json, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, phase, step_id, key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at',
+      )
       .run(runId, phase, stepId, key, JSON.stringify(value), Math.round(at));
   }
 
@@ -242,7 +360,11 @@ export class RunJournal {
 
   /** Log lines of one step, oldest first. */
   logs(runId: string, stepId: string, phase: StepPhase = 'run'): StepLogLine[] {
-    return this.#db.prepare('SELECT t, level, message FROM step_logs WHERE run_id = ? AND phase = ? AND step_id = ? ORDER BY t, rowid').all(runId, phase, stepId) as unknown as StepLogLine[];
+    return this.#db
+      .prepare(
+        'SELECT t, level, message FROM step_logs WHERE run_id = ? AND phase = ? AND step_id = ? ORDER BY t, rowid',
+      )
+      .all(runId, phase, stepId) as unknown as StepLogLine[];
   }
 }
 

@@ -12,9 +12,15 @@ import type { SafetyOverride } from './safety-rules.ts';
  * Never "succeeded": an unverified fence is exactly the "success while a hook failed" that
  * operators of orchestrator complain about.
  */
-export function unverifiedDetail(failed: { stepId: string; error: { message: string } | null }[], overrides: readonly SafetyOverride[]): string {
+export function unverifiedDetail(
+  failed: { stepId: string; error: { message: string } | null }[],
+  overrides: readonly SafetyOverride[],
+): string {
   const steps = failed.map((r) => `${r.stepId} (${r.error?.message ?? 'failed'})`).join('; ');
-  const forced = overrides.length > 0 ? `; overrides: ${overrides.map((o) => `${o.rule}${o.stepId ? `@${o.stepId}` : ''} — "${o.reason}"`).join(', ')}` : '';
+  const forced =
+    overrides.length > 0
+      ? `; overrides: ${overrides.map((o) => `${o.rule}${o.stepId ? `@${o.stepId}` : ''} — "${o.reason}"`).join(', ')}`
+      : '';
   return `every other step verified, but ${failed.length === 1 ? 'this step was' : `${failed.length} steps were`} not (continueOnError): ${steps}${forced}`;
 }
 

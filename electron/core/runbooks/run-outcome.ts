@@ -13,11 +13,24 @@ import type { StepRegistry } from './step-registry.ts';
  * already done: this run did not make that change.
  * @returns step ids, in the order they would be undone
  */
-export function rollbacksOffered(journal: RunJournal, registry: StepRegistry, run: RunRecord, includeRolledBack = false): string[] {
+export function rollbacksOffered(
+  journal: RunJournal,
+  registry: StepRegistry,
+  run: RunRecord,
+  includeRolledBack = false,
+): string[] {
   const rows = journal.steps(run.id, 'run');
-  const done = new Set(journal.steps(run.id, 'rollback').filter((r) => r.state === 'verified' || r.state === 'skipped').map((r) => r.stepId));
+  const done = new Set(
+    journal
+      .steps(run.id, 'rollback')
+      .filter((r) => r.state === 'verified' || r.state === 'skipped')
+      .map((r) => r.stepId),
+  );
   return rows
-    .filter((r) => r.acted && (r.state === 'verified' || r.state === 'failed' || r.state === 'acting' || r.state === 'verifying'))
+    .filter(
+      (r) =>
+        r.acted && (r.state === 'verified' || r.state === 'failed' || r.state === 'acting' || r.state === 'verifying'),
+    )
     .filter((r) => {
       const step = run.runbook.steps.find((s) => s.id === r.stepId);
       return step && (step.rollback || registry.get(step.kind)?.rollback);
@@ -33,7 +46,14 @@ export function rollbacksOffered(journal: RunJournal, registry: StepRegistry, ru
  * null while the run has not ended).
  */
 export function outcomeOf(journal: RunJournal, registry: StepRegistry, run: RunRecord): RunOutcome {
-  const steps = [...journal.steps(run.id, 'run'), ...journal.steps(run.id, 'rollback')].map((s) => ({ id: s.stepId, phase: s.phase, state: s.state, durationMs: s.durationMs, evidence: s.evidence, error: s.error }));
+  const steps = [...journal.steps(run.id, 'run'), ...journal.steps(run.id, 'rollback')].map((s) => ({
+    id: s.stepId,
+    phase: s.phase,
+    state: s.state,
+    durationMs: s.durationMs,
+    evidence: s.evidence,
+    error: s.error,
+  }));
   const ended = !['running', 'paused', 'rolling-back'].includes(run.status);
   return {
     runId: run.id,
@@ -41,7 +61,8 @@ export function outcomeOf(journal: RunJournal, registry: StepRegistry, run: RunR
     pauseReason: run.status === 'paused' ? run.pauseReason : null,
     detail: run.detail,
     steps,
-    rollbacksOffered: run.status === 'succeeded' || run.status === 'rolled-back' ? [] : rollbacksOffered(journal, registry, run),
+    rollbacksOffered:
+      run.status === 'succeeded' || run.status === 'rolled-back' ? [] : rollbacksOffered(journal, registry, run),
     durationMs: ended ? run.durationMs : null,
   };
 }

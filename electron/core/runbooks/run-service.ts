@@ -10,7 +10,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import { fail, ok, type Result } from '../../../shared/result.ts';
 import type { RunUnderWay } from '../../../shared/contract/runs.ts';
 import type { RunEvent } from '../../../shared/runs/run-event.ts';
-import type { LockInfo, MeasuredRecovery, RunbookSummary, RunDetail, RunSummary } from '../../../shared/runs/run-summary.ts';
+import type {
+  LockInfo,
+  MeasuredRecovery,
+  RunbookSummary,
+  RunDetail,
+  RunSummary,
+} from '../../../shared/runs/run-summary.ts';
 import type { SafetyOverride } from '../../../shared/runs/safety-verdict.ts';
 import type { EnvironmentSnapshot } from '../../../shared/status.ts';
 import { formatIssues } from '../config/load-workspace.ts';
@@ -111,7 +117,9 @@ export class RunService {
   async listRunbooks(): Promise<RunbookSummary[]> {
     let files: string[];
     try {
-      files = readdirSync(this.#o.runbooksDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+      files = readdirSync(this.#o.runbooksDir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
     } catch {
       return [];
     }
@@ -119,8 +127,24 @@ export class RunService {
     for (const f of files) {
       const path = join(this.#o.runbooksDir, f);
       const r = await loadRunbook(path, this.#registry);
-      if (r.ok) out.push({ name: r.runbook.name, kind: r.runbook.kind, description: r.runbook.description ?? '', path, stepCount: r.runbook.steps.length, error: null });
-      else out.push({ name: f.replace(/\.ya?ml$/, ''), kind: null, description: '', path, stepCount: 0, error: formatIssues(r.issues) });
+      if (r.ok)
+        out.push({
+          name: r.runbook.name,
+          kind: r.runbook.kind,
+          description: r.runbook.description ?? '',
+          path,
+          stepCount: r.runbook.steps.length,
+          error: null,
+        });
+      else
+        out.push({
+          name: f.replace(/\.ya?ml$/, ''),
+          kind: null,
+          description: '',
+          path,
+          stepCount: 0,
+          error: formatIssues(r.issues),
+        });
     }
     return out;
   }
@@ -128,8 +152,19 @@ export class RunService {
   async #runbook(name: string): Promise<Result<Runbook>> {
     const list = await this.listRunbooks();
     const found = list.find((r) => r.name === name);
-    if (!found) return fail('not-found', `no runbook named "${name}" in ${this.#o.runbooksDir}`, `use one of: ${list.map((r) => r.name).join(', ') || '(none)'}`);
-    if (found.error) return fail('invalid-input', `runbook ${name} is invalid:\n${found.error}`, 'fix the runbook file and plan again', found.path);
+    if (!found)
+      return fail(
+        'not-found',
+        `no runbook named "${name}" in ${this.#o.runbooksDir}`,
+        `use one of: ${list.map((r) => r.name).join(', ') || '(none)'}`,
+      );
+    if (found.error)
+      return fail(
+        'invalid-input',
+        `runbook ${name} is invalid:\n${found.error}`,
+        'fix the runbook file and plan again',
+        found.path,
+      );
     const r = await loadRunbook(found.path, this.#registry);
     return r.ok ? ok(r.runbook) : fail('invalid-input', formatIssues(r.issues), 'fix the runbook file', found.path);
   }
@@ -250,7 +285,10 @@ export class RunService {
     const pending = [...this.#measuring.values()];
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled(pending.map((m) => m.done)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      await Promise.race([
+        Promise.allSettled(pending.map((m) => m.done)),
+        new Promise((r) => (timer = setTimeout(r, graceMs))),
+      ]);
       clearTimeout(timer);
     }
     for (const m of this.#measuring.values()) m.abort.abort();
@@ -287,28 +325,61 @@ export class RunService {
     const run = this.journal.getRun(e.runId);
     const env = run ? this.#env(run.env) : undefined;
     if (!run || !env || run.recoveryMs !== null) return;
-    const moves = run.plan.steps.flatMap((s) => s.plan?.effects ?? []).filter((x) => x.type === 'dns-point' && x.toSite !== null);
+    const moves = run.plan.steps
+      .flatMap((s) => s.plan?.effects ?? [])
+      .filter((x) => x.type === 'dns-point' && x.toSite !== null);
     const last = moves.at(-1);
     if (!last || last.type !== 'dns-point' || !last.toSite) return;
     let basis: RecoveryBasis;
     if (run.recoveryFrom !== null && run.recoveryStartedAt !== null) {
-      basis = { from: run.recoveryFrom, startedAt: run.recoveryStartedAt, fromSite: null, reason: 'chosen when the run first started' };
+      basis = {
+        from: run.recoveryFrom,
+        startedAt: run.recoveryStartedAt,
+        fromSite: null,
+        reason: 'chosen when the run first started',
+      };
     } else {
-      basis = recoveryBasis(this.#o.latestSnapshot(run.env), last.record, last.toSite, run.createdAt, (id) => this.#o.recordedFailingSince?.(run.env, id) ?? null);
+      basis = recoveryBasis(
+        this.#o.latestSnapshot(run.env),
+        last.record,
+        last.toSite,
+        run.createdAt,
+        (id) => this.#o.recordedFailingSince?.(run.env, id) ?? null,
+      );
       this.journal.setRecoveryBasis(run.id, basis.from, basis.startedAt);
     }
     const abort = new AbortController();
-    const done = measureRecovery({ env, record: last.record, toSite: last.toSite, startedAt: basis.startedAt, signal: abort.signal })
+    const done = measureRecovery({
+      env,
+      record: last.record,
+      toSite: last.toSite,
+      startedAt: basis.startedAt,
+      signal: abort.signal,
+    })
       .then((ms) => {
         if (ms === null) return;
         this.journal.setRecoveryMs(e.runId, ms);
         // the journal keeps whole ms: tell the same numbers getRun will show
-        this.#o.onRecoveryMeasured?.(e.runId, run.env, { ms: Math.round(ms), from: basis.from, startedAt: Math.round(basis.startedAt), rtoObjectiveSeconds: env.objectives.rtoSeconds });
+        this.#o.onRecoveryMeasured?.(e.runId, run.env, {
+          ms: Math.round(ms),
+          from: basis.from,
+          startedAt: Math.round(basis.startedAt),
+          rtoObjectiveSeconds: env.objectives.rtoSeconds,
+        });
         try {
           this.audit.append({
             actor: this.#actor,
             action: 'run.recovery',
-            details: { runId: e.runId, ms: Math.round(ms), basis: basis.from, startedAt: basis.startedAt, fromSite: basis.fromSite, toSite: last.toSite, record: last.record, reason: basis.reason },
+            details: {
+              runId: e.runId,
+              ms: Math.round(ms),
+              basis: basis.from,
+              startedAt: basis.startedAt,
+              fromSite: basis.fromSite,
+              toSite: last.toSite,
+              record: last.record,
+              reason: basis.reason,
+            },
           });
         } catch {
           // A damaged audit log refuses appends (audit-log.ts); the journal row above still holds
@@ -323,7 +394,11 @@ export class RunService {
     return this.#o.workspace.environments.find((e) => e.name === name);
   }
   #noEnv(env: string) {
-    return fail('not-found', `no environment named "${env}"`, `use one of: ${this.#o.workspace.environments.map((e) => e.name).join(', ')}`);
+    return fail(
+      'not-found',
+      `no environment named "${env}"`,
+      `use one of: ${this.#o.workspace.environments.map((e) => e.name).join(', ')}`,
+    );
   }
 }
 
@@ -335,7 +410,15 @@ async function underWay(started: Promise<Result<RunStarted>>): Promise<Result<Ru
 
 function toLockInfo(env: string, l: EnvLockInfo | null): LockInfo {
   if (!l) return { env, held: false, runId: null, holder: null, since: null, stale: false, staleReason: null };
-  return { env, held: true, runId: l.runId, holder: `${l.holderPid ?? 'paused'}@${l.holderHost}`, since: l.startedAt, stale: l.stale, staleReason: l.staleReason };
+  return {
+    env,
+    held: true,
+    runId: l.runId,
+    holder: `${l.holderPid ?? 'paused'}@${l.holderHost}`,
+    since: l.startedAt,
+    stale: l.stale,
+    staleReason: l.staleReason,
+  };
 }
 
 function safeUser(): string {

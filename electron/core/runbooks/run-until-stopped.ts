@@ -22,7 +22,10 @@ export interface ContractClient {
  * @returns the outcome as journalled (`getRun`, see `runOutcomeOf`); the call's error when it
  *   was refused (nothing ran), or getRun's error.
  */
-export async function runUntilStopped(client: ContractClient, call: () => Promise<Result<RunUnderWay>>): Promise<Result<RunOutcome>> {
+export async function runUntilStopped(
+  client: ContractClient,
+  call: () => Promise<Result<RunUnderWay>>,
+): Promise<Result<RunOutcome>> {
   const stopped = new Set<string>();
   let waiting: { runId: string; resolve: () => void } | null = null;
   const off = client.on('run', (e: RunEvent) => {

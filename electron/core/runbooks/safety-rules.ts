@@ -22,7 +22,8 @@ export type { SafetyRuleName, SafetyVerdict, SafetyOverride } from '../../../sha
 import type { SafetyOverride, SafetyRuleName, SafetyVerdict } from '../../../shared/runs/safety-verdict.ts';
 
 /** Journal state of a step as the rules see it (`planned` = not started, will run). */
-export type SafetyStepState = 'planned' | 'pending' | 'awaiting-approval' | 'acting' | 'verifying' | 'verified' | 'failed' | 'skipped';
+export type SafetyStepState =
+  'planned' | 'pending' | 'awaiting-approval' | 'acting' | 'verifying' | 'verified' | 'failed' | 'skipped';
 
 /** A runbook step as the rules see it: its declared effects and where it stands. */
 export interface SafetyStep {
@@ -72,7 +73,9 @@ export function applyOverrides(
   const overridden: { verdict: SafetyVerdict; override: SafetyOverride }[] = [];
   for (const v of verdicts) {
     if (v.verdict === 'pass') continue;
-    const o = v.overridable ? overrides.find((x) => x.rule === v.rule && (x.stepId === undefined || x.stepId === v.stepId)) : undefined;
+    const o = v.overridable
+      ? overrides.find((x) => x.rule === v.rule && (x.stepId === undefined || x.stepId === v.stepId))
+      : undefined;
     if (o) overridden.push({ verdict: v, override: o });
     else blocking.push(v);
   }
@@ -81,7 +84,12 @@ export function applyOverrides(
 
 /** One line per blocking verdict: `step fence: fence-before-promote refused — evidence`. */
 export function formatVerdicts(verdicts: readonly SafetyVerdict[]): string {
-  return verdicts.map((v) => `step ${v.stepId}: ${v.rule} ${v.verdict === 'refuse' ? 'refused' : v.verdict}${v.overridable ? ' (overridable with a reason)' : ''} — ${v.evidence}`).join('\n');
+  return verdicts
+    .map(
+      (v) =>
+        `step ${v.stepId}: ${v.rule} ${v.verdict === 'refuse' ? 'refused' : v.verdict}${v.overridable ? ' (overridable with a reason)' : ''} — ${v.evidence}`,
+    )
+    .join('\n');
 }
 
 /** Never leave a record pointing at no healthy site. */
@@ -94,7 +102,11 @@ function recordPointsAtHealthySite(input: SafetyInput, i: number): SafetyVerdict
     const site = input.snapshot.sites.find((s) => s.name === e.toSite);
     if (!site) return v('refuse', `${e.record} → site "${e.toSite}", which the environment does not have`);
     const gate = site.state === 'healthy' ? null : plannedGate(input, i, site.name);
-    if (gate) return v('pass', `${e.record} → ${e.toSite}, ${site.state} now (${site.reason}); step ${gate} must see it healthy first, and this rule is judged again before the step acts`);
+    if (gate)
+      return v(
+        'pass',
+        `${e.record} → ${e.toSite}, ${site.state} now (${site.reason}); step ${gate} must see it healthy first, and this rule is judged again before the step acts`,
+      );
     return siteVerdict(v, `${e.record} → ${e.toSite}`, site);
   });
 }
@@ -116,11 +128,20 @@ function plannedGate(input: SafetyInput, i: number, site: string): string | null
   // another is healthy (a switch fixes that). A dead router or network is fixed by neither.
   const siteOf = (node: string) => input.snapshot.databases.find((d) => d.name === node)?.site;
   const status = input.snapshot.sites.find((x) => x.name === site);
-  const dbCaused = status?.slots.some((sl) => sl.state !== 'healthy' && (sl.reported?.dbRole === 'unreachable' || sl.reported?.dbRole === 'replica')) ?? false;
+  const dbCaused =
+    status?.slots.some(
+      (sl) => sl.state !== 'healthy' && (sl.reported?.dbRole === 'unreachable' || sl.reported?.dbRole === 'replica'),
+    ) ?? false;
   const live = status?.slots.find((sl) => sl.slot === status.liveSlot.liveSlot);
-  const slotCaused = (live !== undefined && live.state !== 'healthy' && status?.slots.some((sl) => sl !== live && sl.state === 'healthy')) ?? false;
+  const slotCaused =
+    (live !== undefined &&
+      live.state !== 'healthy' &&
+      status?.slots.some((sl) => sl !== live && sl.state === 'healthy')) ??
+    false;
   const repairs = priors.some(
-    (s) => (dbCaused && effectsOf(s, 'db-promote').some((p) => siteOf(p.node) === site)) || (slotCaused && effectsOf(s, 'slot-switch').some((x) => x.site === site)),
+    (s) =>
+      (dbCaused && effectsOf(s, 'db-promote').some((p) => siteOf(p.node) === site)) ||
+      (slotCaused && effectsOf(s, 'slot-switch').some((x) => x.site === site)),
   );
   if (!repairs) return null;
   const gate = priors.find((s) => effectsOf(s, 'health-gate').some((g) => g.site === site && g.slot === null));
@@ -135,13 +156,25 @@ function lastHealthySlot(input: SafetyInput, i: number): SafetyVerdict[] {
     const site = input.snapshot.sites.find((s) => s.name === e.site);
     if (!site) return v('unknown', `site "${e.site}" is not observed`);
     const drained = new Set([e.slot]);
-    for (const prior of done(input, i)) for (const d of effectsOf(prior, 'slot-drain')) if (d.site === e.site) drained.add(d.slot);
+    for (const prior of done(input, i))
+      for (const d of effectsOf(prior, 'slot-drain')) if (d.site === e.site) drained.add(d.slot);
     const remaining = site.slots.filter((s) => !drained.has(s.slot ?? ''));
     const healthy = remaining.filter((s) => s.state === 'healthy').map((s) => s.slot);
-    if (healthy.length > 0) return v('pass', `${e.site}: ${healthy.join(', ')} stay${healthy.length === 1 ? 's' : ''} healthy after draining ${e.slot}`);
+    if (healthy.length > 0)
+      return v(
+        'pass',
+        `${e.site}: ${healthy.join(', ')} stay${healthy.length === 1 ? 's' : ''} healthy after draining ${e.slot}`,
+      );
     const unknown = remaining.filter((s) => s.state === 'unknown').map((s) => `${s.slot} (${s.reason ?? 'no data'})`);
-    if (unknown.length > 0) return v('unknown', `${e.site}: after draining ${e.slot} only slots of unknown health remain: ${unknown.join(', ')}`);
-    return v('refuse', `${e.site}: draining ${e.slot} leaves no healthy slot (${site.slots.map((s) => `${s.slot} ${s.state}`).join(', ')})`);
+    if (unknown.length > 0)
+      return v(
+        'unknown',
+        `${e.site}: after draining ${e.slot} only slots of unknown health remain: ${unknown.join(', ')}`,
+      );
+    return v(
+      'refuse',
+      `${e.site}: draining ${e.slot} leaves no healthy slot (${site.slots.map((s) => `${s.slot} ${s.state}`).join(', ')})`,
+    );
   });
 }
 
@@ -150,24 +183,31 @@ function fenceBeforePromote(input: SafetyInput, i: number): SafetyVerdict[] {
   const step = input.steps[i]!;
   const v = verdictFor('fence-before-promote', step.id, true);
   return effectsOf(step, 'db-promote').map((e) => {
-    const others = input.snapshot.databases.filter((d) => d.name !== e.node && (d.role === 'primary' || d.role === 'unknown'));
+    const others = input.snapshot.databases.filter(
+      (d) => d.name !== e.node && (d.role === 'primary' || d.role === 'unknown'),
+    );
     if (others.length === 0) {
       const roles = input.snapshot.databases.map((d) => `${d.name} ${d.role}`).join(', ');
       return v('pass', `no other node is or may be primary (${roles || 'no nodes observed'})`);
     }
     type Finding = { verdict: 'pass' | 'refuse' | 'unknown'; text: string };
     const findings = others.map((o): Finding => {
-      const what = o.role === 'primary' ? `${o.name} is primary` : `${o.name}'s role is unknown (${o.reason ?? 'no data'})`;
+      const what =
+        o.role === 'primary' ? `${o.name} is primary` : `${o.name}'s role is unknown (${o.reason ?? 'no data'})`;
       const fence = input.steps.slice(0, i).find((s) => effectsOf(s, 'db-fence').some((f) => f.node === o.name));
       if (!fence) return { verdict: 'refuse', text: `${what} and no earlier step fences it` };
-      if (isDone(fence.state)) return { verdict: 'pass', text: `${o.name} fenced by step ${fence.id} (${fence.state})` };
+      if (isDone(fence.state))
+        return { verdict: 'pass', text: `${o.name} fenced by step ${fence.id} (${fence.state})` };
       if (input.judge === 'plan' && fence.state === 'planned') {
         // Unplanned failover with the old site down: the fence step will try, but cannot prove
         // anything about a node it cannot reach. Say so now, in the plan, where the operator can
         // decide (break-glass), not half-way through the run.
         const unverifiable = effectsOf(fence, 'db-fence').find((f) => f.node === o.name)?.unverifiable;
         if (unverifiable) {
-          return { verdict: 'unknown', text: `${what}; step ${fence.id} will try to fence it, but ${unverifiable}, so the fence cannot be verified and ${o.name} may still take writes (split brain) — promote anyway only with an override and a reason` };
+          return {
+            verdict: 'unknown',
+            text: `${what}; step ${fence.id} will try to fence it, but ${unverifiable}, so the fence cannot be verified and ${o.name} may still take writes (split brain) — promote anyway only with an override and a reason`,
+          };
         }
         return { verdict: 'pass', text: `${o.name} will be fenced by step ${fence.id} (checked before promoting)` };
       }
@@ -186,17 +226,32 @@ function lagWithinRpo(input: SafetyInput, i: number): SafetyVerdict[] {
   const objective = input.snapshot.rpo.objectiveSeconds;
   return effectsOf(step, 'db-promote').map((e) => {
     const priors = input.steps.slice(0, i);
-    const waitIdx = priors.findIndex((s) => effectsOf(s, 'db-await-lag').some((w) => w.node === e.node && boundWithin(w, objective)));
+    const waitIdx = priors.findIndex((s) =>
+      effectsOf(s, 'db-await-lag').some((w) => w.node === e.node && boundWithin(w, objective)),
+    );
     const wait = priors[waitIdx];
     if (wait && input.judge === 'plan' && (wait.state === 'planned' || isDone(wait.state))) {
-      return v('pass', `step ${wait.id} waits for ${e.node}'s lag to be within the RPO objective (${objective} s) first`);
+      return v(
+        'pass',
+        `step ${wait.id} waits for ${e.node}'s lag to be within the RPO objective (${objective} s) first`,
+      );
     }
     if (wait && isDone(wait.state)) {
       // After the old primary is fenced no new write can exist, so lag measured before the fence
       // still bounds the loss even though the replica can no longer measure it (primary down).
-      const primaries = input.snapshot.databases.filter((d) => d.name !== e.node && (d.role === 'primary' || d.role === 'unknown'));
-      const fencedAfter = primaries.every((p) => priors.slice(waitIdx + 1).some((s) => isDone(s.state) && effectsOf(s, 'db-fence').some((f) => f.node === p.name)));
-      if (fencedAfter) return v('pass', `lag of ${e.node} was within ${objective} s at step ${wait.id} (${wait.state}) and writes were fenced after it`);
+      const primaries = input.snapshot.databases.filter(
+        (d) => d.name !== e.node && (d.role === 'primary' || d.role === 'unknown'),
+      );
+      const fencedAfter = primaries.every((p) =>
+        priors
+          .slice(waitIdx + 1)
+          .some((s) => isDone(s.state) && effectsOf(s, 'db-fence').some((f) => f.node === p.name)),
+      );
+      if (fencedAfter)
+        return v(
+          'pass',
+          `lag of ${e.node} was within ${objective} s at step ${wait.id} (${wait.state}) and writes were fenced after it`,
+        );
     }
     const node = input.snapshot.databases.find((d) => d.name === e.node);
     if (!node) return v('unknown', `database node "${e.node}" is not observed`);
@@ -208,20 +263,41 @@ function lagWithinRpo(input: SafetyInput, i: number): SafetyVerdict[] {
         // Writes end when every other possible primary was fenced by a finished step of this
         // run: the loss window closes then, not now.
         const others = input.snapshot.databases.filter((d) => d.name !== e.node && d.role !== 'replica');
-        const fencedAt = others.map((p) => priors.find((s) => isDone(s.state) && s.finishedAt !== undefined && effectsOf(s, 'db-fence').some((f) => f.node === p.name))?.finishedAt);
-        const writesEnd = others.length > 0 && fencedAt.every((t) => t !== undefined) ? Math.max(...(fencedAt as number[])) : input.snapshot.generatedAt;
+        const fencedAt = others.map(
+          (p) =>
+            priors.find(
+              (s) =>
+                isDone(s.state) &&
+                s.finishedAt !== undefined &&
+                effectsOf(s, 'db-fence').some((f) => f.node === p.name),
+            )?.finishedAt,
+        );
+        const writesEnd =
+          others.length > 0 && fencedAt.every((t) => t !== undefined)
+            ? Math.max(...(fencedAt as number[]))
+            : input.snapshot.generatedAt;
         const fencedNote = writesEnd < input.snapshot.generatedAt ? ` before writes were fenced` : ' ago';
         const worst = last.seconds + Math.max(0, writesEnd - last.at) / 1000;
         const when = `${((writesEnd - last.at) / 1000).toFixed(1)} s${fencedNote}`;
         if (worst <= objective) {
-          return v('pass', `lag of ${e.node} cannot be measured now (${node.reason ?? 'primary unreachable'}); last measured ${last.seconds} s${last.bytes !== null ? `, ${last.bytes} bytes` : ''} ${when}, so at most ${worst.toFixed(1)} s of writes can be lost, within the RPO objective of ${objective} s`);
+          return v(
+            'pass',
+            `lag of ${e.node} cannot be measured now (${node.reason ?? 'primary unreachable'}); last measured ${last.seconds} s${last.bytes !== null ? `, ${last.bytes} bytes` : ''} ${when}, so at most ${worst.toFixed(1)} s of writes can be lost, within the RPO objective of ${objective} s`,
+          );
         }
-        return v('unknown', `lag of ${e.node} cannot be measured now (${node.reason ?? 'primary unreachable'}); last measured ${last.seconds} s ${when}: up to ${worst.toFixed(1)} s of writes may be lost, over the RPO objective of ${objective} s`);
+        return v(
+          'unknown',
+          `lag of ${e.node} cannot be measured now (${node.reason ?? 'primary unreachable'}); last measured ${last.seconds} s ${when}: up to ${worst.toFixed(1)} s of writes may be lost, over the RPO objective of ${objective} s`,
+        );
       }
-      return v('unknown', `lag of ${e.node} is unknown (${node.reason ?? 'not measured'}); RPO objective ${objective} s`);
+      return v(
+        'unknown',
+        `lag of ${e.node} is unknown (${node.reason ?? 'not measured'}); RPO objective ${objective} s`,
+      );
     }
     const bytes = node.lagBytes !== null ? `, ${node.lagBytes} bytes` : '';
-    if (node.lagSeconds > objective) return v('refuse', `lag of ${e.node} is ${node.lagSeconds} s${bytes}, over the RPO objective of ${objective} s`);
+    if (node.lagSeconds > objective)
+      return v('refuse', `lag of ${e.node} is ${node.lagSeconds} s${bytes}, over the RPO objective of ${objective} s`);
     return v('pass', `lag of ${e.node} is ${node.lagSeconds} s${bytes}, within the RPO objective of ${objective} s`);
   });
 }
@@ -246,10 +322,20 @@ function targetHealthyBeforeTraffic(input: SafetyInput, i: number): SafetyVerdic
     const entry = site.entry;
     const from = `${e.record} moves from ${current ?? 'an unknown/mixed answer'} to ${e.toSite}`;
     const gate = entry.state === 'healthy' ? null : plannedGate(input, i, site.name);
-    if (gate) out.push(v('pass', `${from}; its entry is ${entry.state} now, step ${gate} must see it healthy first (judged again before the step acts)`));
+    if (gate)
+      out.push(
+        v(
+          'pass',
+          `${from}; its entry is ${entry.state} now, step ${gate} must see it healthy first (judged again before the step acts)`,
+        ),
+      );
     else if (entry.state === 'healthy') out.push(v('pass', `${from}; its entry ${entry.url} is healthy`));
-    else if (entry.state === 'unhealthy') out.push(v('refuse', `${from}, but its entry ${entry.url} is unhealthy (${entry.reason ?? 'failing'})`));
-    else out.push(v('unknown', `${from}, but the health of its entry ${entry.url} is unknown (${entry.reason ?? 'no data'})`));
+    else if (entry.state === 'unhealthy')
+      out.push(v('refuse', `${from}, but its entry ${entry.url} is unhealthy (${entry.reason ?? 'failing'})`));
+    else
+      out.push(
+        v('unknown', `${from}, but the health of its entry ${entry.url} is unknown (${entry.reason ?? 'no data'})`),
+      );
   }
   for (const e of effectsOf(step, 'slot-switch')) {
     const site = input.snapshot.sites.find((s) => s.name === e.site);
@@ -260,7 +346,8 @@ function targetHealthyBeforeTraffic(input: SafetyInput, i: number): SafetyVerdic
     }
     if (site.liveSlot.liveSlot === e.toSlot) out.push(v('pass', `${e.site} already serves ${e.toSlot}`));
     else if (slot.state === 'healthy') out.push(v('pass', `${e.site}/${e.toSlot} is healthy (${slot.url})`));
-    else if (slot.state === 'unhealthy') out.push(v('refuse', `${e.site}/${e.toSlot} is unhealthy (${slot.reason ?? 'failing'})`));
+    else if (slot.state === 'unhealthy')
+      out.push(v('refuse', `${e.site}/${e.toSlot} is unhealthy (${slot.reason ?? 'failing'})`));
     else out.push(v('unknown', `health of ${e.site}/${e.toSlot} is unknown (${slot.reason ?? 'no data'})`));
   }
   return out;
@@ -286,7 +373,8 @@ function verdictFor(rule: SafetyRuleName, stepId: string, refusalOverridable: bo
 }
 
 function siteVerdict(v: ReturnType<typeof verdictFor>, what: string, site: SiteStatus): SafetyVerdict {
-  if (site.state === 'healthy' || site.state === 'degraded') return v('pass', `${what}, which is ${site.state} (${site.reason})`);
+  if (site.state === 'healthy' || site.state === 'degraded')
+    return v('pass', `${what}, which is ${site.state} (${site.reason})`);
   if (site.state === 'unhealthy') return v('refuse', `${what}, which is unhealthy (${site.reason})`);
   return v('unknown', `${what}, whose health is unknown (${site.reason})`);
 }

@@ -15,7 +15,11 @@ export class StepError extends Error {
   readonly where: string | undefined;
   readonly retryable: boolean;
 
-  constructor(kind: OpErrorKind, message: string, options: { hint?: string; where?: string; retryable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    kind: OpErrorKind,
+    message: string,
+    options: { hint?: string; where?: string; retryable?: boolean; cause?: unknown } = {},
+  ) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.kind = kind;
     this.hint = options.hint;

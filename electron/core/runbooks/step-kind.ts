@@ -9,7 +9,13 @@
  */
 import type { z } from 'zod';
 import type { Environment } from '../config/workspace-schema.ts';
-import type { DbNodeService, DnsServices, HttpProbeService, NamedServices, SshExecService } from '../environment/environment-services.ts';
+import type {
+  DbNodeService,
+  DnsServices,
+  HttpProbeService,
+  NamedServices,
+  SshExecService,
+} from '../environment/environment-services.ts';
 import type { SlotRouter } from '../traffic/slot-router.ts';
 import type { StepPlan } from './step-plan.ts';
 

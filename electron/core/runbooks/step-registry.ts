@@ -17,7 +17,8 @@ export class StepRegistry {
    *         kind is a programming error, not a runtime condition).
    */
   register(kind: StepKind): this {
-    if (!kindName.test(kind.kind)) throw new Error(`step kind name "${kind.kind}" is malformed (use e.g. "dns.set-records")`);
+    if (!kindName.test(kind.kind))
+      throw new Error(`step kind name "${kind.kind}" is malformed (use e.g. "dns.set-records")`);
     if (this.#kinds.has(kind.kind)) throw new Error(`step kind "${kind.kind}" is registered twice`);
     this.#kinds.set(kind.kind, kind);
     return this;

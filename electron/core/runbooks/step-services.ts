@@ -5,7 +5,14 @@
  * TypeError deep inside a step). The services themselves are the environment's
  * (environment/environment-services.ts), built once by the core.
  */
-import type { DbNodeService, DbPlanOp, DnsServices, HttpProbeService, NamedServices, SshExecService } from '../environment/environment-services.ts';
+import type {
+  DbNodeService,
+  DbPlanOp,
+  DnsServices,
+  HttpProbeService,
+  NamedServices,
+  SshExecService,
+} from '../environment/environment-services.ts';
 import { StepError } from './step-error.ts';
 import type { StepContext, StepServices } from './step-kind.ts';
 
@@ -26,10 +33,16 @@ export type StepServiceName = keyof StepServices;
  * The `name` part of the context's services.
  * @throws StepError `internal` (not retryable) when the run target was built without it.
  */
-export function stepService<K extends StepServiceName>(ctx: Pick<StepContext, 'services'>, name: K): NonNullable<StepServices[K]> {
+export function stepService<K extends StepServiceName>(
+  ctx: Pick<StepContext, 'services'>,
+  name: K,
+): NonNullable<StepServices[K]> {
   const s = ctx.services[name];
   if (s === undefined || s === null) {
-    throw new StepError('internal', `the run target has no "${name}" service`, { hint: "build the run target's services with createEnvironmentServices (electron/core/environment/create-environment-services.ts)", retryable: false });
+    throw new StepError('internal', `the run target has no "${name}" service`, {
+      hint: "build the run target's services with createEnvironmentServices (electron/core/environment/create-environment-services.ts)",
+      retryable: false,
+    });
   }
   return s;
 }

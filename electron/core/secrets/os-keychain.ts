@@ -134,7 +134,12 @@ export function createOsKeychainReader(options: OsKeychainReaderOptions = {}): K
       );
     }
     if (value === null) {
-      throw new SecretError('not-found', `OS keychain entry ${service}/${account} does not exist`, addEntryHint(platform, service, account), where);
+      throw new SecretError(
+        'not-found',
+        `OS keychain entry ${service}/${account} does not exist`,
+        addEntryHint(platform, service, account),
+        where,
+      );
     }
     return value;
   };
@@ -158,22 +163,43 @@ export function mapKeyringError(e: unknown, service: string, account: string, pl
   const where = `keychain ${service}/${account}`;
   const message = `OS keychain entry ${service}/${account} could not be read: ${why}`;
   if (/no matching (entry|credential)/i.test(why)) {
-    return new SecretError('not-found', `OS keychain entry ${service}/${account} does not exist`, addEntryHint(platform, service, account), where);
+    return new SecretError(
+      'not-found',
+      `OS keychain entry ${service}/${account} does not exist`,
+      addEntryHint(platform, service, account),
+      where,
+    );
   }
   if (/matched by \d+ credentials|ambiguous/i.test(why)) {
-    return new SecretError('invalid-input', message, `several keychain items match service ${service} and account ${account}; delete all but one`, where);
+    return new SecretError(
+      'invalid-input',
+      message,
+      `several keychain items match service ${service} and account ${account}; delete all but one`,
+      where,
+    );
   }
   if (/did not receive a reply|NoReply|timed out|timeout/i.test(why)) {
     return new SecretError('unreachable', message, hungHint(platform), where);
   }
-  if (/DBUS_SESSION_BUS_ADDRESS|autolaunch|BadAddress|invalid (bus )?address|no (dbus session|secret service)|secret service provider|not provided by any \.service files|ServiceUnknown|NameHasNoOwner|NoServer|Disconnected|connection (refused|closed)|failed to connect/i.test(why)) {
+  if (
+    /DBUS_SESSION_BUS_ADDRESS|autolaunch|BadAddress|invalid (bus )?address|no (dbus session|secret service)|secret service provider|not provided by any \.service files|ServiceUnknown|NameHasNoOwner|NoServer|Disconnected|connection (refused|closed)|failed to connect/i.test(
+      why,
+    )
+  ) {
     return new SecretError('unreachable', message, unreachableHint(platform), where);
   }
-  if (/locked|prompt (was )?dismissed|AccessDenied|access denied|denied|not allowed|user canceled|AuthFailed/i.test(why)) {
+  if (
+    /locked|prompt (was )?dismissed|AccessDenied|access denied|denied|not allowed|user canceled|AuthFailed/i.test(why)
+  ) {
     return new SecretError('auth', message, lockedHint(platform), where);
   }
   if (/too long|UTF-8|decode|encoding|invalid/i.test(why)) {
-    return new SecretError('invalid-input', message, `re-create the entry ${service}/${account} with a text value: ${addEntryHint(platform, service, account)}`, where);
+    return new SecretError(
+      'invalid-input',
+      message,
+      `re-create the entry ${service}/${account} with a text value: ${addEntryHint(platform, service, account)}`,
+      where,
+    );
   }
   if (/^(Platform failure|Couldn't access platform storage)/i.test(why)) {
     return new SecretError('unreachable', message, unreachableHint(platform), where);
@@ -198,7 +224,8 @@ export function addEntryHint(platform: NodeJS.Platform, service: string, account
 }
 
 function unreachableHint(platform: NodeJS.Platform): string {
-  if (platform === 'darwin' || platform === 'win32') return 'check that this process runs in the logged-in user session, or use an { env } or { file } reference';
+  if (platform === 'darwin' || platform === 'win32')
+    return 'check that this process runs in the logged-in user session, or use an { env } or { file } reference';
   return 'no Secret Service answered on the D-Bus session bus: start a keyring (gnome-keyring-daemon / KeePassXC Secret Service) in this session and make sure DBUS_SESSION_BUS_ADDRESS reaches it (SSH logins and system services often have no session bus), or use an { env } or { file } reference';
 }
 
@@ -210,8 +237,10 @@ function hungHint(platform: NodeJS.Platform): string {
 }
 
 function lockedHint(platform: NodeJS.Platform): string {
-  if (platform === 'darwin') return 'unlock the keychain (security unlock-keychain) and allow node to read the item, or use an { env } or { file } reference';
-  if (platform === 'win32') return 'log in as the user who owns the credential, or use an { env } or { file } reference';
+  if (platform === 'darwin')
+    return 'unlock the keychain (security unlock-keychain) and allow node to read the item, or use an { env } or { file } reference';
+  if (platform === 'win32')
+    return 'log in as the user who owns the credential, or use an { env } or { file } reference';
   return 'the keyring is locked and Standby cannot show its unlock prompt: unlock it in the desktop session (or start gnome-keyring-daemon --unlock, password on stdin), or use an { env } or { file } reference';
 }
 
@@ -245,7 +274,9 @@ parentPort.on('message', (m) => {
 
 /** Default {@link KeyringRead}: one lazily started, unref'd worker; replaced after a timeout. */
 function createWorkerKeyringRead(): KeyringRead {
-  let current: { worker: Worker; pending: Map<number, { resolve: (v: string | null) => void; reject: (e: Error) => void }> } | undefined;
+  let current:
+    | { worker: Worker; pending: Map<number, { resolve: (v: string | null) => void; reject: (e: Error) => void }> }
+    | undefined;
   let nextId = 1;
 
   const start = (): NonNullable<typeof current> => {
@@ -267,7 +298,12 @@ function createWorkerKeyringRead(): KeyringRead {
       if (!p) return;
       pending.delete(m.id);
       if (m.ok) p.resolve(m.value ?? null);
-      else p.reject(m.stage === 'load' ? new KeyringLoadError(m.message ?? 'unknown error') : new Error(m.message ?? 'unknown error'));
+      else
+        p.reject(
+          m.stage === 'load'
+            ? new KeyringLoadError(m.message ?? 'unknown error')
+            : new Error(m.message ?? 'unknown error'),
+        );
     });
     worker.on('error', (e) => failAll(e));
     worker.on('exit', (code) => {

@@ -67,7 +67,12 @@ export function createSecretResolver(options: SecretResolverOptions = {}): Secre
         );
       }
       if (value === '') {
-        throw new SecretError('invalid-input', `environment variable ${ref.env} is empty`, `set ${ref.env} to the secret`, where);
+        throw new SecretError(
+          'invalid-input',
+          `environment variable ${ref.env} is empty`,
+          `set ${ref.env} to the secret`,
+          where,
+        );
       }
       return value;
     }
@@ -93,12 +98,17 @@ export function createSecretResolver(options: SecretResolverOptions = {}): Secre
         where,
       );
     }
-    if (value === '') throw new SecretError('invalid-input', `OS keychain entry ${service}/${account} is empty`, undefined, where);
+    if (value === '')
+      throw new SecretError('invalid-input', `OS keychain entry ${service}/${account} is empty`, undefined, where);
     return value;
   };
 }
 
-async function readSecretFile(path: string, where: string, onWarning?: (message: string, where: string) => void): Promise<string> {
+async function readSecretFile(
+  path: string,
+  where: string,
+  onWarning?: (message: string, where: string) => void,
+): Promise<string> {
   let mode: number;
   try {
     mode = (await stat(path)).mode;
@@ -114,7 +124,11 @@ async function readSecretFile(path: string, where: string, onWarning?: (message:
         where,
       );
     }
-    if (mode & 0o040) onWarning?.(`secret file ${path} is group-readable (mode ${(mode & 0o777).toString(8)}); consider chmod 600`, where);
+    if (mode & 0o040)
+      onWarning?.(
+        `secret file ${path} is group-readable (mode ${(mode & 0o777).toString(8)}); consider chmod 600`,
+        where,
+      );
   }
   let text: string;
   try {
@@ -123,18 +137,41 @@ async function readSecretFile(path: string, where: string, onWarning?: (message:
     throw fileError(e, path, where);
   }
   const value = text.replace(/[\r\n]+$/, '');
-  if (value === '') throw new SecretError('invalid-input', `secret file ${path} is empty`, `write the secret into ${path}`, where);
+  if (value === '')
+    throw new SecretError('invalid-input', `secret file ${path} is empty`, `write the secret into ${path}`, where);
   return value;
 }
 
 function fileError(e: unknown, path: string, where: string): SecretError {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new SecretError('not-found', `secret file ${path} does not exist`, 'check the path in the workspace file', where);
+  if (code === 'ENOENT')
+    return new SecretError(
+      'not-found',
+      `secret file ${path} does not exist`,
+      'check the path in the workspace file',
+      where,
+    );
   if (code === 'EACCES' || code === 'EPERM') {
-    return new SecretError('auth', `secret file ${path} is not readable by this user`, `make ${path} readable by the user running Standby (chmod 600, chown)`, where);
+    return new SecretError(
+      'auth',
+      `secret file ${path} is not readable by this user`,
+      `make ${path} readable by the user running Standby (chmod 600, chown)`,
+      where,
+    );
   }
-  if (code === 'EISDIR') return new SecretError('invalid-input', `secret file ${path} is a directory`, 'point the reference at a file', where);
-  return new SecretError('internal', `secret file ${path} could not be read (${code ?? (e as Error).message})`, undefined, where);
+  if (code === 'EISDIR')
+    return new SecretError(
+      'invalid-input',
+      `secret file ${path} is a directory`,
+      'point the reference at a file',
+      where,
+    );
+  return new SecretError(
+    'internal',
+    `secret file ${path} could not be read (${code ?? (e as Error).message})`,
+    undefined,
+    where,
+  );
 }
 
 /**

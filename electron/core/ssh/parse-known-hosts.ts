@@ -43,7 +43,8 @@ export function parseKnownHosts(text: string): { entries: KnownHostEntry[]; skip
     const [hostField, keyType, keyB64] = fields;
     if (!hostField || !keyType || !keyB64) return void skipped.push({ line, why: 'expected "hosts keytype key"' });
     const key = Buffer.from(keyB64, 'base64');
-    if (key.length === 0 || blobKeyType(key) !== keyType) return void skipped.push({ line, why: 'key does not decode as the stated type' });
+    if (key.length === 0 || blobKeyType(key) !== keyType)
+      return void skipped.push({ line, why: 'key does not decode as the stated type' });
     let hosts: KnownHostEntry['hosts'];
     if (hostField.startsWith('|1|')) {
       const [, , salt, hash] = hostField.split('|');
@@ -104,22 +105,31 @@ export function fingerprint(blob: Buffer): string {
 
 /** Outcome of checking a presented host key against the pinned entries. */
 export type HostKeyVerdict =
-  | { ok: true; line: number }
-  | { ok: false; why: 'unknown-host' | 'mismatch' | 'revoked'; message: string };
+  { ok: true; line: number } | { ok: false; why: 'unknown-host' | 'mismatch' | 'revoked'; message: string };
 
 /**
  * Checks the key a server presented (`presented`: raw blob) for `host`:`port` against the parsed
  * entries. Unknown host → refused; a pinned host with a different key → refused (possible
  * man-in-the-middle or a re-installed server); a `@revoked` key → refused.
  */
-export function verifyHostKey(entries: KnownHostEntry[], host: string, port: number, presented: Buffer, file = 'known_hosts'): HostKeyVerdict {
+export function verifyHostKey(
+  entries: KnownHostEntry[],
+  host: string,
+  port: number,
+  presented: Buffer,
+  file = 'known_hosts',
+): HostKeyVerdict {
   const name = knownHostsName(host, port);
   const type = blobKeyType(presented) ?? 'unknown';
   const fp = fingerprint(presented);
   const forHost = entries.filter((e) => e.marker !== 'cert-authority' && entryMatchesHost(e, host, port));
   const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(presented));
   if (revoked) {
-    return { ok: false, why: 'revoked', message: `host key ${type} ${fp} of ${name} is marked @revoked in ${file}:${revoked.line}` };
+    return {
+      ok: false,
+      why: 'revoked',
+      message: `host key ${type} ${fp} of ${name} is marked @revoked in ${file}:${revoked.line}`,
+    };
   }
   const pinned = forHost.filter((e) => e.marker === null);
   const hit = pinned.find((e) => e.key.equals(presented));

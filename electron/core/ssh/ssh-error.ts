@@ -12,7 +12,13 @@ import type { OpError, OpErrorKind } from '../../../shared/result.ts';
  */
 export class SshError extends Error {
   readonly error: OpError;
-  constructor(kind: OpErrorKind, message: string, hint: string | undefined, where: string, options?: { cause?: unknown }) {
+  constructor(
+    kind: OpErrorKind,
+    message: string,
+    hint: string | undefined,
+    where: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'SshError';
     this.error = { kind, message, ...(hint !== undefined ? { hint } : {}), where };

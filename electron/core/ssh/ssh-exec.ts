@@ -63,7 +63,12 @@ export class SshCommandError extends Error {
     durationMs: number;
     successExitCodes: readonly number[];
   }) {
-    const how = init.exitCode !== null ? `exited with ${init.exitCode}` : init.signal ? `was killed by SIG${init.signal}` : 'ended without an exit status';
+    const how =
+      init.exitCode !== null
+        ? `exited with ${init.exitCode}`
+        : init.signal
+          ? `was killed by SIG${init.signal}`
+          : 'ended without an exit status';
     const detail = firstLine(init.stderr) || firstLine(init.stdout);
     const message = `\`${clip(init.command, 120)}\` on ${init.host} ${how} (expected ${init.successExitCodes.join(' or ')})${detail ? `: ${detail}` : ''}`;
     super(message);
@@ -90,15 +95,39 @@ export class SshCommandError extends Error {
  * connection or channel cannot be had (`unreachable`, `auth`, …) or on timeout/abort (`timeout`),
  * or with the resolver's `SecretError`. Quote arguments with {@link shellQuote}.
  */
-export async function exec(pool: SshPool, cfg: SshConfig, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+export async function exec(
+  pool: SshPool,
+  cfg: SshConfig,
+  command: string,
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   const successExitCodes = options.successExitCodes ?? [0];
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
   const where = sshTarget(cfg);
   const started = performance.now();
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(new SshError('timeout', `\`${clip(command, 120)}\` on ${where} did not finish within ${timeoutMs} ms`, 'raise the timeout or check the host', where)), timeoutMs);
-  const onOuterAbort = (): void => ac.abort(new SshError('timeout', `\`${clip(command, 120)}\` on ${where} was cancelled${reasonText(options.signal?.reason)}`, undefined, where));
+  const timer = setTimeout(
+    () =>
+      ac.abort(
+        new SshError(
+          'timeout',
+          `\`${clip(command, 120)}\` on ${where} did not finish within ${timeoutMs} ms`,
+          'raise the timeout or check the host',
+          where,
+        ),
+      ),
+    timeoutMs,
+  );
+  const onOuterAbort = (): void =>
+    ac.abort(
+      new SshError(
+        'timeout',
+        `\`${clip(command, 120)}\` on ${where} was cancelled${reasonText(options.signal?.reason)}`,
+        undefined,
+        where,
+      ),
+    );
   if (options.signal?.aborted) onOuterAbort();
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   try {
@@ -110,7 +139,15 @@ export async function exec(pool: SshPool, cfg: SshConfig, command: string, optio
       client.exec(command, (err, stream) => {
         if (err) {
           ac.signal.removeEventListener('abort', onAbort);
-          reject(new SshError('unreachable', `${where} refused to run a command: ${err.message}`, 'check sshd limits (MaxSessions) and the user\'s shell', where, { cause: err }));
+          reject(
+            new SshError(
+              'unreachable',
+              `${where} refused to run a command: ${err.message}`,
+              "check sshd limits (MaxSessions) and the user's shell",
+              where,
+              { cause: err },
+            ),
+          );
           return;
         }
         const out = new Collector(maxBytes);
@@ -143,7 +180,18 @@ export async function exec(pool: SshPool, cfg: SshConfig, command: string, optio
           if (exitCode !== null && successExitCodes.includes(exitCode)) {
             resolve({ exitCode, stdout, stderr, durationMs, truncated: out.truncated || errOut.truncated });
           } else {
-            reject(new SshCommandError({ host: where, command, exitCode, signal, stdout, stderr, durationMs, successExitCodes }));
+            reject(
+              new SshCommandError({
+                host: where,
+                command,
+                exitCode,
+                signal,
+                stdout,
+                stderr,
+                durationMs,
+                successExitCodes,
+              }),
+            );
           }
         });
         if (options.stdin !== undefined) stream.end(options.stdin);

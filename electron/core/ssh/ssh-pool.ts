@@ -163,7 +163,10 @@ export class SshPool {
       let settled = false;
       // readyTimeout starts only once the TCP socket is being opened; this guard also covers DNS
       // and anything ssh2 does before that.
-      const guard = setTimeout(() => fail(new Error('Timed out while waiting for handshake')), cfg.connectTimeoutMs + 250);
+      const guard = setTimeout(
+        () => fail(new Error('Timed out while waiting for handshake')),
+        cfg.connectTimeoutMs + 250,
+      );
       const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
@@ -224,25 +227,63 @@ export class SshPool {
       );
     }
     if (code === 'ECONNREFUSED') {
-      return new SshError('unreachable', `SSH connection to ${name} refused (is sshd running on port ${cfg.port}?)`, 'start sshd or fix ssh.host/ssh.port', where, { cause: err });
+      return new SshError(
+        'unreachable',
+        `SSH connection to ${name} refused (is sshd running on port ${cfg.port}?)`,
+        'start sshd or fix ssh.host/ssh.port',
+        where,
+        { cause: err },
+      );
     }
     if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') {
-      return new SshError('unreachable', `SSH host ${name} unreachable (${code})`, 'check ssh.host', where, { cause: err });
+      return new SshError('unreachable', `SSH host ${name} unreachable (${code})`, 'check ssh.host', where, {
+        cause: err,
+      });
     }
     if (code === 'ECONNRESET' || /closed during handshake/.test(msg)) {
-      return new SshError('unreachable', `SSH connection to ${name} closed during the handshake (${code ?? msg})`, 'check the sshd log on the host (MaxStartups, AllowUsers)', where, { cause: err });
+      return new SshError(
+        'unreachable',
+        `SSH connection to ${name} closed during the handshake (${code ?? msg})`,
+        'check the sshd log on the host (MaxStartups, AllowUsers)',
+        where,
+        { cause: err },
+      );
     }
     if (code === 'ETIMEDOUT' || /Timed out while waiting for handshake/.test(msg)) {
-      return new SshError('timeout', `SSH connection to ${name} did not complete within ${cfg.connectTimeoutMs} ms`, 'check that the host is up, or raise ssh.connectTimeoutMs', where, { cause: err });
+      return new SshError(
+        'timeout',
+        `SSH connection to ${name} did not complete within ${cfg.connectTimeoutMs} ms`,
+        'check that the host is up, or raise ssh.connectTimeoutMs',
+        where,
+        { cause: err },
+      );
     }
     if (/All configured authentication methods failed/.test(msg)) {
-      return new SshError('auth', `SSH server ${name} rejected the key for user ${cfg.user}`, `add the public key to ~${cfg.user}/.ssh/authorized_keys on the host, or fix ssh.user`, where, { cause: err });
+      return new SshError(
+        'auth',
+        `SSH server ${name} rejected the key for user ${cfg.user}`,
+        `add the public key to ~${cfg.user}/.ssh/authorized_keys on the host, or fix ssh.user`,
+        where,
+        { cause: err },
+      );
     }
     if (/Encrypted private (OpenSSH )?key detected/i.test(msg) || /passphrase/i.test(msg)) {
-      return new SshError('unsupported', 'the SSH private key is passphrase-protected, which Standby cannot unlock', 'use a key without a passphrase kept in a file readable only by you (chmod 600)', where, { cause: err });
+      return new SshError(
+        'unsupported',
+        'the SSH private key is passphrase-protected, which Standby cannot unlock',
+        'use a key without a passphrase kept in a file readable only by you (chmod 600)',
+        where,
+        { cause: err },
+      );
     }
     if (/Cannot parse privateKey|Unsupported key format|privateKey/i.test(msg)) {
-      return new SshError('invalid-input', `the SSH private key cannot be parsed (${msg})`, 'reference an OpenSSH or PEM private key file', where, { cause: err });
+      return new SshError(
+        'invalid-input',
+        `the SSH private key cannot be parsed (${msg})`,
+        'reference an OpenSSH or PEM private key file',
+        where,
+        { cause: err },
+      );
     }
     if (err instanceof SshError) return err;
     const op = toOpError(err, where);

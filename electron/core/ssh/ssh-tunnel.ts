@@ -34,7 +34,12 @@ export interface Tunnel {
  *
  * Note: like `ssh -L`, any local process may connect to the port while it is open.
  */
-export async function openTunnel(pool: SshPool, cfg: SshConfig, targetHost: string, targetPort: number): Promise<Tunnel> {
+export async function openTunnel(
+  pool: SshPool,
+  cfg: SshConfig,
+  targetHost: string,
+  targetPort: number,
+): Promise<Tunnel> {
   const where = sshTarget(cfg);
   const sockets = new Set<Socket>();
   let lastError: SshError | Error | null = null;
@@ -50,33 +55,41 @@ export async function openTunnel(pool: SshPool, cfg: SshConfig, targetHost: stri
     pool.client(cfg).then(
       (client) => {
         if (closed || sock.destroyed) return void sock.destroy();
-        client.forwardOut(sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, targetHost, targetPort, (err, stream) => {
-          if (err) {
-            // OpenSSH answers SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (reason 1) for PermitOpen.
-            const reason = (err as Error & { reason?: number }).reason;
-            lastError = new SshError(
-              reason === 1 ? 'auth' : 'unreachable',
-              reason === 1
-                ? `${where} refused to forward to ${targetHost}:${targetPort} (administratively prohibited: PermitOpen / AllowTcpForwarding)`
-                : `${where} could not open a forward to ${targetHost}:${targetPort}: ${err.message}`,
-              reason === 1 ? `allow it in sshd_config: PermitOpen ${targetHost}:${targetPort}` : `check that ${targetHost}:${targetPort} listens on the SSH host`,
-              where,
-              { cause: err },
-            );
-            sock.destroy();
-            return;
-          }
-          if (closed || sock.destroyed) {
-            stream.close();
-            sock.destroy();
-            return;
-          }
-          lastError = null;
-          stream.on('error', () => sock.destroy());
-          stream.on('close', () => sock.destroy());
-          sock.on('close', () => stream.close());
-          sock.pipe(stream).pipe(sock);
-        });
+        client.forwardOut(
+          sock.remoteAddress ?? '127.0.0.1',
+          sock.remotePort ?? 0,
+          targetHost,
+          targetPort,
+          (err, stream) => {
+            if (err) {
+              // OpenSSH answers SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (reason 1) for PermitOpen.
+              const reason = (err as Error & { reason?: number }).reason;
+              lastError = new SshError(
+                reason === 1 ? 'auth' : 'unreachable',
+                reason === 1
+                  ? `${where} refused to forward to ${targetHost}:${targetPort} (administratively prohibited: PermitOpen / AllowTcpForwarding)`
+                  : `${where} could not open a forward to ${targetHost}:${targetPort}: ${err.message}`,
+                reason === 1
+                  ? `allow it in sshd_config: PermitOpen ${targetHost}:${targetPort}`
+                  : `check that ${targetHost}:${targetPort} listens on the SSH host`,
+                where,
+                { cause: err },
+              );
+              sock.destroy();
+              return;
+            }
+            if (closed || sock.destroyed) {
+              stream.close();
+              sock.destroy();
+              return;
+            }
+            lastError = null;
+            stream.on('error', () => sock.destroy());
+            stream.on('close', () => sock.destroy());
+            sock.on('close', () => stream.close());
+            sock.pipe(stream).pipe(sock);
+          },
+        );
       },
       (err: Error) => {
         lastError = err;

@@ -135,9 +135,7 @@ export function openStore(path: string): DatabaseSync {
   // across process crashes (only an OS crash can lose the last transactions).
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;');
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const applied = new Set(
-    (db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
-  );
+  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
   for (const m of storeMigrations) {
     if (applied.has(m.id)) continue;
     // IMMEDIATE + a second look: two processes opening an old store at once (the console and a

@@ -84,7 +84,14 @@ export class SampleStore {
    * @param now newest time of the window, epoch ms (width = span / (maxPoints - 1), so the
    *   window touches at most maxPoints aligned buckets)
    */
-  series(env: string, metric: string, key: string, sinceMs: number, maxPoints: number, now = Date.now()): SeriesPoint[] {
+  series(
+    env: string,
+    metric: string,
+    key: string,
+    sinceMs: number,
+    maxPoints: number,
+    now = Date.now(),
+  ): SeriesPoint[] {
     this.flush();
     const span = Math.max(1, now - sinceMs);
     const bucketMs = Math.max(1, Math.ceil(span / (Math.max(2, Math.floor(maxPoints)) - 1)));
@@ -102,7 +109,9 @@ export class SampleStore {
   lastValue(env: string, metric: string, key: string): { t: number; v: number } | null {
     this.flush();
     const row = this.db
-      .prepare('SELECT t, v FROM samples WHERE env = ? AND metric = ? AND key = ? AND v IS NOT NULL ORDER BY t DESC LIMIT 1')
+      .prepare(
+        'SELECT t, v FROM samples WHERE env = ? AND metric = ? AND key = ? AND v IS NOT NULL ORDER BY t DESC LIMIT 1',
+      )
       .get(env, metric, key) as { t: number; v: number } | undefined;
     return row ? { t: Number(row.t), v: Number(row.v) } : null;
   }

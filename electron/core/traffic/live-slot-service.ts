@@ -77,8 +77,10 @@ export class LiveSlotService {
             },
             now: this.#now,
             messages: {
-              inFlight: (ms, last) => `the previous read is still running (over ${ms} ms)${last ? `; last error: ${last.message}` : ''}`,
-              breakerOpen: (last) => `not read: circuit open after repeated failures${last ? `; last error: ${last.message}` : ''}`,
+              inFlight: (ms, last) =>
+                `the previous read is still running (over ${ms} ms)${last ? `; last error: ${last.message}` : ''}`,
+              breakerOpen: (last) =>
+                `not read: circuit open after repeated failures${last ? `; last error: ${last.message}` : ''}`,
             },
           })
         : null;

@@ -188,7 +188,11 @@ export class SlotRouterError extends Error {
  * One slot → its name. Several slots → null, reason `both slots live` (or `N slots live`). An id
  * no slot claims → null, reason names it. None → null, reason `no server is live`.
  */
-export function resolveLiveSlot(liveIds: readonly string[], slots: readonly Pick<Slot, 'name' | 'routerId'>[], evidence: string): LiveSlotReading {
+export function resolveLiveSlot(
+  liveIds: readonly string[],
+  slots: readonly Pick<Slot, 'name' | 'routerId'>[],
+  evidence: string,
+): LiveSlotReading {
   if (liveIds.length === 0) return { liveSlot: null, evidence, reason: 'no server is live' };
   const names = new Set<string>();
   const unmatched: string[] = [];
@@ -205,7 +209,14 @@ export function resolveLiveSlot(liveIds: readonly string[], slots: readonly Pick
     };
   }
   if (names.size > 1) {
-    return { liveSlot: null, evidence, reason: names.size === 2 ? `both slots live (${[...names].join(', ')})` : `${names.size} slots live (${[...names].join(', ')})` };
+    return {
+      liveSlot: null,
+      evidence,
+      reason:
+        names.size === 2
+          ? `both slots live (${[...names].join(', ')})`
+          : `${names.size} slots live (${[...names].join(', ')})`,
+    };
   }
   return { liveSlot: [...names][0] ?? null, evidence };
 }

@@ -10,7 +10,13 @@ import { toOpError } from '../platform/op-error.ts';
 import { sshTarget, type SshPool } from '../ssh/ssh-pool.ts';
 import { CommandLog } from '../platform/command-log.ts';
 import { SlotSwitchError } from './slot-router.ts';
-import type { LiveSlotReading, RouterCommand, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult } from './slot-router.ts';
+import type {
+  LiveSlotReading,
+  RouterCommand,
+  SwitchSlotOptions,
+  SwitchSlotPlan,
+  SwitchSlotResult,
+} from './slot-router.ts';
 
 /** Kinds of refusal a switch reports (see the routers' `switchSlot` docs). */
 export type SwitchFailKind = 'invalid-input' | 'unsafe-plan' | 'conflict' | 'timeout' | 'internal';
@@ -25,7 +31,10 @@ export interface SwitchSession {
   /** A SlotSwitchError that carries every command run so far (and the router's own words). */
   fail(kind: SwitchFailKind, message: string, hint?: string, stderr?: string): SlotSwitchError;
   /** Runs `command` on the site's SSH host, recorded in the log as `text` (default: the command). */
-  shell(command: string, o: { timeoutMs: number; maxOutputBytes: number; text?: string; stdin?: string; outcome: (x: ExecResult) => string }): Promise<ExecResult>;
+  shell(
+    command: string,
+    o: { timeoutMs: number; maxOutputBytes: number; text?: string; stdin?: string; outcome: (x: ExecResult) => string },
+  ): Promise<ExecResult>;
   /** The configured slot named `to`. @throws SlotSwitchError `invalid-input` naming the slots. */
   slot(to: string): Slot;
   /** The result (or plan) when `to` is live already: nothing changes, and it says why. */
@@ -40,7 +49,10 @@ export function startSwitchSession(site: Site, pool: SshPool, options: SwitchSlo
   const { signal } = options;
   const phaseMs: Record<string, number> = {};
   const fail = (kind: SwitchFailKind, message: string, hint?: string, stderr?: string): SlotSwitchError =>
-    new SlotSwitchError({ kind, message, ...(hint !== undefined ? { hint } : {}), where: site.name }, { commands: log.commands, ...(stderr !== undefined ? { stderr } : {}) });
+    new SlotSwitchError(
+      { kind, message, ...(hint !== undefined ? { hint } : {}), where: site.name },
+      { commands: log.commands, ...(stderr !== undefined ? { stderr } : {}) },
+    );
   return {
     log,
     where,
@@ -50,17 +62,36 @@ export function startSwitchSession(site: Site, pool: SshPool, options: SwitchSlo
     shell: (command, o) =>
       log.run(
         { kind: 'shell', target: where, text: o.text ?? command },
-        () => exec(pool, site.ssh, command, { timeoutMs: o.timeoutMs, maxOutputBytes: o.maxOutputBytes, ...(signal ? { signal } : {}), ...(o.stdin !== undefined ? { stdin: o.stdin } : {}) }),
+        () =>
+          exec(pool, site.ssh, command, {
+            timeoutMs: o.timeoutMs,
+            maxOutputBytes: o.maxOutputBytes,
+            ...(signal ? { signal } : {}),
+            ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+          }),
         o.outcome,
       ),
     slot(to) {
       const slot = site.slots.find((s) => s.name === to);
-      if (!slot) throw fail('invalid-input', `site ${site.name} has no slot "${to}" (slots: ${site.slots.map((s) => s.name).join(', ')})`);
+      if (!slot)
+        throw fail(
+          'invalid-input',
+          `site ${site.name} has no slot "${to}" (slots: ${site.slots.map((s) => s.name).join(', ')})`,
+        );
       return slot;
     },
     unchanged(to, before, summary, planOnly) {
       if (planOnly) return { from: to, to, changed: false, summary, reads: log.commands, commands: [] };
-      return { from: to, to, after: before, durationMs: log.elapsedMs(), changed: false, summary, commands: log.commands, phaseMs };
+      return {
+        from: to,
+        to,
+        after: before,
+        durationMs: log.elapsedMs(),
+        changed: false,
+        summary,
+        commands: log.commands,
+        phaseMs,
+      };
     },
     async guard(body) {
       try {

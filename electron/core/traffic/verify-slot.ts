@@ -10,7 +10,13 @@
 import { request } from 'node:http';
 import type { Site } from '../config/workspace-schema.ts';
 import { CommandLog } from '../platform/command-log.ts';
-import type { EntryAnswer, LiveSlotReading, RouterCommand, SlotVerification, VerifySlotOptions } from './slot-router.ts';
+import type {
+  EntryAnswer,
+  LiveSlotReading,
+  RouterCommand,
+  SlotVerification,
+  VerifySlotOptions,
+} from './slot-router.ts';
 
 /** Largest body read, bytes. */
 const MAX_BODY = 16 * 1024;
@@ -19,7 +25,10 @@ const MAX_BODY = 16 * 1024;
  * One `GET url` on a new connection (no keep-alive). Resolves, never rejects: no response →
  * `status: null` with `error`. `slot` is the JSON body's `slot` string, else null.
  */
-export function getEntrySlot(url: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<EntryAnswer> {
+export function getEntrySlot(
+  url: string,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<EntryAnswer> {
   const t0 = performance.now();
   const timeoutMs = options.timeoutMs ?? 1000;
   return new Promise((resolve) => {
@@ -31,25 +40,34 @@ export function getEntrySlot(url: string, options: { timeoutMs?: number; signal?
       options.signal?.removeEventListener('abort', onAbort);
       resolve({ ...a, latencyMs: Math.round(performance.now() - t0) });
     };
-    const req = request(url, { method: 'GET', agent: false, headers: { accept: 'application/json', connection: 'close', 'user-agent': 'standby-verify/0.1' } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (d: Buffer) => {
-        size += d.length;
-        if (size <= MAX_BODY) chunks.push(d);
-      });
-      res.on('end', () => {
-        let slot: string | null = null;
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-          if (body && typeof body === 'object' && typeof (body as { slot?: unknown }).slot === 'string') slot = (body as { slot: string }).slot;
-        } catch {
-          /* not JSON: slot stays null */
-        }
-        finish({ status: res.statusCode ?? null, slot });
-      });
-      res.on('error', (e) => finish({ status: res.statusCode ?? null, slot: null, error: e.message }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        agent: false,
+        headers: { accept: 'application/json', connection: 'close', 'user-agent': 'standby-verify/0.1' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size <= MAX_BODY) chunks.push(d);
+        });
+        res.on('end', () => {
+          let slot: string | null = null;
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+            if (body && typeof body === 'object' && typeof (body as { slot?: unknown }).slot === 'string')
+              slot = (body as { slot: string }).slot;
+          } catch {
+            /* not JSON: slot stays null */
+          }
+          finish({ status: res.statusCode ?? null, slot });
+        });
+        res.on('error', (e) => finish({ status: res.statusCode ?? null, slot: null, error: e.message }));
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy(new Error(`timeout after ${timeoutMs} ms`));
     }, timeoutMs);
@@ -57,7 +75,9 @@ export function getEntrySlot(url: string, options: { timeoutMs?: number; signal?
       req.destroy(new Error('aborted'));
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (e: NodeJS.ErrnoException) => finish({ status: null, slot: null, error: e.code ? `${e.code} ${e.message}` : e.message }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ status: null, slot: null, error: e.code ? `${e.code} ${e.message}` : e.message }),
+    );
     req.end();
   });
 }
@@ -81,7 +101,11 @@ export async function verifySlotLive(
   const url = site.router.entryUrl;
   const origin = new URL(url).origin;
   const answers: EntryAnswer[] = [];
-  const reading = await log.run({ kind: 'shell', target: read.target, text: read.command }, () => read.readLiveSlot(options.signal), (r) => `${r.liveSlot ?? 'none'}: ${r.evidence}`);
+  const reading = await log.run(
+    { kind: 'shell', target: read.target, text: read.command },
+    () => read.readLiveSlot(options.signal),
+    (r) => `${r.liveSlot ?? 'none'}: ${r.evidence}`,
+  );
   const out = (verified: boolean, evidence: string, reason?: string): SlotVerification => ({
     verified,
     expected,
@@ -92,13 +116,20 @@ export async function verifySlotLive(
     commands: log.commands,
   });
   if (reading.liveSlot !== expected) {
-    return out(false, `router: ${reading.evidence}`, `the router names ${reading.liveSlot ?? 'no single slot'}${reading.reason ? ` (${reading.reason})` : ''}, not ${expected}`);
+    return out(
+      false,
+      `router: ${reading.evidence}`,
+      `the router names ${reading.liveSlot ?? 'no single slot'}${reading.reason ? ` (${reading.reason})` : ''}, not ${expected}`,
+    );
   }
   const t0 = performance.now();
   let run = 0;
   for (let i = 0; i < 200 && performance.now() - t0 < timeoutMs; i++) {
     options.signal?.throwIfAborted();
-    const a = await getEntrySlot(url, { timeoutMs: options.requestTimeoutMs ?? 1000, ...(options.signal ? { signal: options.signal } : {}) });
+    const a = await getEntrySlot(url, {
+      timeoutMs: options.requestTimeoutMs ?? 1000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     answers.push(a);
     const good = a.status !== null && a.status >= 200 && a.status < 300 && a.slot === expected;
     run = good ? run + 1 : 0;
@@ -113,7 +144,8 @@ export async function verifySlotLive(
     durationMs: Math.round(performance.now() - t0),
     outcome: tail.map((a) => `${a.status ?? a.error ?? 'no answer'} slot=${a.slot ?? '-'}`).join('; '),
   });
-  if (run >= need) return out(true, `router: ${reading.evidence}; ${need} consecutive answers of ${url} name slot ${expected}`);
+  if (run >= need)
+    return out(true, `router: ${reading.evidence}; ${need} consecutive answers of ${url} name slot ${expected}`);
   const last = answers.at(-1);
   return out(
     false,

@@ -22,7 +22,11 @@ export const defaultBackoff: BackoffOptions = { baseMs: 500, maxMs: 10_000, fact
  *
  * @param random source of randomness in [0, 1) (injected for tests)
  */
-export function reconnectDelayMs(attempt: number, opts: BackoffOptions = defaultBackoff, random: () => number = Math.random): number {
+export function reconnectDelayMs(
+  attempt: number,
+  opts: BackoffOptions = defaultBackoff,
+  random: () => number = Math.random,
+): number {
   const n = Math.max(1, Math.floor(attempt));
   const exp = opts.baseMs * Math.pow(opts.factor, Math.min(n - 1, 30));
   const d = Math.min(opts.maxMs, exp);

@@ -68,12 +68,22 @@ export function deriveApi(call: RawCall): ConsoleApi {
     api[method] = async (args: unknown) => {
       const parsed = consoleApi[method].safeParse(args);
       if (!parsed.success) {
-        return fail('invalid-input', `Invalid arguments for ${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`, undefined, method);
+        return fail(
+          'invalid-input',
+          `Invalid arguments for ${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+          undefined,
+          method,
+        );
       }
       try {
         return await call(method, parsed.data);
       } catch (e) {
-        return fail('internal', `${method} failed in the transport: ${e instanceof Error ? e.message : String(e)}`, undefined, method);
+        return fail(
+          'internal',
+          `${method} failed in the transport: ${e instanceof Error ? e.message : String(e)}`,
+          undefined,
+          method,
+        );
       }
     };
   }
@@ -172,7 +182,13 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
   const failPending = (why: string): void => {
     for (const [id, p] of pending) {
       clearTimeout(p.timer);
-      p.resolve(fail('unreachable', `Lost the connection to the Standby host (${why}).`, 'The console reconnects by itself; the call can be repeated then.'));
+      p.resolve(
+        fail(
+          'unreachable',
+          `Lost the connection to the Standby host (${why}).`,
+          'The console reconnects by itself; the call can be repeated then.',
+        ),
+      );
       pending.delete(id);
     }
   };
@@ -266,7 +282,14 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
     new Promise((resolve) => {
       const ws = socket;
       if (!ws || ws.readyState !== WS.OPEN) {
-        resolve(fail('unreachable', `Not connected to the Standby host (${status.state}).`, 'Wait for the connection indicator to turn "connected".', method));
+        resolve(
+          fail(
+            'unreachable',
+            `Not connected to the Standby host (${status.state}).`,
+            'Wait for the connection indicator to turn "connected".',
+            method,
+          ),
+        );
         return;
       }
       const id = nextId++;
@@ -274,7 +297,14 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
       // by its events).
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve(fail('timeout', `${method} got no answer within ${callTimeoutMs / 1000} s.`, 'The host may be overloaded; the next poll retries.', method));
+        resolve(
+          fail(
+            'timeout',
+            `${method} got no answer within ${callTimeoutMs / 1000} s.`,
+            'The host may be overloaded; the next poll retries.',
+            method,
+          ),
+        );
       }, callTimeoutMs);
       pending.set(id, { resolve, timer });
       ws.send(JSON.stringify({ id, method, args }));

@@ -29,10 +29,12 @@ export function decodeServerMessage(raw: string): DecodedServerMessage {
   const m = data as Record<string, unknown>;
   switch (m.type) {
     case 'result': {
-      if (typeof m.id !== 'number' || !Number.isInteger(m.id) || m.id < 0) return { ok: false, reason: 'result without a valid id' };
+      if (typeof m.id !== 'number' || !Number.isInteger(m.id) || m.id < 0)
+        return { ok: false, reason: 'result without a valid id' };
       const r = m.result as Record<string, unknown> | null | undefined;
       if (typeof r !== 'object' || r === null) return { ok: false, reason: 'result without a Result' };
-      if (r.ok === true && 'value' in r) return { ok: true, message: { type: 'result', id: m.id, result: { ok: true, value: r.value } } };
+      if (r.ok === true && 'value' in r)
+        return { ok: true, message: { type: 'result', id: m.id, result: { ok: true, value: r.value } } };
       if (r.ok === false) {
         const e = OpErrorSchema.safeParse(r.error);
         if (!e.success) return { ok: false, reason: 'result error is not an OpError' };
@@ -42,15 +44,20 @@ export function decodeServerMessage(raw: string): DecodedServerMessage {
     }
     case 'event': {
       const name = m.name;
-      if (typeof name !== 'string' || !(consoleEventNames as string[]).includes(name)) return { ok: false, reason: `unknown event ${String(name)}` };
+      if (typeof name !== 'string' || !(consoleEventNames as string[]).includes(name))
+        return { ok: false, reason: `unknown event ${String(name)}` };
       return { ok: true, message: { type: 'event', name: name as ConsoleEventName, payload: m.payload } };
     }
     case 'error': {
       const e = m.error as Record<string, unknown> | null | undefined;
-      if (typeof e !== 'object' || e === null || typeof e.message !== 'string') return { ok: false, reason: 'error without a message' };
+      if (typeof e !== 'object' || e === null || typeof e.message !== 'string')
+        return { ok: false, reason: 'error without a message' };
       return {
         ok: true,
-        message: { type: 'error', error: { kind: 'invalid-input', message: e.message, ...(typeof e.hint === 'string' ? { hint: e.hint } : {}) } },
+        message: {
+          type: 'error',
+          error: { kind: 'invalid-input', message: e.message, ...(typeof e.hint === 'string' ? { hint: e.hint } : {}) },
+        },
       };
     }
     default:

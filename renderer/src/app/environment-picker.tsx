@@ -11,7 +11,13 @@ export function EnvironmentPicker() {
       <label className="field-label" htmlFor="env-select">
         environment
       </label>
-      <select id="env-select" data-testid="env-select" value={selected ?? ''} disabled={envs.length === 0} onChange={(e) => selectEnv(e.target.value)}>
+      <select
+        id="env-select"
+        data-testid="env-select"
+        value={selected ?? ''}
+        disabled={envs.length === 0}
+        onChange={(e) => selectEnv(e.target.value)}
+      >
         {envs.length === 0 && <option value="">—</option>}
         {envs.map((e) => (
           <option key={e.name} value={e.name}>

@@ -23,7 +23,11 @@ export const useNavStore = create<NavStore>()((set) => ({
   setView: (view) => {
     try {
       // replaceState: switching tabs must not fill the back button's history
-      window.history.replaceState(null, '', view === null ? window.location.pathname + window.location.search : `#${view}`);
+      window.history.replaceState(
+        null,
+        '',
+        view === null ? window.location.pathname + window.location.search : `#${view}`,
+      );
     } catch {
       // sandboxed or file:// without history: the choice lasts for this page only
     }

@@ -42,7 +42,8 @@ export type Freshness =
  *   (label `stale 12 s`), or `never` (label `never observed`)
  */
 export function freshness(observedAt: number | null, now: number, pollIntervalMs: number): Freshness {
-  if (observedAt === null || !Number.isFinite(observedAt)) return { kind: 'never', ageMs: null, label: 'never observed' };
+  if (observedAt === null || !Number.isFinite(observedAt))
+    return { kind: 'never', ageMs: null, label: 'never observed' };
   const ageMs = Math.max(0, now - observedAt);
   if (ageMs > staleFactor * pollIntervalMs) return { kind: 'stale', ageMs, label: `stale ${formatAge(ageMs)}` };
   return { kind: 'fresh', ageMs, label: `${formatAge(ageMs)} ago` };
@@ -108,7 +109,10 @@ export interface ViewClock {
  * - `tag`: what to print beside the value — only when the observation itself lags behind its
  *   snapshot (a frozen snapshot is announced once, not on every row), with its current age.
  */
-export function observationFreshness(observedAt: number | null, clock: ViewClock): { stale: boolean; tag: Freshness | null } {
+export function observationFreshness(
+  observedAt: number | null,
+  clock: ViewClock,
+): { stale: boolean; tag: Freshness | null } {
   const itemStale = freshness(observedAt, clock.generatedAt, clock.pollIntervalMs).kind !== 'fresh';
   return {
     stale: itemStale || clock.snapshotStale,

@@ -37,7 +37,13 @@ export function CopyButton({ text, label = 'copy' }: { text: string; label?: str
     return () => clearTimeout(t);
   }, [state]);
   return (
-    <button type="button" className={`copy-button is-${state}`} aria-label={label} title={label} onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))}>
+    <button
+      type="button"
+      className={`copy-button is-${state}`}
+      aria-label={label}
+      title={label}
+      onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))}
+    >
       {state === 'copied' ? 'copied' : state === 'failed' ? 'copy failed' : 'copy'}
     </button>
   );

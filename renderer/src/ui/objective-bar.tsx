@@ -14,7 +14,12 @@ export function ObjectiveBar({ segments, objectiveFraction, objectiveLabel, tone
     <div className={`objective-bar tone-${tone}`} role="presentation">
       <div className="objective-track">
         {segments.map((s, i) => (
-          <span key={i} className={`objective-fill ${s.className}`} style={{ width: `${(s.fraction * 100).toFixed(2)}%` }} title={s.title} />
+          <span
+            key={i}
+            className={`objective-fill ${s.className}`}
+            style={{ width: `${(s.fraction * 100).toFixed(2)}%` }}
+            title={s.title}
+          />
         ))}
       </div>
       <span

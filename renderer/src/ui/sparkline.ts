@@ -20,7 +20,12 @@ export interface SparklineGeometry {
  *
  * @param minScaleMs lower bound of the y scale's top, ms (keeps 1–2 ms noise flat)
  */
-export function sparklineGeometry(values: readonly (number | null)[], width: number, height: number, minScaleMs = 20): SparklineGeometry {
+export function sparklineGeometry(
+  values: readonly (number | null)[],
+  width: number,
+  height: number,
+  minScaleMs = 20,
+): SparklineGeometry {
   const scaleMaxMs = Math.max(minScaleMs, ...values.filter((v): v is number => v !== null && Number.isFinite(v)));
   const n = values.length;
   const step = n > 1 ? width / (n - 1) : 0;

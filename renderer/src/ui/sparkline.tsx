@@ -11,9 +11,19 @@ export interface SparklineProps {
 
 export function Sparkline({ values, width = 96, height = 22, tone }: SparklineProps) {
   const g = sparklineGeometry(values, width, height);
-  const label = values.length === 0 ? 'no latency history' : `latency, last ${values.length} probes, scale 0–${Math.round(g.scaleMaxMs)} ms`;
+  const label =
+    values.length === 0
+      ? 'no latency history'
+      : `latency, last ${values.length} probes, scale 0–${Math.round(g.scaleMaxMs)} ms`;
   return (
-    <svg className={`sparkline tone-${tone}`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+    <svg
+      className={`sparkline tone-${tone}`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={label}
+    >
       <line className="sparkline-base" x1="0" x2={width} y1={height - 0.5} y2={height - 0.5} />
       {g.paths.map((d, i) => (
         <path key={i} d={d} className="sparkline-line" />

@@ -60,7 +60,9 @@ function baseBadge(state: ObservedState): Badge {
 export function verdictBadge(verdict: Verdict, opts: { stale?: boolean } = {}): Badge {
   switch (verdict) {
     case 'ok':
-      return opts.stale ? { tone: 'stale', icon: 'clock', label: 'within objective' } : { tone: 'ok', icon: 'check', label: 'within objective' };
+      return opts.stale
+        ? { tone: 'stale', icon: 'clock', label: 'within objective' }
+        : { tone: 'ok', icon: 'check', label: 'within objective' };
     case 'breach':
       return { tone: 'bad', icon: 'cross', label: 'breach' };
     default:

@@ -15,7 +15,13 @@ export interface StateBadgeProps {
 
 export function StateBadge({ badge, text, testId, title, size = 'md', dataState }: StateBadgeProps) {
   return (
-    <span className={`badge badge-${size} tone-${badge.tone}`} data-testid={testId} data-tone={badge.tone} data-state={dataState} title={title}>
+    <span
+      className={`badge badge-${size} tone-${badge.tone}`}
+      data-testid={testId}
+      data-tone={badge.tone}
+      data-state={dataState}
+      title={title}
+    >
       <Icon name={badge.icon} size={size === 'lg' ? 14 : 12} />
       <span className="badge-label">{text ?? badge.label}</span>
     </span>

@@ -41,7 +41,10 @@ test('the runs slice: unknown environments and plans are refused as data; the lo
   const dir = mkdtempSync(join(tmpdir(), 'sb-runs-api-'));
   const db = openStore(join(dir, 'standby.sqlite'));
   const runs = new RunService({
-    workspace: { environments: [labEnvironment()], store: { path: join(dir, 'standby.sqlite') } } as unknown as Workspace,
+    workspace: {
+      environments: [labEnvironment()],
+      store: { path: join(dir, 'standby.sqlite') },
+    } as unknown as Workspace,
     runbooksDir: dir,
     db,
     services: () => undefined,
@@ -53,11 +56,19 @@ test('the runs slice: unknown environments and plans are refused as data; the lo
     const api = createRunsApi(runs, ['lab']);
     const listed = await api.listRunbooks({ env: 'lab' });
     assert.ok(listed.ok && listed.value.length === 0);
-    for (const r of [await api.listRunbooks({ env: 'prod' }), await api.listRuns({ env: 'prod' }), await api.getLock({ env: 'prod' }), await api.breakLock({ env: 'prod', reason: 'a long enough reason' })]) {
+    for (const r of [
+      await api.listRunbooks({ env: 'prod' }),
+      await api.listRuns({ env: 'prod' }),
+      await api.getLock({ env: 'prod' }),
+      await api.breakLock({ env: 'prod', reason: 'a long enough reason' }),
+    ]) {
       assert.ok(!r.ok && r.error.kind === 'not-found' && r.error.where === 'env', JSON.stringify(r));
     }
     const lock = await api.getLock({ env: 'lab' });
-    assert.deepEqual(lock, { ok: true, value: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null } });
+    assert.deepEqual(lock, {
+      ok: true,
+      value: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null },
+    });
     const exec = await api.executeRun({ planId: 'nope', confirmation: 'lab' });
     assert.ok(!exec.ok && exec.error.kind === 'not-found', 'an unknown plan starts nothing');
     const resume = await api.resumeRun({ runId: 'nope' });

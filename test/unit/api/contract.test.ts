@@ -4,7 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleApi, consoleEventNames, consoleEvents, consoleMethodNames, ipcChannel } from '../../../shared/contract/index.ts';
+import {
+  consoleApi,
+  consoleEventNames,
+  consoleEvents,
+  consoleMethodNames,
+  ipcChannel,
+} from '../../../shared/contract/index.ts';
 import { monitorEvents, monitorMethods } from '../../../shared/contract/monitor.ts';
 import { runsEvents, runsMethods } from '../../../shared/contract/runs.ts';
 import { runOutcomeOf } from '../../../shared/runs/run-summary.ts';
@@ -25,8 +31,24 @@ test('the index is the union of the slices, without a name in two slices', () =>
 
 test('every event refuses a payload that is not its shape', () => {
   for (const name of consoleEventNames) assert.equal(consoleEvents[name].safeParse({}).success, false, name);
-  assert.equal(consoleEvents.run.safeParse({ type: 'run-exploded', runId: 'r', at: 1 }).success, false, 'unknown run event type');
-  assert.equal(consoleEvents.run.safeParse({ type: 'run-finished', runId: 'r', at: 1, status: 'done', durationMs: 1, detail: null, rollbacksOffered: [] }).success, false, 'unknown status');
+  assert.equal(
+    consoleEvents.run.safeParse({ type: 'run-exploded', runId: 'r', at: 1 }).success,
+    false,
+    'unknown run event type',
+  );
+  assert.equal(
+    consoleEvents.run.safeParse({
+      type: 'run-finished',
+      runId: 'r',
+      at: 1,
+      status: 'done',
+      durationMs: 1,
+      detail: null,
+      rollbacksOffered: [],
+    }).success,
+    false,
+    'unknown status',
+  );
 });
 
 test('a snapshot is checked field by field: a real one passes whole, one odd field drops it', () => {
@@ -43,20 +65,84 @@ test('a snapshot is checked field by field: a real one passes whole, one odd fie
 
 test('run events, recovery and lock payloads of the real shapes pass', () => {
   const events = [
-    { type: 'run-started', runId: 'r', env: 'lab', runbook: 'failover', at: 1, resumed: false, phase: 'run', steps: [{ id: 'a', kind: 'wait', title: 'A' }] },
-    { type: 'step-progress', runId: 'r', phase: 'run', stepId: 'a', at: 2, progress: { message: 'old TTL drains in 23 s', remainingMs: 23_000, fraction: 0.2 } },
-    { type: 'step-finished', runId: 'r', phase: 'run', stepId: 'a', at: 3, state: 'failed', durationMs: 5, evidence: null, error: { kind: 'unreachable', message: 'ECONNREFUSED', hint: 'start it' }, attempts: 2 },
-    { type: 'run-paused', runId: 'r', at: 4, reason: 'safety', stepId: 'a', detail: 'refused', verdicts: [{ rule: 'lag-within-rpo', stepId: 'a', verdict: 'refuse', evidence: 'lag 9 s', overridable: true }] },
+    {
+      type: 'run-started',
+      runId: 'r',
+      env: 'lab',
+      runbook: 'failover',
+      at: 1,
+      resumed: false,
+      phase: 'run',
+      steps: [{ id: 'a', kind: 'wait', title: 'A' }],
+    },
+    {
+      type: 'step-progress',
+      runId: 'r',
+      phase: 'run',
+      stepId: 'a',
+      at: 2,
+      progress: { message: 'old TTL drains in 23 s', remainingMs: 23_000, fraction: 0.2 },
+    },
+    {
+      type: 'step-finished',
+      runId: 'r',
+      phase: 'run',
+      stepId: 'a',
+      at: 3,
+      state: 'failed',
+      durationMs: 5,
+      evidence: null,
+      error: { kind: 'unreachable', message: 'ECONNREFUSED', hint: 'start it' },
+      attempts: 2,
+    },
+    {
+      type: 'run-paused',
+      runId: 'r',
+      at: 4,
+      reason: 'safety',
+      stepId: 'a',
+      detail: 'refused',
+      verdicts: [{ rule: 'lag-within-rpo', stepId: 'a', verdict: 'refuse', evidence: 'lag 9 s', overridable: true }],
+    },
   ];
   for (const e of events) assert.ok(consoleEvents.run.safeParse(e).success, e.type);
-  assert.ok(consoleEvents['run-recovery-measured'].safeParse({ runId: 'r', env: 'lab', recovery: { ms: 4200, from: 'first-failed-probe', startedAt: 1, rtoObjectiveSeconds: 60 } }).success);
-  assert.ok(consoleEvents['lock-changed'].safeParse({ env: 'lab', lock: { env: 'lab', held: true, runId: 'r', holder: 'paused@ops', since: 1, stale: false, staleReason: null } }).success);
+  assert.ok(
+    consoleEvents['run-recovery-measured'].safeParse({
+      runId: 'r',
+      env: 'lab',
+      recovery: { ms: 4200, from: 'first-failed-probe', startedAt: 1, rtoObjectiveSeconds: 60 },
+    }).success,
+  );
+  assert.ok(
+    consoleEvents['lock-changed'].safeParse({
+      env: 'lab',
+      lock: { env: 'lab', held: true, runId: 'r', holder: 'paused@ops', since: 1, stale: false, staleReason: null },
+    }).success,
+  );
 });
 
 test('runOutcomeOf reads a run back as the engine hands it over: pause reason only while paused, duration only once ended', () => {
-  const paused = runOutcomeOf(detail({ runId: 'r', status: 'paused', pauseReason: 'approval', durationMs: 5, steps: [stepDetail('a', 0, { state: 'awaiting-approval' })] }));
-  assert.deepEqual(paused, { runId: 'r', status: 'paused', pauseReason: 'approval', detail: null, steps: [{ id: 'a', phase: 'run', state: 'awaiting-approval', durationMs: null, evidence: null, error: null }], rollbacksOffered: [], durationMs: null });
-  const ended = runOutcomeOf(detail({ runId: 'r', status: 'failed', pauseReason: 'step-failed', durationMs: 900, rollbacksOffered: ['a'] }));
+  const paused = runOutcomeOf(
+    detail({
+      runId: 'r',
+      status: 'paused',
+      pauseReason: 'approval',
+      durationMs: 5,
+      steps: [stepDetail('a', 0, { state: 'awaiting-approval' })],
+    }),
+  );
+  assert.deepEqual(paused, {
+    runId: 'r',
+    status: 'paused',
+    pauseReason: 'approval',
+    detail: null,
+    steps: [{ id: 'a', phase: 'run', state: 'awaiting-approval', durationMs: null, evidence: null, error: null }],
+    rollbacksOffered: [],
+    durationMs: null,
+  });
+  const ended = runOutcomeOf(
+    detail({ runId: 'r', status: 'failed', pauseReason: 'step-failed', durationMs: 900, rollbacksOffered: ['a'] }),
+  );
   assert.equal(ended.pauseReason, null);
   assert.equal(ended.durationMs, 900);
   assert.deepEqual(ended.rollbacksOffered, ['a']);

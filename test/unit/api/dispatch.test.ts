@@ -7,8 +7,14 @@ import { ok } from '../../../shared/result.ts';
 const calls: unknown[] = [];
 const api = {
   getWorkspace: async () => ok({ path: '/w.yaml', environments: [] }),
-  getSnapshot: async (a: unknown) => { calls.push(a); return ok(null); },
-  getSeries: async (a: unknown) => { calls.push(a); return ok({ metric: 'replication-lag-bytes', key: 'k', points: [] }); },
+  getSnapshot: async (a: unknown) => {
+    calls.push(a);
+    return ok(null);
+  },
+  getSeries: async (a: unknown) => {
+    calls.push(a);
+    return ok({ metric: 'replication-lag-bytes', key: 'k', points: [] });
+  },
 } as unknown as ConsoleApi;
 
 test('unknown methods are refused with the list of methods', async () => {
@@ -32,13 +38,29 @@ test('bad arguments are refused before the core sees them, naming the field', as
 
 test('valid arguments reach the core with defaults applied', async () => {
   calls.length = 0;
-  const r = await dispatch(api, 'getSeries', { env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', sinceMs: 0 });
+  const r = await dispatch(api, 'getSeries', {
+    env: 'lab',
+    metric: 'replication-lag-bytes',
+    key: 'pg-replica',
+    sinceMs: 0,
+  });
   assert.equal(r.ok, true);
-  assert.deepEqual(calls[0], { env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', sinceMs: 0, maxPoints: 600 });
+  assert.deepEqual(calls[0], {
+    env: 'lab',
+    metric: 'replication-lag-bytes',
+    key: 'pg-replica',
+    sinceMs: 0,
+    maxPoints: 600,
+  });
 });
 
 test('a throwing method becomes an internal error result, not an exception', async () => {
-  const boom = { ...api, getWorkspace: async () => { throw new Error('kaboom'); } } as unknown as ConsoleApi;
+  const boom = {
+    ...api,
+    getWorkspace: async () => {
+      throw new Error('kaboom');
+    },
+  } as unknown as ConsoleApi;
   const r = await dispatch(boom, 'getWorkspace', {});
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.kind, 'internal');

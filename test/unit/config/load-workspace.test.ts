@@ -51,7 +51,10 @@ test('inline secrets are rejected: credentials must be references', () => {
   const r = parseWorkspace(yaml, 'ws.yaml');
   assert.equal(r.ok, false);
   if (r.ok) return;
-  assert.ok(r.issues.some((i) => i.field.endsWith('apiKey') && /env: NAME/.test(i.hint)), formatIssues(r.issues));
+  assert.ok(
+    r.issues.some((i) => i.field.endsWith('apiKey') && /env: NAME/.test(i.hint)),
+    formatIssues(r.issues),
+  );
 });
 
 test('non-loopback targets are refused', () => {
@@ -59,7 +62,10 @@ test('non-loopback targets are refused', () => {
   const r = parseWorkspace(yaml, 'ws.yaml');
   assert.equal(r.ok, false);
   if (r.ok) return;
-  assert.ok(r.issues.some((i) => /loopback/.test(i.message)), formatIssues(r.issues));
+  assert.ok(
+    r.issues.some((i) => /loopback/.test(i.message)),
+    formatIssues(r.issues),
+  );
 });
 
 test('a record value for a site that does not exist is caught with the site list', () => {

@@ -42,11 +42,27 @@ test('waits until the replica replays up to the primary, reporting each round', 
   const primary = node(() => ({ role: 'primary', currentLsn: hex(0x5000) }));
   const replica = node(() => {
     replay = Math.min(0x5000, replay + 0x1000);
-    return { role: 'replica', replayLsn: hex(replay), receiveLsn: hex(0x5000), lastReplayAt: 999_000, walReceiver: 'streaming' };
+    return {
+      role: 'replica',
+      replayLsn: hex(replay),
+      receiveLsn: hex(0x5000),
+      lastReplayAt: 999_000,
+      walReceiver: 'streaming',
+    };
   });
   const seen: LagProgress[] = [];
-  const r = await awaitLag({ primary, replica, maxBytes: 0, timeoutMs: 5000, intervalMs: 20, onProgress: (p) => seen.push(p) });
-  assert.deepEqual(seen.map((p) => p.lagBytes), [0x3000, 0x2000, 0x1000, 0]);
+  const r = await awaitLag({
+    primary,
+    replica,
+    maxBytes: 0,
+    timeoutMs: 5000,
+    intervalMs: 20,
+    onProgress: (p) => seen.push(p),
+  });
+  assert.deepEqual(
+    seen.map((p) => p.lagBytes),
+    [0x3000, 0x2000, 0x1000, 0],
+  );
   assert.equal(r.lagBytes, 0);
   assert.equal(r.lagSeconds, 0);
   assert.equal(r.rounds, 4);
@@ -78,7 +94,14 @@ test('an unreadable node is unknown, never caught up; it recovers', async () => 
   const primary = node(() => (++round <= 2 ? new Error('connection refused') : { currentLsn: hex(0x1000) }));
   const replica = node(() => ({ role: 'replica', replayLsn: hex(0x1000) }));
   const seen: LagProgress[] = [];
-  const r = await awaitLag({ primary, replica, maxBytes: 0, timeoutMs: 2000, intervalMs: 20, onProgress: (p) => seen.push(p) });
+  const r = await awaitLag({
+    primary,
+    replica,
+    maxBytes: 0,
+    timeoutMs: 2000,
+    intervalMs: 20,
+    onProgress: (p) => seen.push(p),
+  });
   assert.equal(seen[0]?.lagBytes, null);
   assert.match(seen[0]?.note ?? '', /not observed: connection refused/);
   assert.equal(r.rounds, 3);
@@ -86,9 +109,18 @@ test('an unreadable node is unknown, never caught up; it recovers', async () => 
 
 test('refuses swapped roles and missing bounds', async () => {
   const replicaLike = node(() => ({ role: 'replica', replayLsn: hex(1) }));
-  await assert.rejects(awaitLag({ primary: replicaLike, replica: replicaLike, maxBytes: 0, timeoutMs: 100 }), (e: unknown) => e instanceof ReplicationError && e.error.kind === 'unsafe-plan');
-  await assert.rejects(awaitLag({ primary: replicaLike, replica: replicaLike, timeoutMs: 100 }), (e: unknown) => e instanceof ReplicationError && e.error.kind === 'invalid-input');
-  await assert.rejects(awaitLag({ primary: replicaLike, replica: replicaLike, maxBytes: -1, timeoutMs: 100 }), (e: unknown) => e instanceof ReplicationError && e.error.kind === 'invalid-input');
+  await assert.rejects(
+    awaitLag({ primary: replicaLike, replica: replicaLike, maxBytes: 0, timeoutMs: 100 }),
+    (e: unknown) => e instanceof ReplicationError && e.error.kind === 'unsafe-plan',
+  );
+  await assert.rejects(
+    awaitLag({ primary: replicaLike, replica: replicaLike, timeoutMs: 100 }),
+    (e: unknown) => e instanceof ReplicationError && e.error.kind === 'invalid-input',
+  );
+  await assert.rejects(
+    awaitLag({ primary: replicaLike, replica: replicaLike, maxBytes: -1, timeoutMs: 100 }),
+    (e: unknown) => e instanceof ReplicationError && e.error.kind === 'invalid-input',
+  );
 });
 
 test('abort stops the wait with the signal reason', async () => {
@@ -96,5 +128,8 @@ test('abort stops the wait with the signal reason', async () => {
   const replica = node(() => ({ role: 'replica', replayLsn: hex(0x1000) }));
   const ac = new AbortController();
   setTimeout(() => ac.abort(new Error('run aborted')), 60);
-  await assert.rejects(awaitLag({ primary, replica, maxBytes: 0, timeoutMs: 5000, intervalMs: 20, signal: ac.signal }), /run aborted/);
+  await assert.rejects(
+    awaitLag({ primary, replica, maxBytes: 0, timeoutMs: 5000, intervalMs: 20, signal: ac.signal }),
+    /run aborted/,
+  );
 });

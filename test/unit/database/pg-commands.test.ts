@@ -37,8 +37,14 @@ test('pg_ctl commands quote the data directory and use pgBin (trailing slash tol
 });
 
 test('start command: the configured one verbatim, else pg_ctl start with a log file (so the SSH channel can close)', () => {
-  assert.equal(startCommandFor({ ...db, startCommand: 'systemctl start postgresql@15-main' }), 'systemctl start postgresql@15-main');
-  assert.equal(startCommandFor(db), `/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data/main' -l '/srv/pg data/main/standby-start.log' -w -t 60 start`);
+  assert.equal(
+    startCommandFor({ ...db, startCommand: 'systemctl start postgresql@15-main' }),
+    'systemctl start postgresql@15-main',
+  );
+  assert.equal(
+    startCommandFor(db),
+    `/usr/lib/postgresql/15/bin/pg_ctl -D '/srv/pg data/main' -l '/srv/pg data/main/standby-start.log' -w -t 60 start`,
+  );
 });
 
 test('promote SQL bounds wait_seconds', () => {
@@ -55,34 +61,58 @@ test('slot names: configured, else standby_<name> made slot-safe and ≤ 63 char
 });
 
 test('libpq conninfo and postgresql.conf strings escape quotes and backslashes', () => {
-  assert.equal(conninfo({ host: '127.0.0.3', port: 5432, user: 'replicator', passfile: '/tmp/pgpass' }), 'host=127.0.0.3 port=5432 user=replicator passfile=/tmp/pgpass');
-  assert.equal(conninfo({ host: 'h', port: 1, user: "o'b", dbname: 'a b', passfile: 'C:\\x' }), `host=h port=1 user='o\\'b' dbname='a b' passfile='C:\\\\x'`);
+  assert.equal(
+    conninfo({ host: '127.0.0.3', port: 5432, user: 'replicator', passfile: '/tmp/pgpass' }),
+    'host=127.0.0.3 port=5432 user=replicator passfile=/tmp/pgpass',
+  );
+  assert.equal(
+    conninfo({ host: 'h', port: 1, user: "o'b", dbname: 'a b', passfile: 'C:\\x' }),
+    `host=h port=1 user='o\\'b' dbname='a b' passfile='C:\\\\x'`,
+  );
   assert.equal(confString(`host=h passfile='/a b'`), `'host=h passfile=''/a b'''`);
   assert.equal(confString('a\\b'), `'a\\\\b'`);
 });
 
 test('pg_rewind: password on stdin, never in the command; no -R', () => {
   const c = rewindCommand(db, conninfo({ host: '127.0.0.3', port: 5432, user: 'postgres', dbname: 'app' }));
-  assert.equal(c, `IFS= read -r PGPASSWORD || true; export PGPASSWORD; /usr/lib/postgresql/15/bin/pg_rewind --target-pgdata='/srv/pg data/main' --source-server='host=127.0.0.3 port=5432 user=postgres dbname=app'`);
+  assert.equal(
+    c,
+    `IFS= read -r PGPASSWORD || true; export PGPASSWORD; /usr/lib/postgresql/15/bin/pg_rewind --target-pgdata='/srv/pg data/main' --source-server='host=127.0.0.3 port=5432 user=postgres dbname=app'`,
+  );
   assert.doesNotMatch(c, / -R\b/);
 });
 
 test('base backup streams through the slot and keeps the old data', () => {
   const c = baseBackupCommand(db, 'host=127.0.0.3 port=5432 user=replicator', 'replica1');
-  assert.match(c, /pg_basebackup -D '\/srv\/pg data\/main' -d 'host=127\.0\.0\.3 port=5432 user=replicator' -X stream -c fast -S replica1 -w$/);
+  assert.match(
+    c,
+    /pg_basebackup -D '\/srv\/pg data\/main' -d 'host=127\.0\.0\.3 port=5432 user=replicator' -X stream -c fast -S replica1 -w$/,
+  );
   assert.match(c, /standby-replaced/);
   assert.doesNotMatch(c, /rm -rf/);
 });
 
 test('rewind failures: connection/auth problems are not a reason for a base backup', () => {
   assert.equal(rewindImpossible('pg_rewind: error: could not find previous WAL record at 0/3000028'), true);
-  assert.equal(rewindImpossible('pg_rewind: error: target server needs to use either data checksums or "wal_log_hints = on"'), true);
-  assert.equal(rewindImpossible('pg_rewind: error: could not connect to server: connection to server at "127.0.0.3", port 5432 failed: FATAL:  password authentication failed for user "postgres"'), false);
+  assert.equal(
+    rewindImpossible('pg_rewind: error: target server needs to use either data checksums or "wal_log_hints = on"'),
+    true,
+  );
+  assert.equal(
+    rewindImpossible(
+      'pg_rewind: error: could not connect to server: connection to server at "127.0.0.3", port 5432 failed: FATAL:  password authentication failed for user "postgres"',
+    ),
+    false,
+  );
 });
 
 /** Runs a command with the local POSIX shell; returns stdout. */
 function sh(command: string, stdin = ''): string {
-  return execFileSync('/bin/sh', ['-c', command], { input: stdin, encoding: 'utf8', env: { ...process.env, TMPDIR: scratch } });
+  return execFileSync('/bin/sh', ['-c', command], {
+    input: stdin,
+    encoding: 'utf8',
+    env: { ...process.env, TMPDIR: scratch },
+  });
 }
 const scratch = mkdtempSync(join(tmpdir(), 'standby-pgcmd-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -93,10 +123,17 @@ test('save → (rewind copies the source config) → standby settings: own confi
   const node = { name: 'pg-primary', dataDir: data };
   writeFileSync(join(data, 'postgresql.conf'), 'port = 15432\n');
   writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\n');
-  writeFileSync(join(data, 'postgresql.auto.conf'), "# Do not edit this file manually!\ndefault_transaction_read_only = 'on'\nwork_mem = '8MB'\n  primary_conninfo = 'host=old'\nprimary_slot_name = 'old'\n");
+  writeFileSync(
+    join(data, 'postgresql.auto.conf'),
+    "# Do not edit this file manually!\ndefault_transaction_read_only = 'on'\nwork_mem = '8MB'\n  primary_conninfo = 'host=old'\nprimary_slot_name = 'old'\n",
+  );
   writeFileSync(join(data, 'recovery.signal'), '');
   const saved = sh(saveConfigCommand(node)).trim();
-  assert.ok(existsSync(join(saved, 'postgresql.conf')) && existsSync(join(saved, 'postgresql.auto.conf')) && !existsSync(join(saved, 'pg_ident.conf')));
+  assert.ok(
+    existsSync(join(saved, 'postgresql.conf')) &&
+      existsSync(join(saved, 'postgresql.auto.conf')) &&
+      !existsSync(join(saved, 'pg_ident.conf')),
+  );
   // what pg_rewind does: the source's config files replace ours
   writeFileSync(join(data, 'postgresql.conf'), 'port = 25432\n');
   writeFileSync(join(data, 'postgresql.auto.conf'), "primary_conninfo = 'host=source'\n");
@@ -119,19 +156,63 @@ test('standby settings without a saved copy (fresh base backup into an empty dir
   const data = join(scratch, 'fresh');
   mkdirSync(data, { mode: 0o700 });
   sh(standbyConfigCommand({ name: 'n', dataDir: data }, null, 'host=a', 's1'));
-  assert.match(readFileSync(join(data, 'postgresql.auto.conf'), 'utf8'), /^# standby settings written by Standby \(rejoin\)\nprimary_conninfo = 'host=a'\nprimary_slot_name = 's1'\n$/);
+  assert.match(
+    readFileSync(join(data, 'postgresql.auto.conf'), 'utf8'),
+    /^# standby settings written by Standby \(rejoin\)\nprimary_conninfo = 'host=a'\nprimary_slot_name = 's1'\n$/,
+  );
 });
 
 test('plans list the commands the operations run, in order, with their conditions', () => {
-  const dbc = (name: string, host: string, extra = {}) => ({ name, site: name, engine: 'postgresql' as const, host, port: 5432, database: 'app', user: 'postgres', password: { env: 'X' }, viaSsh: true, dataDir: `/d/${name}`, ...extra });
-  const t = { db: dbc('old', '10.0.0.1', { replicationUser: 'replicator', replicationPassfile: '/p' }), where: 'database old', ssh: 'lab@10.0.0.1:22' };
+  const dbc = (name: string, host: string, extra = {}) => ({
+    name,
+    site: name,
+    engine: 'postgresql' as const,
+    host,
+    port: 5432,
+    database: 'app',
+    user: 'postgres',
+    password: { env: 'X' },
+    viaSsh: true,
+    dataDir: `/d/${name}`,
+    ...extra,
+  });
+  const t = {
+    db: dbc('old', '10.0.0.1', { replicationUser: 'replicator', replicationPassfile: '/p' }),
+    where: 'database old',
+    ssh: 'lab@10.0.0.1:22',
+  };
   const s = { db: dbc('new', '10.0.0.2'), where: 'database new', ssh: 'lab@10.0.0.2:22' };
-  assert.deepEqual(planFence(t, 'hard').map((c) => c.kind), ['shell', 'shell', 'sql', 'shell']);
+  assert.deepEqual(
+    planFence(t, 'hard').map((c) => c.kind),
+    ['shell', 'shell', 'sql', 'shell'],
+  );
   assert.equal(planFence(t, 'soft')[1]?.text, 'ALTER SYSTEM SET default_transaction_read_only = on');
   assert.throws(() => planFence({ ...t, db: { ...t.db, dataDir: undefined } }, 'hard'), /has no dataDir/);
   assert.equal(planPromote(s, 10)[1]?.text, 'SELECT pg_promote(wait => true, wait_seconds => 10) AS promoted');
   const r = planRewind(t, s);
-  assert.deepEqual(r.map((c) => c.target), ['database old', 'database new', 'lab@10.0.0.1:22', 'database new', 'database new', 'lab@10.0.0.1:22', 'lab@10.0.0.1:22', 'lab@10.0.0.1:22', 'lab@10.0.0.1:22', 'lab@10.0.0.1:22', 'database old', 'database old']);
-  assert.ok(r.some((c) => c.text.includes("primary_conninfo = ''host=10.0.0.2 port=5432 user=replicator passfile=/p''") || c.text.includes('host=10.0.0.2 port=5432 user=replicator passfile=/p')));
+  assert.deepEqual(
+    r.map((c) => c.target),
+    [
+      'database old',
+      'database new',
+      'lab@10.0.0.1:22',
+      'database new',
+      'database new',
+      'lab@10.0.0.1:22',
+      'lab@10.0.0.1:22',
+      'lab@10.0.0.1:22',
+      'lab@10.0.0.1:22',
+      'lab@10.0.0.1:22',
+      'database old',
+      'database old',
+    ],
+  );
+  assert.ok(
+    r.some(
+      (c) =>
+        c.text.includes("primary_conninfo = ''host=10.0.0.2 port=5432 user=replicator passfile=/p''") ||
+        c.text.includes('host=10.0.0.2 port=5432 user=replicator passfile=/p'),
+    ),
+  );
   assert.ok(!planRewind(t, s, 'base-backup').some((c) => c.text.includes('pg_rewind')));
 });

@@ -9,7 +9,13 @@ import type { ExecResult } from '../../../electron/core/ssh/ssh-exec.ts';
 import type { CommandLog } from '../../../electron/core/platform/command-log.ts';
 import type { OpCommand } from '../../../electron/core/database/replication-adapter.ts';
 import { ReplicationError } from '../../../electron/core/database/replication-error.ts';
-import { fencePg, promotePg, rewindPg, verifyFencedPg, verifyPromotedPg } from '../../../electron/core/database/adapters/postgresql-control.ts';
+import {
+  fencePg,
+  promotePg,
+  rewindPg,
+  verifyFencedPg,
+  verifyPromotedPg,
+} from '../../../electron/core/database/adapters/postgresql-control.ts';
 import type { PgControlHost, SqlSession } from '../../../electron/core/database/adapters/postgresql-control.ts';
 
 interface Node {
@@ -29,10 +35,29 @@ interface Node {
 
 const refused = (): Error => Object.assign(new Error('Connection terminated unexpectedly'), { refusedHere: true });
 const sqlError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
-const cmdError = (command: string, exitCode: number, stderr: string): Error => Object.assign(new Error(`\`${command}\` exited with ${exitCode}: ${stderr}`), { exitCode, stderr, stdout: '', error: { kind: 'internal', message: stderr } });
+const cmdError = (command: string, exitCode: number, stderr: string): Error =>
+  Object.assign(new Error(`\`${command}\` exited with ${exitCode}: ${stderr}`), {
+    exitCode,
+    stderr,
+    stdout: '',
+    error: { kind: 'internal', message: stderr },
+  });
 
 function db(name: string, host: string, extra: Partial<DatabaseConfig> = {}): DatabaseConfig {
-  return { name, site: name, engine: 'postgresql', host, port: 5432, database: 'app', user: 'postgres', password: { env: 'X' }, viaSsh: true, dataDir: `/data/${name}`, pgBin: '/pg/bin', ...extra };
+  return {
+    name,
+    site: name,
+    engine: 'postgresql',
+    host,
+    port: 5432,
+    database: 'app',
+    user: 'postgres',
+    password: { env: 'X' },
+    viaSsh: true,
+    dataDir: `/data/${name}`,
+    pgBin: '/pg/bin',
+    ...extra,
+  };
 }
 
 function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () => []): PgControlHost & { node: Node } {
@@ -43,29 +68,43 @@ function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () =
     where,
     sshTarget: 'lab@host:22',
     async withSession<T>(log: CommandLog<OpCommand>, fn: (s: SqlSession) => Promise<T>): Promise<T> {
-      if (node.sshDown) throw Object.assign(new Error('SSH connection refused'), { error: { kind: 'unreachable', message: 'SSH connection refused' } });
+      if (node.sshDown)
+        throw Object.assign(new Error('SSH connection refused'), {
+          error: { kind: 'unreachable', message: 'SSH connection refused' },
+        });
       if (!node.running) throw refused();
       const session: SqlSession = {
-        query: <R extends object>(text: string, params?: readonly unknown[]) => log.run({ kind: 'sql', target: where, text }, async () => answer(text, params) as R[]),
+        query: <R extends object>(text: string, params?: readonly unknown[]) =>
+          log.run({ kind: 'sql', target: where, text }, async () => answer(text, params) as R[]),
       };
       return fn(session);
     },
     async shell(log: CommandLog<OpCommand>, command: string, options = {}): Promise<ExecResult> {
       return log.run({ kind: 'shell', target: 'lab@host:22', text: command }, async () => {
-        if (node.sshDown) throw Object.assign(new Error('SSH connection refused'), { error: { kind: 'unreachable', message: 'SSH connection refused' } });
+        if (node.sshDown)
+          throw Object.assign(new Error('SSH connection refused'), {
+            error: { kind: 'unreachable', message: 'SSH connection refused' },
+          });
         const ok = (stdout = '', exitCode = 0): ExecResult => {
           if (!(options.successExitCodes ?? [0]).includes(exitCode)) throw cmdError(command, exitCode, stdout);
           return { exitCode, stdout, stderr: '', durationMs: 1, truncated: false };
         };
-        if (/pg_ctl .* status$/.test(command)) return ok(node.running ? 'pg_ctl: server is running' : 'pg_ctl: no server running', node.running ? 0 : 3);
+        if (/pg_ctl .* status$/.test(command))
+          return ok(node.running ? 'pg_ctl: server is running' : 'pg_ctl: no server running', node.running ? 0 : 3);
         if (/pg_ctl .* stop$/.test(command)) {
           if (!node.stopIgnored) node.running = false;
           return ok('server stopped');
         }
         if (command.includes('standby-rejoin.XXXXXX')) return ok('/tmp/standby-rejoin.abc\n');
         if (command.includes('pg_rewind')) {
-          if (node.rewind === 'diverged') throw cmdError(command, 1, 'pg_rewind: error: could not find previous WAL record at 0/3000028');
-          if (node.rewind === 'auth') throw cmdError(command, 1, 'pg_rewind: error: connection to server failed: FATAL:  password authentication failed for user "postgres"');
+          if (node.rewind === 'diverged')
+            throw cmdError(command, 1, 'pg_rewind: error: could not find previous WAL record at 0/3000028');
+          if (node.rewind === 'auth')
+            throw cmdError(
+              command,
+              1,
+              'pg_rewind: error: connection to server failed: FATAL:  password authentication failed for user "postgres"',
+            );
           return ok('pg_rewind: Done!');
         }
         if (command.includes('pg_basebackup')) return ok('kept /data/x.standby-replaced-1\n');
@@ -86,14 +125,27 @@ function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () =
     },
     password: async () => 'secret',
     refusedOnPort: (e) => (e as { refusedHere?: boolean }).refusedHere === true,
-    toError: (e, log) => (e instanceof ReplicationError ? e : new ReplicationError({ kind: (e as { error?: { kind?: 'internal' } }).error?.kind ?? 'internal', message: (e as Error).message, where }, { cause: e, commands: log.commands })),
+    toError: (e, log) =>
+      e instanceof ReplicationError
+        ? e
+        : new ReplicationError(
+            {
+              kind: (e as { error?: { kind?: 'internal' } }).error?.kind ?? 'internal',
+              message: (e as Error).message,
+              where,
+            },
+            { cause: e, commands: log.commands },
+          ),
   };
   function answer(text: string, params?: readonly unknown[]): unknown[] {
-    if (text.startsWith('SELECT pg_is_in_recovery() AS in_recovery, current_setting')) return [{ in_recovery: node.inRecovery, default_ro: node.readOnly ? 'on' : 'off' }];
+    if (text.startsWith('SELECT pg_is_in_recovery() AS in_recovery, current_setting'))
+      return [{ in_recovery: node.inRecovery, default_ro: node.readOnly ? 'on' : 'off' }];
     if (text === 'SELECT pg_is_in_recovery() AS in_recovery') return [{ in_recovery: node.inRecovery }];
-    if (text === 'BEGIN' || text === 'ROLLBACK' || text === 'CHECKPOINT' || text === 'SELECT pg_reload_conf()') return [];
+    if (text === 'BEGIN' || text === 'ROLLBACK' || text === 'CHECKPOINT' || text === 'SELECT pg_reload_conf()')
+      return [];
     if (text.startsWith('CREATE TEMP TABLE') || text.startsWith('CREATE TABLE') || text.startsWith('INSERT')) {
-      if (node.readOnly || node.inRecovery) throw sqlError('25006', 'cannot execute CREATE TABLE in a read-only transaction');
+      if (node.readOnly || node.inRecovery)
+        throw sqlError('25006', 'cannot execute CREATE TABLE in a read-only transaction');
       return text.startsWith('INSERT') ? [{ txid: '7', checked_at: 'now' }] : [];
     }
     if (text.startsWith('ALTER SYSTEM SET default_transaction_read_only')) {
@@ -107,16 +159,28 @@ function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () =
     }
     if (text.includes('pg_stat_wal_receiver')) {
       const streaming = node.inRecovery && node.sender !== null;
-      return [{ in_recovery: node.inRecovery, status: streaming ? 'streaming' : null, sender_host: streaming ? '10.0.0.2' : null, sender_port: streaming ? 5432 : null, slot_name: streaming ? 'standby_old' : null }];
+      return [
+        {
+          in_recovery: node.inRecovery,
+          status: streaming ? 'streaming' : null,
+          sender_host: streaming ? '10.0.0.2' : null,
+          sender_port: streaming ? 5432 : null,
+          slot_name: streaming ? 'standby_old' : null,
+        },
+      ];
     }
-    if (text.startsWith('SELECT application_name, state FROM pg_stat_replication')) return node.slots.some((s) => s.active) ? [{ application_name: 'old', state: 'streaming' }] : [];
-    if (text.startsWith('SELECT active FROM pg_replication_slots')) return node.slots.filter((s) => s.name === params?.[0]).map((s) => ({ active: s.active }));
-    if (text.startsWith('SELECT active, slot_type FROM pg_replication_slots')) return node.slots.filter((s) => s.name === params?.[0]).map((s) => ({ active: s.active, slot_type: 'physical' }));
+    if (text.startsWith('SELECT application_name, state FROM pg_stat_replication'))
+      return node.slots.some((s) => s.active) ? [{ application_name: 'old', state: 'streaming' }] : [];
+    if (text.startsWith('SELECT active FROM pg_replication_slots'))
+      return node.slots.filter((s) => s.name === params?.[0]).map((s) => ({ active: s.active }));
+    if (text.startsWith('SELECT active, slot_type FROM pg_replication_slots'))
+      return node.slots.filter((s) => s.name === params?.[0]).map((s) => ({ active: s.active, slot_type: 'physical' }));
     if (text.startsWith('SELECT slot_name FROM pg_create_physical_replication_slot')) {
       node.slots.push({ name: String(params?.[0]), active: false });
       return [{ slot_name: params?.[0] }];
     }
-    if (text.startsWith('SELECT slot_name FROM pg_replication_slots WHERE NOT active')) return node.slots.filter((s) => !s.active).map((s) => ({ slot_name: s.name }));
+    if (text.startsWith('SELECT slot_name FROM pg_replication_slots WHERE NOT active'))
+      return node.slots.filter((s) => !s.active).map((s) => ({ slot_name: s.name }));
     if (text.startsWith('SELECT pg_drop_replication_slot')) {
       node.slots = node.slots.filter((s) => s.name !== params?.[0]);
       return [{}];
@@ -126,7 +190,18 @@ function fakeHost(config: DatabaseConfig, node: Node, peers: () => Node[] = () =
   return host;
 }
 
-const primaryNode = (o: Partial<Node> = {}): Node => ({ running: true, inRecovery: false, readOnly: false, sender: null, slots: [], rewind: 'ok', promoteResult: true, stopIgnored: false, sshDown: false, ...o });
+const primaryNode = (o: Partial<Node> = {}): Node => ({
+  running: true,
+  inRecovery: false,
+  readOnly: false,
+  sender: null,
+  slots: [],
+  rewind: 'ok',
+  promoteResult: true,
+  stopIgnored: false,
+  sshDown: false,
+  ...o,
+});
 
 async function rejects(p: Promise<unknown>, kind: string, re?: RegExp): Promise<ReplicationError> {
   try {
@@ -147,7 +222,10 @@ test('verifyFenced: writable, read-only, in recovery, down (refused + pg_ctl), u
   n.readOnly = true;
   const ro = await verifyFencedPg(h);
   assert.deepEqual([ro.fenced, ro.state], [true, 'read-only']);
-  assert.deepEqual(ro.commands.map((c) => c.text.split(' ')[0]), ['SELECT', 'BEGIN', 'CREATE', 'ROLLBACK']);
+  assert.deepEqual(
+    ro.commands.map((c) => c.text.split(' ')[0]),
+    ['SELECT', 'BEGIN', 'CREATE', 'ROLLBACK'],
+  );
   n.inRecovery = true;
   assert.equal((await verifyFencedPg(h)).state, 'in-recovery');
   n.running = false;
@@ -169,15 +247,30 @@ test('hard fence: stops a running node and verifies it down; a stopped node is a
   const h = fakeHost(db('a', '10.0.0.1'), n);
   const f = await fencePg(h, 'hard');
   assert.deepEqual([f.changed, f.verified, n.running], [true, true, false]);
-  assert.deepEqual(f.commands.map((c) => c.text), ['/pg/bin/pg_ctl -D /data/a status', '/pg/bin/pg_ctl -D /data/a -m fast -w -t 60 stop', '/pg/bin/pg_ctl -D /data/a status']);
+  assert.deepEqual(
+    f.commands.map((c) => c.text),
+    [
+      '/pg/bin/pg_ctl -D /data/a status',
+      '/pg/bin/pg_ctl -D /data/a -m fast -w -t 60 stop',
+      '/pg/bin/pg_ctl -D /data/a status',
+    ],
+  );
   const again = await fencePg(h, 'hard');
   assert.equal(again.changed, false);
   assert.match(again.summary, /already stopped/);
-  await rejects(fencePg(fakeHost(db('b', '10.0.0.1', { dataDir: undefined }), primaryNode()), 'hard'), 'invalid-input', /needs its data directory/);
+  await rejects(
+    fencePg(fakeHost(db('b', '10.0.0.1', { dataDir: undefined }), primaryNode()), 'hard'),
+    'invalid-input',
+    /needs its data directory/,
+  );
 });
 
 test('hard fence that does not take: rejects with the commands that ran', { timeout: 10_000 }, async () => {
-  const e = await rejects(fencePg(fakeHost(db('a', '10.0.0.1'), primaryNode({ stopIgnored: true })), 'hard'), 'internal', /still accepts writes/);
+  const e = await rejects(
+    fencePg(fakeHost(db('a', '10.0.0.1'), primaryNode({ stopIgnored: true })), 'hard'),
+    'internal',
+    /still accepts writes/,
+  );
   assert.ok(e.commands.some((c) => c.text.endsWith(' stop')));
 });
 
@@ -200,7 +293,11 @@ test('promote: promotes and verifies a write; a primary is a no-op; pg_promote f
   assert.deepEqual([p.changed, p.verified, n.inRecovery], [true, true, false]);
   assert.match(p.evidence, /a write committed/);
   assert.equal((await promotePg(h, 30)).changed, false);
-  const stuck = await rejects(promotePg(fakeHost(db('r', '10.0.0.2'), primaryNode({ inRecovery: true, promoteResult: false })), 5), 'timeout', /still in recovery 5 s after/);
+  const stuck = await rejects(
+    promotePg(fakeHost(db('r', '10.0.0.2'), primaryNode({ inRecovery: true, promoteResult: false })), 5),
+    'timeout',
+    /still in recovery 5 s after/,
+  );
   assert.ok(stuck.commands.some((c) => c.text.startsWith('SELECT pg_promote(wait => true, wait_seconds => 5)')));
   await rejects(promotePg(h, 0), 'invalid-input');
   // out of recovery but read-only: not promoted in the sense that matters
@@ -208,10 +305,22 @@ test('promote: promotes and verifies a write; a primary is a no-op; pg_promote f
   assert.deepEqual([ro.promoted, ro.writeCommitted], [false, false]);
 });
 
-function pair(targetNode: Partial<Node>, sourceNode: Partial<Node> = {}): { t: ReturnType<typeof fakeHost>; s: ReturnType<typeof fakeHost> } {
+function pair(
+  targetNode: Partial<Node>,
+  sourceNode: Partial<Node> = {},
+): { t: ReturnType<typeof fakeHost>; s: ReturnType<typeof fakeHost> } {
   const tn = primaryNode({ running: false, ...targetNode });
   const sn = primaryNode(sourceNode);
-  const t = fakeHost(db('old', '10.0.0.1', { startCommand: 'START', replicationUser: 'replicator', replicationPassfile: '/p', replicationSlot: 'standby_old' }), tn, () => [sn]);
+  const t = fakeHost(
+    db('old', '10.0.0.1', {
+      startCommand: 'START',
+      replicationUser: 'replicator',
+      replicationPassfile: '/p',
+      replicationSlot: 'standby_old',
+    }),
+    tn,
+    () => [sn],
+  );
   const s = fakeHost(db('new', '10.0.0.2'), sn, () => [tn]);
   return { t, s };
 }
@@ -228,7 +337,13 @@ test('rejoin: pg_rewind path; slot created before the copy; stale slots dropped;
   const createSlot = texts.findIndex((x) => x.startsWith('SELECT slot_name FROM pg_create_physical_replication_slot'));
   const rewind = texts.findIndex((x) => x.includes('pg_rewind'));
   assert.ok(createSlot >= 0 && createSlot < rewind, 'slot reserved before pg_rewind');
-  assert.ok(texts.some((x) => x.includes("primary_conninfo = ''host=10.0.0.2 port=5432 user=replicator passfile=/p''") || x.includes('passfile=/p')));
+  assert.ok(
+    texts.some(
+      (x) =>
+        x.includes("primary_conninfo = ''host=10.0.0.2 port=5432 user=replicator passfile=/p''") ||
+        x.includes('passfile=/p'),
+    ),
+  );
   const again = await rewindPg(t, s);
   assert.deepEqual([again.method, again.changed], ['none', false]);
 });

@@ -18,17 +18,26 @@ test('lsnDiffBytes crosses the 4 GiB boundary like pg_wal_lsn_diff', () => {
 const at = (ms: number) => ({ serverNow: ms });
 
 test('caught up: lagBytes 0 and lagSeconds 0, however old the last replayed transaction is', () => {
-  const r = replicaLag({ primaryLsn: '0/5000000', replica: { receiveLsn: '0/5000000', replayLsn: '0/5000000', lastReplayAt: 0, ...at(3_600_000) } });
+  const r = replicaLag({
+    primaryLsn: '0/5000000',
+    replica: { receiveLsn: '0/5000000', replayLsn: '0/5000000', lastReplayAt: 0, ...at(3_600_000) },
+  });
   assert.deepEqual(r, { lagBytes: 0, lagSeconds: 0 });
 });
 
 test('behind: bytes from the primary LSN, seconds = age of the last replayed transaction', () => {
-  const r = replicaLag({ primaryLsn: '0/5100000', replica: { receiveLsn: '0/5100000', replayLsn: '0/5000000', lastReplayAt: 10_000, ...at(12_500) } });
+  const r = replicaLag({
+    primaryLsn: '0/5100000',
+    replica: { receiveLsn: '0/5100000', replayLsn: '0/5000000', lastReplayAt: 10_000, ...at(12_500) },
+  });
   assert.deepEqual(r, { lagBytes: 0x100000, lagSeconds: 2.5 });
 });
 
 test('replica read after the primary may be ahead of the held LSN: clamped to 0', () => {
-  const r = replicaLag({ primaryLsn: '0/5000000', replica: { receiveLsn: '0/5000100', replayLsn: '0/5000100', lastReplayAt: 1, ...at(2) } });
+  const r = replicaLag({
+    primaryLsn: '0/5000000',
+    replica: { receiveLsn: '0/5000100', replayLsn: '0/5000100', lastReplayAt: 1, ...at(2) },
+  });
   assert.deepEqual(r, { lagBytes: 0, lagSeconds: 0 });
 });
 
@@ -45,8 +54,14 @@ test('seconds are bounded by the last time this replica was seen caught up (idle
 
 test('paused replay: seconds keep growing with the replica clock', () => {
   const base = { primaryLsn: '0/6000000', caughtUpAt: 1000 };
-  const r1 = replicaLag({ ...base, replica: { receiveLsn: '0/6000000', replayLsn: '0/5000000', lastReplayAt: 900, ...at(3000) } });
-  const r2 = replicaLag({ ...base, replica: { receiveLsn: '0/6000000', replayLsn: '0/5000000', lastReplayAt: 900, ...at(5000) } });
+  const r1 = replicaLag({
+    ...base,
+    replica: { receiveLsn: '0/6000000', replayLsn: '0/5000000', lastReplayAt: 900, ...at(3000) },
+  });
+  const r2 = replicaLag({
+    ...base,
+    replica: { receiveLsn: '0/6000000', replayLsn: '0/5000000', lastReplayAt: 900, ...at(5000) },
+  });
   assert.equal(r1.lagSeconds, 2);
   assert.equal(r2.lagSeconds, 4);
   assert.equal(r2.lagBytes, 0x1000000);
@@ -60,11 +75,17 @@ test('primary unknown: both null, note explains and gives the received-not-repla
   });
   assert.equal(r.lagBytes, null);
   assert.equal(r.lagSeconds, null);
-  assert.equal(r.note, 'lag unknown: no primary reachable this round (unknown: pg-primary); received but not replayed: 1024 bytes');
+  assert.equal(
+    r.note,
+    'lag unknown: no primary reachable this round (unknown: pg-primary); received but not replayed: 1024 bytes',
+  );
 });
 
 test('behind with no replayed transaction yet: bytes known, seconds unknown', () => {
-  const r = replicaLag({ primaryLsn: '0/5000010', replica: { receiveLsn: null, replayLsn: '0/5000000', lastReplayAt: null, ...at(2) } });
+  const r = replicaLag({
+    primaryLsn: '0/5000010',
+    replica: { receiveLsn: null, replayLsn: '0/5000000', lastReplayAt: null, ...at(2) },
+  });
   assert.equal(r.lagBytes, 16);
   assert.equal(r.lagSeconds, null);
   assert.match(r.note ?? '', /seconds unknown/);

@@ -7,26 +7,76 @@ import { ReplicationService } from '../../../electron/core/database/replication-
 
 function env(): Environment {
   const ssh = (host: string) => ({ host, port: 2222, user: 'op', privateKey: { file: '/k' }, knownHosts: '/kh' });
-  const db = (name: string, site: string, host: string) => ({ name, site, engine: 'postgresql', host, port: 5432, user: 'postgres', password: { env: 'PGPASS' }, viaSsh: true });
+  const db = (name: string, site: string, host: string) => ({
+    name,
+    site,
+    engine: 'postgresql',
+    host,
+    port: 5432,
+    user: 'postgres',
+    password: { env: 'PGPASS' },
+    viaSsh: true,
+  });
   return EnvironmentSchema.parse({
     name: 'lab',
     objectives: { rtoSeconds: 60, rpoSeconds: 5 },
     zone: 'lab.test',
     sites: [
-      { name: 'a', role: 'production', address: '127.0.0.2', ssh: ssh('127.0.0.2'), router: { kind: 'haproxy', entryUrl: 'http://127.0.0.2/', adminSocket: '/s', backend: 'be' }, slots: [{ name: 'blue', url: 'http://127.0.0.2:1', routerId: 'blue' }] },
-      { name: 'b', role: 'failover', address: '127.0.0.3', ssh: ssh('127.0.0.3'), router: { kind: 'haproxy', entryUrl: 'http://127.0.0.3/', adminSocket: '/s', backend: 'be' }, slots: [{ name: 'blue', url: 'http://127.0.0.3:1', routerId: 'blue' }] },
+      {
+        name: 'a',
+        role: 'production',
+        address: '127.0.0.2',
+        ssh: ssh('127.0.0.2'),
+        router: { kind: 'haproxy', entryUrl: 'http://127.0.0.2/', adminSocket: '/s', backend: 'be' },
+        slots: [{ name: 'blue', url: 'http://127.0.0.2:1', routerId: 'blue' }],
+      },
+      {
+        name: 'b',
+        role: 'failover',
+        address: '127.0.0.3',
+        ssh: ssh('127.0.0.3'),
+        router: { kind: 'haproxy', entryUrl: 'http://127.0.0.3/', adminSocket: '/s', backend: 'be' },
+        slots: [{ name: 'blue', url: 'http://127.0.0.3:1', routerId: 'blue' }],
+      },
     ],
-    dnsProviders: [{ name: 'p', kind: 'powerdns', apiUrl: 'http://127.0.0.1:1', apiKey: { env: 'K' }, nameservers: ['127.0.0.1:53'] }],
+    dnsProviders: [
+      {
+        name: 'p',
+        kind: 'powerdns',
+        apiUrl: 'http://127.0.0.1:1',
+        apiKey: { env: 'K' },
+        nameservers: ['127.0.0.1:53'],
+      },
+    ],
     records: [],
     databases: [db('pg-a', 'a', '127.0.0.2'), db('pg-b', 'b', '127.0.0.3')],
   });
 }
 
 const primary = (lsn: string, serverNow = 10_000): NodeObservation => ({
-  role: 'primary', serverNow, serverVersion: 150000, currentLsn: lsn, peers: [], receiveLsn: null, replayLsn: null, lastReplayAt: null, replayPauseState: null, walReceiver: null,
+  role: 'primary',
+  serverNow,
+  serverVersion: 150000,
+  currentLsn: lsn,
+  peers: [],
+  receiveLsn: null,
+  replayLsn: null,
+  lastReplayAt: null,
+  replayPauseState: null,
+  walReceiver: null,
 });
 const replica = (replay: string, o: Partial<NodeObservation> = {}): NodeObservation => ({
-  role: 'replica', serverNow: 10_000, serverVersion: 150000, currentLsn: null, peers: [], receiveLsn: replay, replayLsn: replay, lastReplayAt: 9_000, replayPauseState: 'not paused', walReceiver: 'streaming', ...o,
+  role: 'replica',
+  serverNow: 10_000,
+  serverVersion: 150000,
+  currentLsn: null,
+  peers: [],
+  receiveLsn: replay,
+  replayLsn: replay,
+  lastReplayAt: 9_000,
+  replayPauseState: 'not paused',
+  walReceiver: 'streaming',
+  ...o,
 });
 
 type Behaviour = () => Promise<NodeObservation>;
@@ -44,7 +94,10 @@ function fakes(behaviours: Record<string, Behaviour>) {
   return { create, calls };
 }
 
-function service(behaviours: Record<string, Behaviour>, extra: Partial<ConstructorParameters<typeof ReplicationService>[0]> = {}) {
+function service(
+  behaviours: Record<string, Behaviour>,
+  extra: Partial<ConstructorParameters<typeof ReplicationService>[0]> = {},
+) {
   let clock = 1_000_000;
   const samples: [string, number, number | null, number | null][] = [];
   const { create, calls } = fakes(behaviours);
@@ -59,7 +112,10 @@ function service(behaviours: Record<string, Behaviour>, extra: Partial<Construct
 }
 
 test('primary + streaming replica: roles, lag from the same round, samples for the replica only', async () => {
-  const { svc, samples, now } = service({ 'pg-a': async () => primary('0/5000100'), 'pg-b': async () => replica('0/5000000') });
+  const { svc, samples, now } = service({
+    'pg-a': async () => primary('0/5000100'),
+    'pg-b': async () => replica('0/5000000'),
+  });
   await svc.pollOnce();
   const [a, b] = svc.statuses();
   assert.equal(a?.role, 'primary');
@@ -67,14 +123,37 @@ test('primary + streaming replica: roles, lag from the same round, samples for t
   assert.equal(a?.lagBytes, null);
   assert.equal(a?.reason, undefined);
   assert.deepEqual(
-    { role: b?.role, state: b?.state, lagBytes: b?.lagBytes, lagSeconds: b?.lagSeconds, replayPaused: b?.replayPaused, walReceiver: b?.walReceiver, viaSsh: b?.viaSsh, observedAt: b?.observedAt, lastGoodAt: b?.lastGoodAt },
-    { role: 'replica', state: 'ok', lagBytes: 256, lagSeconds: 1, replayPaused: false, walReceiver: 'streaming', viaSsh: true, observedAt: now(), lastGoodAt: now() },
+    {
+      role: b?.role,
+      state: b?.state,
+      lagBytes: b?.lagBytes,
+      lagSeconds: b?.lagSeconds,
+      replayPaused: b?.replayPaused,
+      walReceiver: b?.walReceiver,
+      viaSsh: b?.viaSsh,
+      observedAt: b?.observedAt,
+      lastGoodAt: b?.lastGoodAt,
+    },
+    {
+      role: 'replica',
+      state: 'ok',
+      lagBytes: 256,
+      lagSeconds: 1,
+      replayPaused: false,
+      walReceiver: 'streaming',
+      viaSsh: true,
+      observedAt: now(),
+      lastGoodAt: now(),
+    },
   );
   assert.deepEqual(samples, [['pg-b', now(), 256, 1]]);
 });
 
 test('paused replay is reported, with the pause in the reason', async () => {
-  const { svc } = service({ 'pg-a': async () => primary('0/6000000'), 'pg-b': async () => replica('0/5000000', { receiveLsn: '0/6000000', replayPauseState: 'paused' }) });
+  const { svc } = service({
+    'pg-a': async () => primary('0/6000000'),
+    'pg-b': async () => replica('0/5000000', { receiveLsn: '0/6000000', replayPauseState: 'paused' }),
+  });
   await svc.pollOnce();
   const b = svc.statuses()[1]!;
   assert.equal(b.replayPaused, true);
@@ -98,7 +177,10 @@ test('a hung node never stalls the other: the round ends at the node timeout', a
   assert.match(a?.reason ?? '', /no answer within 150 ms/);
   assert.equal(b?.state, 'ok');
   assert.equal(b?.lagBytes, null, 'no primary this round: lag unknown');
-  assert.match(b?.reason ?? '', /lag unknown: no primary reachable this round \(unknown: pg-a\); received but not replayed: 0 bytes/);
+  assert.match(
+    b?.reason ?? '',
+    /lag unknown: no primary reachable this round \(unknown: pg-a\); received but not replayed: 0 bytes/,
+  );
   // next round: the hung call is still pending, so it is not started again
   tick(1000);
   bLsn = '0/5000001';
@@ -114,7 +196,10 @@ test('failures keep lastGoodAt; the breaker opens after 3 and the reason keeps t
     {
       'pg-a': async () => primary('0/1'),
       'pg-b': async () => {
-        if (fail) throw Object.assign(new Error('ssh refused'), { error: { kind: 'unreachable', message: 'SSH connection to [127.0.0.3]:2222 refused' } });
+        if (fail)
+          throw Object.assign(new Error('ssh refused'), {
+            error: { kind: 'unreachable', message: 'SSH connection to [127.0.0.3]:2222 refused' },
+          });
         return replica('0/1');
       },
     },
@@ -136,7 +221,10 @@ test('failures keep lastGoodAt; the breaker opens after 3 and the reason keeps t
   await svc.pollOnce();
   const b = svc.statuses()[1]!;
   assert.equal(calls['pg-b'], 4, 'not called while the circuit is open');
-  assert.equal(b.reason, 'not polled: circuit open after repeated failures; last error: SSH connection to [127.0.0.3]:2222 refused');
+  assert.equal(
+    b.reason,
+    'not polled: circuit open after repeated failures; last error: SSH connection to [127.0.0.3]:2222 refused',
+  );
   assert.equal(svc.breakerStates()['pg-b'], 'open');
 });
 
@@ -167,15 +255,21 @@ test('unknown nodes emit null samples (a gap), and a node that recovers resets i
 });
 
 test('a replica without WAL receiver says so', async () => {
-  const { svc } = service({ 'pg-a': async () => primary('0/100'), 'pg-b': async () => replica('0/100', { walReceiver: null }) });
+  const { svc } = service({
+    'pg-a': async () => primary('0/100'),
+    'pg-b': async () => replica('0/100', { walReceiver: null }),
+  });
   await svc.pollOnce();
   assert.match(svc.statuses()[1]!.reason ?? '', /no WAL receiver running/);
 });
 
 test('before the first round every node is unknown, "not observed yet"', () => {
   const { svc } = service({ 'pg-a': async () => primary('0/1'), 'pg-b': async () => replica('0/1') });
-  assert.deepEqual(svc.statuses().map((s) => [s.state, s.role, s.reason, s.lastGoodAt]), [
-    ['unknown', 'unknown', 'not observed yet', null],
-    ['unknown', 'unknown', 'not observed yet', null],
-  ]);
+  assert.deepEqual(
+    svc.statuses().map((s) => [s.state, s.role, s.reason, s.lastGoodAt]),
+    [
+      ['unknown', 'unknown', 'not observed yet', null],
+      ['unknown', 'unknown', 'not observed yet', null],
+    ],
+  );
 });

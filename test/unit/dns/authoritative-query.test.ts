@@ -12,7 +12,19 @@ import { queryAuthoritative } from '../../../electron/core/dns/authoritative-que
 import { DnsProviderError } from '../../../electron/core/dns/dns-provider-error.ts';
 import { signTsig, type TsigKey } from '../../../electron/core/dns/tsig.ts';
 
-type Mode = 'answer' | 'drop-first' | 'truncate' | 'spoof-first' | 'silent' | 'nxdomain' | 'nodata' | 'refused' | 'servfail' | 'noaa' | 'signed' | 'cname';
+type Mode =
+  | 'answer'
+  | 'drop-first'
+  | 'truncate'
+  | 'spoof-first'
+  | 'silent'
+  | 'nxdomain'
+  | 'nodata'
+  | 'refused'
+  | 'servfail'
+  | 'noaa'
+  | 'signed'
+  | 'cname';
 const AA = 1 << 10; // RFC 1035 §4.1.1 header bits
 const TC = 1 << 9;
 const KEY: TsigKey = { name: 'k', algorithm: 'hmac-sha256', secret: Buffer.from('0123456789abcdef0123456789abcdef') };
@@ -33,7 +45,8 @@ class FakeNameserver {
       this.udpSeen++;
       if (this.mode === 'silent' || (this.mode === 'drop-first' && this.udpSeen === 1)) return;
       const id = m.readUInt16BE(0);
-      if (this.mode === 'spoof-first') this.#udp.send(this.reply(m, (id + 1) & 0xffff, false), rinfo.port, rinfo.address);
+      if (this.mode === 'spoof-first')
+        this.#udp.send(this.reply(m, (id + 1) & 0xffff, false), rinfo.port, rinfo.address);
       this.#udp.send(this.reply(m, id, this.mode === 'truncate'), rinfo.port, rinfo.address);
     });
     this.#tcp = createServer((sock) => {
@@ -64,7 +77,13 @@ class FakeNameserver {
               { name, type: 'A', ttl: 20, data: '127.0.0.2' },
               { name: 'other.lab.test', type: 'A', ttl: 30, data: '127.0.0.9' },
             ];
-    const wire = (dnsPacket as unknown as { encode(p: object): Buffer }).encode({ type: 'response', id, flags, questions: q.questions, answers });
+    const wire = (dnsPacket as unknown as { encode(p: object): Buffer }).encode({
+      type: 'response',
+      id,
+      flags,
+      questions: q.questions,
+      answers,
+    });
     return this.mode === 'signed' ? signTsig(wire, KEY, { requestMac: Buffer.alloc(32) }).wire : wire;
   }
   async stop(): Promise<void> {
@@ -134,12 +153,15 @@ describe('queryAuthoritative', () => {
   test('silence → timeout after (1 + retries) × timeoutMs, bounded', async () => {
     reset('silent');
     const t0 = performance.now();
-    await assert.rejects(queryAuthoritative(server(), 'app.lab.test', 'A', { timeoutMs: 100, retries: 1 }), (e: unknown) => {
-      assert.ok(e instanceof DnsProviderError);
-      assert.equal(e.kind, 'timeout');
-      assert.match(e.message, new RegExp(`no reply from 127\\.0\\.0\\.1:${ns.port} within 100 ms \\(2 attempts\\)`));
-      return true;
-    });
+    await assert.rejects(
+      queryAuthoritative(server(), 'app.lab.test', 'A', { timeoutMs: 100, retries: 1 }),
+      (e: unknown) => {
+        assert.ok(e instanceof DnsProviderError);
+        assert.equal(e.kind, 'timeout');
+        assert.match(e.message, new RegExp(`no reply from 127\\.0\\.0\\.1:${ns.port} within 100 ms \\(2 attempts\\)`));
+        return true;
+      },
+    );
     const ms = performance.now() - t0;
     assert.ok(ms >= 195 && ms < 400, `${ms} ms`);
   });
@@ -149,15 +171,24 @@ describe('queryAuthoritative', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('deadline')), 30);
     const t0 = performance.now();
-    await assert.rejects(queryAuthoritative(server(), 'app.lab.test', 'A', { timeoutMs: 1000, signal: ac.signal }), /deadline/);
+    await assert.rejects(
+      queryAuthoritative(server(), 'app.lab.test', 'A', { timeoutMs: 1000, signal: ac.signal }),
+      /deadline/,
+    );
     assert.ok(performance.now() - t0 < 200);
   });
 
   test('rcodes: REFUSED → auth, SERVFAIL → unreachable', async () => {
     reset('refused');
-    await assert.rejects(queryAuthoritative(server(), 'app.lab.test', 'A'), (e: unknown) => e instanceof DnsProviderError && e.kind === 'auth' && /REFUSED/.test(e.message));
+    await assert.rejects(
+      queryAuthoritative(server(), 'app.lab.test', 'A'),
+      (e: unknown) => e instanceof DnsProviderError && e.kind === 'auth' && /REFUSED/.test(e.message),
+    );
     reset('servfail');
-    await assert.rejects(queryAuthoritative(server(), 'app.lab.test', 'A'), (e: unknown) => e instanceof DnsProviderError && e.kind === 'unreachable' && /SERVFAIL/.test(e.message));
+    await assert.rejects(
+      queryAuthoritative(server(), 'app.lab.test', 'A'),
+      (e: unknown) => e instanceof DnsProviderError && e.kind === 'unreachable' && /SERVFAIL/.test(e.message),
+    );
   });
 
   test('AA=0 is reported, not hidden', async () => {
@@ -167,9 +198,16 @@ describe('queryAuthoritative', () => {
 
   test('with a TSIG key, an unsigned or wrongly signed reply is an auth error', async () => {
     reset('answer');
-    await assert.rejects(queryAuthoritative(server(), 'app.lab.test', 'A', { tsigKey: KEY }), (e: unknown) => e instanceof DnsProviderError && e.kind === 'auth' && /unsigned/.test(e.message));
+    await assert.rejects(
+      queryAuthoritative(server(), 'app.lab.test', 'A', { tsigKey: KEY }),
+      (e: unknown) => e instanceof DnsProviderError && e.kind === 'auth' && /unsigned/.test(e.message),
+    );
     reset('signed'); // signed with a made-up request MAC: must not verify
-    await assert.rejects(queryAuthoritative(server(), 'app.lab.test', 'A', { tsigKey: KEY }), (e: unknown) => e instanceof DnsProviderError && e.kind === 'auth' && /BADSIG/.test(e.message) && /tsigKey/.test(e.hint ?? ''));
+    await assert.rejects(
+      queryAuthoritative(server(), 'app.lab.test', 'A', { tsigKey: KEY }),
+      (e: unknown) =>
+        e instanceof DnsProviderError && e.kind === 'auth' && /BADSIG/.test(e.message) && /tsigKey/.test(e.hint ?? ''),
+    );
   });
 
   test('a closed port → ECONNREFUSED quickly (connected UDP socket gets the ICMP error)', async () => {
@@ -178,17 +216,23 @@ describe('queryAuthoritative', () => {
     const port = s.address().port;
     s.close();
     const t0 = performance.now();
-    await assert.rejects(queryAuthoritative(`127.0.0.1:${port}`, 'app.lab.test', 'A', { timeoutMs: 1000 }), (e: unknown) => {
-      assert.ok(e instanceof DnsProviderError);
-      assert.equal(e.kind, 'unreachable');
-      assert.equal(e.message, `ECONNREFUSED 127.0.0.1:${port}`);
-      return true;
-    });
+    await assert.rejects(
+      queryAuthoritative(`127.0.0.1:${port}`, 'app.lab.test', 'A', { timeoutMs: 1000 }),
+      (e: unknown) => {
+        assert.ok(e instanceof DnsProviderError);
+        assert.equal(e.kind, 'unreachable');
+        assert.equal(e.message, `ECONNREFUSED 127.0.0.1:${port}`);
+        return true;
+      },
+    );
     assert.ok(performance.now() - t0 < 500);
   });
 
   test('refuses non-loopback servers before sending anything', async () => {
-    await assert.rejects(queryAuthoritative('192.0.2.1:53', 'app.lab.test', 'A'), (e: unknown) => e instanceof DnsProviderError && e.kind === 'invalid-input');
+    await assert.rejects(
+      queryAuthoritative('192.0.2.1:53', 'app.lab.test', 'A'),
+      (e: unknown) => e instanceof DnsProviderError && e.kind === 'invalid-input',
+    );
   });
 });
 

@@ -25,14 +25,38 @@ function makeEnv(): Environment {
     sites: [site('primary', 'production', '127.0.0.2'), site('failover', 'failover', '127.0.0.3')],
     zone: 'lab.test',
     dnsProviders: [
-      { name: 'pdns', kind: 'powerdns', apiUrl: 'http://127.0.0.1:9', apiKey: { env: 'K' }, nameservers: ['127.0.0.1:1053'] },
-      { name: 'bind', kind: 'rfc2136', server: '127.0.0.1:2053', tsigKey: { env: 'T' }, nameservers: ['127.0.0.1:2053'] },
+      {
+        name: 'pdns',
+        kind: 'powerdns',
+        apiUrl: 'http://127.0.0.1:9',
+        apiKey: { env: 'K' },
+        nameservers: ['127.0.0.1:1053'],
+      },
+      {
+        name: 'bind',
+        kind: 'rfc2136',
+        server: '127.0.0.1:2053',
+        tsigKey: { env: 'T' },
+        nameservers: ['127.0.0.1:2053'],
+      },
     ],
-    records: [{ name: 'app.lab.test', type: 'A', values: { primary: '127.0.0.2', failover: '127.0.0.3' }, ttlSeconds: 30, failoverTtlSeconds: 5 }],
+    records: [
+      {
+        name: 'app.lab.test',
+        type: 'A',
+        values: { primary: '127.0.0.2', failover: '127.0.0.3' },
+        ttlSeconds: 30,
+        failoverTtlSeconds: 5,
+      },
+    ],
   });
 }
 
-type Behaviour = { kind: 'ok'; rs: DnsRecordSet | null } | { kind: 'fail'; error: Error } | { kind: 'hang' } | { kind: 'hang-ignoring-abort' };
+type Behaviour =
+  | { kind: 'ok'; rs: DnsRecordSet | null }
+  | { kind: 'fail'; error: Error }
+  | { kind: 'hang' }
+  | { kind: 'hang-ignoring-abort' };
 
 /** Wait for a behaviour; `hang` honours the abort signal like real providers do. */
 function act<T>(b: Behaviour, value: () => T, signal?: AbortSignal): Promise<T> {
@@ -64,17 +88,33 @@ class FakeProvider implements DnsProvider {
   async close(): Promise<void> {}
 }
 
-function fakeQuery(): { fn: AuthoritativeQueryFn; ns: Map<string, Behaviour>; calls: Map<string, number>; aa: { value: boolean } } {
+function fakeQuery(): {
+  fn: AuthoritativeQueryFn;
+  ns: Map<string, Behaviour>;
+  calls: Map<string, number>;
+  aa: { value: boolean };
+} {
   const ns = new Map<string, Behaviour>();
   const calls = new Map<string, number>();
   const aa = { value: true };
   const fn: AuthoritativeQueryFn = (server, _n, _t, opts) => {
     calls.set(server, (calls.get(server) ?? 0) + 1);
     const b = ns.get(server) ?? { kind: 'ok', rs: { values: ['127.0.0.2'], ttlSeconds: 30 } };
-    return act(b, () => {
-      const rs = b.kind === 'ok' ? b.rs : null;
-      return { values: rs?.values ?? [], ttlSeconds: rs?.ttlSeconds ?? null, rcode: 'NOERROR' as const, authoritative: aa.value, latencyMs: 0.4, transport: 'udp' as const };
-    }, opts.signal);
+    return act(
+      b,
+      () => {
+        const rs = b.kind === 'ok' ? b.rs : null;
+        return {
+          values: rs?.values ?? [],
+          ttlSeconds: rs?.ttlSeconds ?? null,
+          rcode: 'NOERROR' as const,
+          authoritative: aa.value,
+          latencyMs: 0.4,
+          transport: 'udp' as const,
+        };
+      },
+      opts.signal,
+    );
   };
   return { fn, ns, calls, aa };
 }
@@ -87,7 +127,15 @@ function setup(opts: { queryTimeoutMs?: number; roundDeadlineMs?: number } = {})
   const bind = new FakeProvider('bind', 'rfc2136');
   const q = fakeQuery();
   let clock = 1_000_000;
-  const service = new DnsService({ env, providers: [pdns, bind], query: q.fn, now: () => clock, queryTimeoutMs: opts.queryTimeoutMs ?? 100, retryBackoffMs: 5, ...(opts.roundDeadlineMs ? { roundDeadlineMs: opts.roundDeadlineMs } : {}) });
+  const service = new DnsService({
+    env,
+    providers: [pdns, bind],
+    query: q.fn,
+    now: () => clock,
+    queryTimeoutMs: opts.queryTimeoutMs ?? 100,
+    retryBackoffMs: 5,
+    ...(opts.roundDeadlineMs ? { roundDeadlineMs: opts.roundDeadlineMs } : {}),
+  });
   return { env, pdns, bind, q, service, tick: (ms: number) => (clock += ms), now: () => clock };
 }
 
@@ -98,7 +146,10 @@ describe('DnsService', () => {
     assert.ok(s);
     assert.equal(s.providers.length, 2);
     assert.equal(s.providers[0]!.api.reason, 'not polled yet');
-    assert.deepEqual(s.flags.map((f) => f.flag), ['unknown']);
+    assert.deepEqual(
+      s.flags.map((f) => f.flag),
+      ['unknown'],
+    );
   });
 
   test('a healthy round: API + served at both providers, pointsTo primary, no flags', async () => {
@@ -109,7 +160,14 @@ describe('DnsService', () => {
     assert.deepEqual(s.flags, []);
     assert.equal(s.pointsTo, 'primary');
     assert.deepEqual(Object.keys(s.providers[0]!.served), ['127.0.0.1:1053']);
-    assert.deepEqual(s.providers[1]!.served['127.0.0.1:2053'], { state: 'ok', values: ['127.0.0.2'], ttlSeconds: 30, latencyMs: 0.4, observedAt: now(), lastGoodAt: now() });
+    assert.deepEqual(s.providers[1]!.served['127.0.0.1:2053'], {
+      state: 'ok',
+      values: ['127.0.0.2'],
+      ttlSeconds: 30,
+      latencyMs: 0.4,
+      observedAt: now(),
+      lastGoodAt: now(),
+    });
   });
 
   test('a dead provider becomes unknown with its reason and keeps lastGoodAt; the other stays ok', async () => {
@@ -128,7 +186,10 @@ describe('DnsService', () => {
     assert.equal(p.served['127.0.0.1:1053']!.reason, 'ECONNREFUSED 127.0.0.1:1053');
     assert.equal(s!.providers[1]!.api.state, 'ok');
     assert.equal(s!.providers[1]!.pointsTo, 'primary');
-    assert.deepEqual(s!.flags.map((f) => f.flag), ['unknown']);
+    assert.deepEqual(
+      s!.flags.map((f) => f.flag),
+      ['unknown'],
+    );
     assert.equal(pdns.calls, 3, 'one retry after the first failure in the round');
   });
 
@@ -173,16 +234,29 @@ describe('DnsService', () => {
     await service.pollOnce();
     assert.ok(performance.now() - t0 < 50, 'an open breaker fails fast');
     assert.equal(pdns.calls, callsWhenOpen);
-    assert.equal(service.statuses()[0]!.providers[0]!.api.reason, 'breaker open after 5 failures (last: ECONNREFUSED 127.0.0.1:9)');
+    assert.equal(
+      service.statuses()[0]!.providers[0]!.api.reason,
+      'breaker open after 5 failures (last: ECONNREFUSED 127.0.0.1:9)',
+    );
     assert.equal(service.statuses()[0]!.providers[1]!.api.state, 'ok', 'bind has its own breaker');
   });
 
   test('auth errors are not retried and do not open the breaker', async () => {
     const { service, bind } = setup();
-    bind.behaviour = { kind: 'fail', error: new DnsProviderError('auth', "127.0.0.1:2053 answered NOTAUTH(BADSIG) for app.lab.test A", "check tsigKey file matches the server's key") };
+    bind.behaviour = {
+      kind: 'fail',
+      error: new DnsProviderError(
+        'auth',
+        '127.0.0.1:2053 answered NOTAUTH(BADSIG) for app.lab.test A',
+        "check tsigKey file matches the server's key",
+      ),
+    };
     for (let i = 0; i < 6; i++) await service.pollOnce();
     assert.equal(bind.calls, 6);
-    assert.equal(service.statuses()[0]!.providers[1]!.api.reason, '127.0.0.1:2053 answered NOTAUTH(BADSIG) for app.lab.test A');
+    assert.equal(
+      service.statuses()[0]!.providers[1]!.api.reason,
+      '127.0.0.1:2053 answered NOTAUTH(BADSIG) for app.lab.test A',
+    );
   });
 
   test('providers serving different sites → providers-disagree', async () => {
@@ -191,8 +265,14 @@ describe('DnsService', () => {
     q.ns.set('127.0.0.1:2053', { kind: 'ok', rs: { values: ['127.0.0.3'], ttlSeconds: 30 } });
     await service.pollOnce();
     const s = service.statuses()[0]!;
-    assert.deepEqual(s.flags.map((f) => f.flag), ['providers-disagree']);
-    assert.deepEqual(s.providers.map((p) => p.pointsTo), ['primary', 'failover']);
+    assert.deepEqual(
+      s.flags.map((f) => f.flag),
+      ['providers-disagree'],
+    );
+    assert.deepEqual(
+      s.providers.map((p) => p.pointsTo),
+      ['primary', 'failover'],
+    );
   });
 
   test('a non-authoritative (AA=0) answer is unknown, not trusted', async () => {
@@ -213,7 +293,10 @@ describe('DnsService', () => {
   });
 
   test('a provider not in the environment is refused', () => {
-    assert.throws(() => new DnsService({ env: makeEnv(), providers: [new FakeProvider('other', 'powerdns')] }), /not configured in environment lab/);
+    assert.throws(
+      () => new DnsService({ env: makeEnv(), providers: [new FakeProvider('other', 'powerdns')] }),
+      /not configured in environment lab/,
+    );
   });
 
   test('rounds never overlap: concurrent pollOnce share one round; start/stop chains rounds', async () => {

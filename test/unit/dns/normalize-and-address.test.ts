@@ -1,6 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeDnsName, normalizeRecordValue, normalizeRecordValues, isInZone } from '../../../electron/core/dns/normalize-record-value.ts';
+import {
+  normalizeDnsName,
+  normalizeRecordValue,
+  normalizeRecordValues,
+  isInZone,
+} from '../../../electron/core/dns/normalize-record-value.ts';
 import { parseHostPort } from '../../../electron/core/dns/parse-host-port.ts';
 import { describeNetworkError, DnsProviderError } from '../../../electron/core/dns/dns-provider-error.ts';
 
@@ -12,7 +17,12 @@ describe('normalizeRecordValue', () => {
     assert.equal(normalizeRecordValue('CNAME', 'App.Lab.Test.'), 'app.lab.test');
   });
   test('refuses values that are not of the type', () => {
-    for (const [t, v] of [['A', '127.0.0.256'], ['A', '127.0.0.02'], ['AAAA', '127.0.0.1'], ['CNAME', 'a..b']] as const) {
+    for (const [t, v] of [
+      ['A', '127.0.0.256'],
+      ['A', '127.0.0.02'],
+      ['AAAA', '127.0.0.1'],
+      ['CNAME', 'a..b'],
+    ] as const) {
       assert.throws(() => normalizeRecordValue(t, v), DnsProviderError, `${t} ${v}`);
     }
   });
@@ -30,23 +40,47 @@ describe('normalizeRecordValue', () => {
 
 describe('parseHostPort (loopback only)', () => {
   test('v4, v6, localhost', () => {
-    assert.deepEqual(parseHostPort('127.0.0.1:15353'), { host: '127.0.0.1', port: 15353, family: 4, label: '127.0.0.1:15353' });
+    assert.deepEqual(parseHostPort('127.0.0.1:15353'), {
+      host: '127.0.0.1',
+      port: 15353,
+      family: 4,
+      label: '127.0.0.1:15353',
+    });
     assert.deepEqual(parseHostPort('[::1]:53'), { host: '::1', port: 53, family: 6, label: '[::1]:53' });
     assert.equal(parseHostPort('localhost:53').host, '127.0.0.1');
     assert.equal(parseHostPort('127.9.8.7:1').host, '127.9.8.7');
   });
   test('refuses anything off loopback or malformed', () => {
-    for (const bad of ['10.0.0.1:53', '[2001:db8::1]:53', '127.0.0.1', '127.0.0.1:0', '127.0.0.1:70000', 'example.com:53', '128.0.0.1:53']) {
-      assert.throws(() => parseHostPort(bad), (e: unknown) => e instanceof DnsProviderError && e.kind === 'invalid-input', bad);
+    for (const bad of [
+      '10.0.0.1:53',
+      '[2001:db8::1]:53',
+      '127.0.0.1',
+      '127.0.0.1:0',
+      '127.0.0.1:70000',
+      'example.com:53',
+      '128.0.0.1:53',
+    ]) {
+      assert.throws(
+        () => parseHostPort(bad),
+        (e: unknown) => e instanceof DnsProviderError && e.kind === 'invalid-input',
+        bad,
+      );
     }
   });
 });
 
 describe('describeNetworkError', () => {
   test('code + address:port like the status reason', () => {
-    const e = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:15381'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 15381 });
+    const e = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:15381'), {
+      code: 'ECONNREFUSED',
+      address: '127.0.0.1',
+      port: 15381,
+    });
     assert.equal(describeNetworkError(e), 'ECONNREFUSED 127.0.0.1:15381');
-    assert.equal(describeNetworkError(Object.assign(new Error('x'), { code: 'ECONNREFUSED', address: '::1', port: 53 })), 'ECONNREFUSED [::1]:53');
+    assert.equal(
+      describeNetworkError(Object.assign(new Error('x'), { code: 'ECONNREFUSED', address: '::1', port: 53 })),
+      'ECONNREFUSED [::1]:53',
+    );
     assert.equal(describeNetworkError(new Error('plain')), 'plain');
   });
 });

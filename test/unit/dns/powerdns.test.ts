@@ -49,17 +49,40 @@ describe('PowerDnsProvider', () => {
 
   test('GET filtered to the RRset, key header sent, disabled records ignored, values normalized', async () => {
     handler = (_q, _b, res) =>
-      json(res, 200, zone([{ name: 'app.lab.test.', type: 'A', ttl: 30, records: [{ content: '127.0.0.3', disabled: false }, { content: '127.0.0.2' }, { content: '127.0.0.9', disabled: true }] }]));
+      json(
+        res,
+        200,
+        zone([
+          {
+            name: 'app.lab.test.',
+            type: 'A',
+            ttl: 30,
+            records: [
+              { content: '127.0.0.3', disabled: false },
+              { content: '127.0.0.2' },
+              { content: '127.0.0.9', disabled: true },
+            ],
+          },
+        ]),
+      );
     const p = provider();
     seen.length = 0;
     assert.deepEqual(await p.getRecordSet('APP.lab.test', 'A'), { values: ['127.0.0.2', '127.0.0.3'], ttlSeconds: 30 });
-    assert.equal(seen[0]!.url, '/api/v1/servers/localhost/zones/lab.test.?rrsets=true&rrset_name=app.lab.test.&rrset_type=A');
+    assert.equal(
+      seen[0]!.url,
+      '/api/v1/servers/localhost/zones/lab.test.?rrsets=true&rrset_name=app.lab.test.&rrset_type=A',
+    );
     assert.equal(seen[0]!.key, KEY);
     await p.close();
   });
 
   test('absent RRset (or only disabled records) → null', async () => {
-    handler = (_q, _b, res) => json(res, 200, zone([{ name: 'app.lab.test.', type: 'A', ttl: 30, records: [{ content: '127.0.0.9', disabled: true }] }]));
+    handler = (_q, _b, res) =>
+      json(
+        res,
+        200,
+        zone([{ name: 'app.lab.test.', type: 'A', ttl: 30, records: [{ content: '127.0.0.9', disabled: true }] }]),
+      );
     const p = provider();
     assert.equal(await p.getRecordSet('app.lab.test', 'A'), null);
     assert.equal(await p.getRecordSet('app.lab.test', 'AAAA'), null);
@@ -77,8 +100,20 @@ describe('PowerDnsProvider', () => {
     await p.setRecordSet('app.lab.test', 'A', [], 5);
     assert.equal(seen[0]!.method, 'PATCH');
     assert.equal(seen[0]!.url, '/api/v1/servers/localhost/zones/lab.test.');
-    assert.deepEqual(JSON.parse(seen[0]!.body), { rrsets: [{ name: 'www.lab.test.', type: 'CNAME', ttl: 5, changetype: 'REPLACE', records: [{ content: 'app.lab.test.', disabled: false }] }] });
-    assert.deepEqual(JSON.parse(seen[1]!.body), { rrsets: [{ name: 'app.lab.test.', type: 'A', changetype: 'DELETE' }] });
+    assert.deepEqual(JSON.parse(seen[0]!.body), {
+      rrsets: [
+        {
+          name: 'www.lab.test.',
+          type: 'CNAME',
+          ttl: 5,
+          changetype: 'REPLACE',
+          records: [{ content: 'app.lab.test.', disabled: false }],
+        },
+      ],
+    });
+    assert.deepEqual(JSON.parse(seen[1]!.body), {
+      rrsets: [{ name: 'app.lab.test.', type: 'A', changetype: 'DELETE' }],
+    });
     await p.close();
   });
 
@@ -91,18 +126,43 @@ describe('PowerDnsProvider', () => {
     seen.length = 0;
     await p.setRecordSet('app.lab.test', 'A', ['127.0.0.3'], 5);
     await p.setRecordSet('www.lab.test', 'CNAME', [], 5);
-    const texts = [p.describeWrite('app.lab.test', 'A', { values: ['127.0.0.3'], ttlSeconds: 5 }, { values: ['127.0.0.2'], ttlSeconds: 30 }), p.describeWrite('www.lab.test', 'CNAME', null)];
-    texts.forEach((text, i) => assert.equal(text, `PATCH ${base}${seen[i]!.url} ${seen[i]!.body}  # after a GET of the RRset (PowerDNS has no conditional write)`));
-    assert.equal(texts[0], `PATCH ${base}/api/v1/servers/localhost/zones/lab.test. {"rrsets":[{"name":"app.lab.test.","type":"A","ttl":5,"changetype":"REPLACE","records":[{"content":"127.0.0.3","disabled":false}]}]}  # after a GET of the RRset (PowerDNS has no conditional write)`);
+    const texts = [
+      p.describeWrite(
+        'app.lab.test',
+        'A',
+        { values: ['127.0.0.3'], ttlSeconds: 5 },
+        { values: ['127.0.0.2'], ttlSeconds: 30 },
+      ),
+      p.describeWrite('www.lab.test', 'CNAME', null),
+    ];
+    texts.forEach((text, i) =>
+      assert.equal(
+        text,
+        `PATCH ${base}${seen[i]!.url} ${seen[i]!.body}  # after a GET of the RRset (PowerDNS has no conditional write)`,
+      ),
+    );
+    assert.equal(
+      texts[0],
+      `PATCH ${base}/api/v1/servers/localhost/zones/lab.test. {"rrsets":[{"name":"app.lab.test.","type":"A","ttl":5,"changetype":"REPLACE","records":[{"content":"127.0.0.3","disabled":false}]}]}  # after a GET of the RRset (PowerDNS has no conditional write)`,
+    );
     await p.close();
   });
 
   test('expected mismatch → conflict, and no PATCH is sent', async () => {
-    handler = (_q, _b, res) => json(res, 200, zone([{ name: 'app.lab.test.', type: 'A', ttl: 30, records: [{ content: '127.0.0.3' }] }]));
+    handler = (_q, _b, res) =>
+      json(res, 200, zone([{ name: 'app.lab.test.', type: 'A', ttl: 30, records: [{ content: '127.0.0.3' }] }]));
     const p = provider();
     seen.length = 0;
-    await rejectsWith(p.setRecordSet('app.lab.test', 'A', ['127.0.0.2'], 30, { expected: { values: ['127.0.0.2'], ttlSeconds: 30 } }), 'conflict', /is 127\.0\.0\.3 TTL 30 s, expected 127\.0\.0\.2 TTL 30 s/);
-    await rejectsWith(p.setRecordSet('app.lab.test', 'A', ['127.0.0.2'], 30, { expected: null }), 'conflict', /expected no record/);
+    await rejectsWith(
+      p.setRecordSet('app.lab.test', 'A', ['127.0.0.2'], 30, { expected: { values: ['127.0.0.2'], ttlSeconds: 30 } }),
+      'conflict',
+      /is 127\.0\.0\.3 TTL 30 s, expected 127\.0\.0\.2 TTL 30 s/,
+    );
+    await rejectsWith(
+      p.setRecordSet('app.lab.test', 'A', ['127.0.0.2'], 30, { expected: null }),
+      'conflict',
+      /expected no record/,
+    );
     assert.ok(seen.every((s) => s.method === 'GET'));
     await p.close();
   });
@@ -119,8 +179,13 @@ describe('PowerDnsProvider', () => {
       res.end('Not Found');
     };
     await rejectsWith(p.getRecordSet('app.lab.test', 'A'), 'invalid-input', /HTTP 404/);
-    handler = (_q, _b, res) => json(res, 422, { error: 'RRset app.lab.test. IN CNAME: Conflicts with pre-existing RRset' });
-    await rejectsWith(p.setRecordSet('app.lab.test', 'CNAME', ['x.lab.test'], 5), 'invalid-input', /Conflicts with pre-existing RRset/);
+    handler = (_q, _b, res) =>
+      json(res, 422, { error: 'RRset app.lab.test. IN CNAME: Conflicts with pre-existing RRset' });
+    await rejectsWith(
+      p.setRecordSet('app.lab.test', 'CNAME', ['x.lab.test'], 5),
+      'invalid-input',
+      /Conflicts with pre-existing RRset/,
+    );
     handler = (_q, _b, res) => json(res, 500, { error: 'backend down' });
     await rejectsWith(p.getRecordSet('app.lab.test', 'A'), 'unreachable', /HTTP 500.*backend down/);
     handler = (_q, _b, res) => json(res, 200, { nonsense: true });
@@ -159,7 +224,11 @@ describe('PowerDnsProvider', () => {
     const p = provider({
       apiKey: async () => {
         loads++;
-        if (loads === 1) throw new DnsProviderError('invalid-input', 'cannot read apiKey of DNS provider pdns (env K): environment variable K is not set');
+        if (loads === 1)
+          throw new DnsProviderError(
+            'invalid-input',
+            'cannot read apiKey of DNS provider pdns (env K): environment variable K is not set',
+          );
         return KEY;
       },
     });
@@ -172,7 +241,8 @@ describe('PowerDnsProvider', () => {
 
   test('without a zone, the longest matching zone of the server is used', async () => {
     handler = (req, _b, res) => {
-      if (req.url === '/api/v1/servers/localhost/zones') return json(res, 200, [{ name: 'test.' }, { name: 'lab.test.' }, { name: 'other.test.' }]);
+      if (req.url === '/api/v1/servers/localhost/zones')
+        return json(res, 200, [{ name: 'test.' }, { name: 'lab.test.' }, { name: 'other.test.' }]);
       json(res, 200, zone([]));
     };
     const p = provider({ zone: undefined });

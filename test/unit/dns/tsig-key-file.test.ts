@@ -41,14 +41,29 @@ describe('parseTsigKeyFile', () => {
   });
 
   test('errors carry file:line and never echo the secret', () => {
-    invalid(() => parseTsigKeyFile('key "a" {\n algorithm hmac-sha256;\n secret "not base64!";\n};', { source: 'tsig.key' }), /tsig\.key:3/);
-    invalid(() => parseTsigKeyFile(`key "a" {\n algorithm hmac-md5;\n secret "${SECRET}";\n};`, { source: 'tsig.key' }), /hmac-md5" is not supported/);
-    invalid(() => parseTsigKeyFile(`key "a" {\n secret "${SECRET}";\n};`, { source: 'k' }), /k:1: key "a" has no algorithm/);
-    invalid(() => parseTsigKeyFile(`key "a" {\n algorithm hmac-sha256;\n secret "${SECRET}"\n};`, { source: 'k' }), /k:4: expected ";"/);
+    invalid(
+      () => parseTsigKeyFile('key "a" {\n algorithm hmac-sha256;\n secret "not base64!";\n};', { source: 'tsig.key' }),
+      /tsig\.key:3/,
+    );
+    invalid(
+      () => parseTsigKeyFile(`key "a" {\n algorithm hmac-md5;\n secret "${SECRET}";\n};`, { source: 'tsig.key' }),
+      /hmac-md5" is not supported/,
+    );
+    invalid(
+      () => parseTsigKeyFile(`key "a" {\n secret "${SECRET}";\n};`, { source: 'k' }),
+      /k:1: key "a" has no algorithm/,
+    );
+    invalid(
+      () => parseTsigKeyFile(`key "a" {\n algorithm hmac-sha256;\n secret "${SECRET}"\n};`, { source: 'k' }),
+      /k:4: expected ";"/,
+    );
     invalid(() => parseTsigKeyFile(`key "a" { algorithm hmac-sha256; secret "${SECRET}"; }`), /expected ";" after "}"/);
     invalid(() => parseTsigKeyFile(''), /holds no key statement/);
     invalid(() => parseTsigKeyFile('key "a" { secret "abc'), /unterminated string/);
-    invalid(() => parseTsigKeyFile(`key "a" { algorithm hmac-sha256; secret "${SECRET}"; keyid 4; };`), /unknown option "keyid"/);
+    invalid(
+      () => parseTsigKeyFile(`key "a" { algorithm hmac-sha256; secret "${SECRET}"; keyid 4; };`),
+      /unknown option "keyid"/,
+    );
   });
 });
 

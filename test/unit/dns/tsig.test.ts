@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { signTsig, verifyTsig, peekTsigError, tsigErrorName, type TsigKey } from '../../../electron/core/dns/tsig.ts';
 
-const KEY: TsigKey = { name: 'failover-key', algorithm: 'hmac-sha256', secret: Buffer.from('k4D+ARQhjtTrrS8N/q/BVCNlu7nh9YDTi7ZhTD+pOOg=', 'base64') };
+const KEY: TsigKey = {
+  name: 'failover-key',
+  algorithm: 'hmac-sha256',
+  secret: Buffer.from('k4D+ARQhjtTrrS8N/q/BVCNlu7nh9YDTi7ZhTD+pOOg=', 'base64'),
+};
 const REQUEST = Buffer.from(
   'adeb0020000100000000000103777777076578616d706c65047465737400000100010c6661696c6f7665722d6b65790000fa00ff00000000003d0b686d61632d7368613235360000006b014a9b012c0020d7cab60702a8c5a3fbdcde10dce0cb20c9cd76970e6f1514d14c6d6d93974fb9adeb00000000',
   'hex',
@@ -47,7 +51,9 @@ describe('TSIG sign (RFC 8945 §4.3)', () => {
       Buffer.from('0000', 'hex'), // error
       Buffer.from('0000', 'hex'), // other len
     ]);
-    const mac = createHmac('sha256', KEY.secret).update(Buffer.concat([unsignedRequest(), vars])).digest();
+    const mac = createHmac('sha256', KEY.secret)
+      .update(Buffer.concat([unsignedRequest(), vars]))
+      .digest();
     assert.deepEqual(mac, REQUEST_MAC);
   });
 
@@ -89,7 +95,11 @@ describe('TSIG verify (RFC 8945 §5)', () => {
     const other = { ...KEY, secret: Buffer.alloc(32, 1) };
     const v1 = verifyTsig(RESPONSE, other, { requestMac: REQUEST_MAC, nowSeconds: TIME_SIGNED });
     assert.equal(v1.ok === false && v1.problem, 'BADSIG');
-    const v2 = verifyTsig(RESPONSE, { ...KEY, name: 'other-key' }, { requestMac: REQUEST_MAC, nowSeconds: TIME_SIGNED });
+    const v2 = verifyTsig(
+      RESPONSE,
+      { ...KEY, name: 'other-key' },
+      { requestMac: REQUEST_MAC, nowSeconds: TIME_SIGNED },
+    );
     assert.equal(v2.ok === false && v2.problem, 'BADKEY');
   });
 
@@ -102,7 +112,10 @@ describe('TSIG verify (RFC 8945 §5)', () => {
   test('unsigned and truncated messages are reported, never thrown', () => {
     const unsigned = unsignedRequest();
     assert.equal((verifyTsig(unsigned, KEY) as { problem: string }).problem, 'unsigned');
-    assert.equal((verifyTsig(RESPONSE.subarray(0, RESPONSE.length - 3), KEY) as { problem: string }).problem, 'malformed');
+    assert.equal(
+      (verifyTsig(RESPONSE.subarray(0, RESPONSE.length - 3), KEY) as { problem: string }).problem,
+      'malformed',
+    );
     assert.equal((verifyTsig(Buffer.alloc(5), KEY) as { problem: string }).problem, 'malformed');
   });
 

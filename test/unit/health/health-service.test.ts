@@ -24,7 +24,15 @@ function env(probes: Partial<Environment['probes']> = {}): Environment {
     probes: { intervalMs: 1000, timeoutMs: 800, healthyThreshold: 1, unhealthyThreshold: 2, ...probes },
     sites: [site('primary', 'production', '127.0.0.2'), site('failover', 'failover', '127.0.0.3')],
     zone: 'lab.test',
-    dnsProviders: [{ name: 'pdns', kind: 'powerdns', apiUrl: 'http://127.0.0.1:15381', apiKey: { env: 'K' }, nameservers: ['127.0.0.1:15353'] }],
+    dnsProviders: [
+      {
+        name: 'pdns',
+        kind: 'powerdns',
+        apiUrl: 'http://127.0.0.1:15381',
+        apiKey: { env: 'K' },
+        nameservers: ['127.0.0.1:15353'],
+      },
+    ],
     records: [],
   });
 }
@@ -84,11 +92,19 @@ describe('HealthService', () => {
     fake.down.add('http://127.0.0.3:15302/healthz');
     const samples: [string, number, number | null][] = [];
     const changes: ProbeStatus[] = [];
-    const svc = new HealthService({ env: env(), probe: fake.fn, now: () => 42, onSample: (id, t, l) => samples.push([id, t, l]) });
+    const svc = new HealthService({
+      env: env(),
+      probe: fake.fn,
+      now: () => 42,
+      onSample: (id, t, l) => samples.push([id, t, l]),
+    });
     const off = svc.onChange((s) => changes.push(s));
     const s1 = await svc.pollOnce();
     assert.equal(samples.length, 6);
-    assert.deepEqual(samples.find((x) => x[0] === 'lab/failover/slot/green'), ['lab/failover/slot/green', 42, null]);
+    assert.deepEqual(
+      samples.find((x) => x[0] === 'lab/failover/slot/green'),
+      ['lab/failover/slot/green', 42, null],
+    );
     assert.equal(s1.filter((x) => x.state === 'healthy').length, 5);
     const green = s1.find((x) => x.id === 'lab/failover/slot/green')!;
     assert.equal(green.state, 'unknown');
@@ -121,7 +137,11 @@ describe('HealthService', () => {
     assert.equal(fake.overlaps(), 0);
     const after = [...fake.calls.values()].reduce((a, b) => a + b, 0);
     await new Promise((r) => setTimeout(r, 250));
-    assert.equal([...fake.calls.values()].reduce((a, b) => a + b, 0), after, 'no probe after stop()');
+    assert.equal(
+      [...fake.calls.values()].reduce((a, b) => a + b, 0),
+      after,
+      'no probe after stop()',
+    );
   });
 
   test('a slow target does not overlap itself and does not delay the others', async () => {
@@ -176,7 +196,9 @@ describe('HealthService', () => {
     const fn: ProbeFn = (_url, signal) => {
       calls++;
       if (!hang) return Promise.resolve({ ok: true, status: 200, latencyMs: 1 });
-      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' })));
+      return new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' })),
+      );
     };
     const svc = new HealthService({ env: env({ intervalMs: 100, timeoutMs: 5_000 }), probe: fn });
     svc.start();

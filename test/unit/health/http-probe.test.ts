@@ -2,7 +2,12 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createProbeAgent, httpProbe, describeNetworkError, MAX_PROBE_BODY_BYTES } from '../../../electron/core/health/http-probe.ts';
+import {
+  createProbeAgent,
+  httpProbe,
+  describeNetworkError,
+  MAX_PROBE_BODY_BYTES,
+} from '../../../electron/core/health/http-probe.ts';
 
 // A local node:http server on 127.0.0.1 stands in for health endpoints (unit level).
 let server: http.Server;
@@ -184,10 +189,20 @@ describe('httpProbe', () => {
 
 describe('describeNetworkError', () => {
   test('falls back to the URL for the peer and keeps unknown messages', () => {
-    assert.equal(describeNetworkError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'http://[::1]:8080/h'), 'ECONNRESET [::1]:8080');
-    assert.equal(describeNetworkError(Object.assign(new Error('x'), { code: 'EHOSTUNREACH' }), 'http://127.0.0.9/h'), 'EHOSTUNREACH 127.0.0.9:80');
+    assert.equal(
+      describeNetworkError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'http://[::1]:8080/h'),
+      'ECONNRESET [::1]:8080',
+    );
+    assert.equal(
+      describeNetworkError(Object.assign(new Error('x'), { code: 'EHOSTUNREACH' }), 'http://127.0.0.9/h'),
+      'EHOSTUNREACH 127.0.0.9:80',
+    );
     assert.equal(describeNetworkError(new Error('weird'), 'http://127.0.0.1/'), 'weird');
-    const refusedV6 = Object.assign(new Error('connect ECONNREFUSED ::1:1'), { code: 'ECONNREFUSED', address: '::1', port: 1 });
+    const refusedV6 = Object.assign(new Error('connect ECONNREFUSED ::1:1'), {
+      code: 'ECONNREFUSED',
+      address: '::1',
+      port: 1,
+    });
     assert.equal(describeNetworkError(refusedV6, 'http://[::1]:1/'), 'ECONNREFUSED [::1]:1');
   });
 });

@@ -6,7 +6,12 @@ import type { HttpProbeResult } from '../../../electron/core/health/http-probe.t
 
 const spec = { id: 'lab/primary/slot/blue', site: 'primary', slot: 'blue', url: 'http://127.0.0.2:1/health' };
 const defaults: ProbeTargetSettings = { timeoutMs: 800, healthyThreshold: 1, unhealthyThreshold: 2 };
-const okResult = (latencyMs = 3, body?: unknown): HttpProbeResult => ({ ok: true, status: 200, latencyMs, ...(body ? { body } : {}) });
+const okResult = (latencyMs = 3, body?: unknown): HttpProbeResult => ({
+  ok: true,
+  status: 200,
+  latencyMs,
+  ...(body ? { body } : {}),
+});
 const refused: HttpProbeResult = { ok: false, status: null, latencyMs: 1, error: 'ECONNREFUSED 127.0.0.2:1' };
 
 /** Fake attempt function: returns queued results in order (repeats the last), counts calls. */
@@ -107,11 +112,14 @@ describe('ProbeTarget verdicts (record)', () => {
   });
 
   test('parses reported slot/version/dbRole (strings only)', () => {
-    assert.deepEqual(reportedFields({ status: 'ok', slot: 'blue', version: '1.2.3', dbRole: 'primary', site: 'primary' }), {
-      slot: 'blue',
-      version: '1.2.3',
-      dbRole: 'primary',
-    });
+    assert.deepEqual(
+      reportedFields({ status: 'ok', slot: 'blue', version: '1.2.3', dbRole: 'primary', site: 'primary' }),
+      {
+        slot: 'blue',
+        version: '1.2.3',
+        dbRole: 'primary',
+      },
+    );
     assert.deepEqual(reportedFields({ slot: 'green', version: 7 }), { slot: 'green' });
     assert.equal(reportedFields('ok'), undefined);
     assert.equal(reportedFields([1]), undefined);
@@ -229,7 +237,9 @@ describe('ProbeTarget policy (probe)', () => {
   test('an aborted probe (service stop) records nothing', async () => {
     const ac = new AbortController();
     const hang: ProbeFn = (_url, signal) =>
-      new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' })));
+      new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' })),
+      );
     const t = new ProbeTarget(spec, defaults, hang);
     const p = t.probe(ac.signal);
     ac.abort();

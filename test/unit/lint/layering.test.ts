@@ -31,20 +31,47 @@ async function allows(file: string, code: string): Promise<void> {
 }
 
 test('electron/** never imports test/**, statically or with import()', async () => {
-  await refuses('electron/core/monitor/x.ts', "import { lab } from '../../../test/support/lab.ts';", 'layers/no-test-import');
-  await refuses('electron/cli/commands/lab.ts', "export const up = () => import('../../../test/lab/lab-cli.ts');", 'layers/no-test-dynamic-import');
+  await refuses(
+    'electron/core/monitor/x.ts',
+    "import { lab } from '../../../test/support/lab.ts';",
+    'layers/no-test-import',
+  );
+  await refuses(
+    'electron/cli/commands/lab.ts',
+    "export const up = () => import('../../../test/lab/lab-cli.ts');",
+    'layers/no-test-dynamic-import',
+  );
   await refuses('electron/main/x.ts', "export * from '../../test/support/x.ts';", 'layers/no-test-import');
   await allows('electron/cli/commands/serve.ts', "import { createCore } from '../../core/create-core.ts';");
   await allows('electron/cli/x.ts', "import { test } from 'node:test';");
 });
 
 test('a core domain does not import upward (environment, capabilities)', async () => {
-  await refuses('electron/core/dns/x.ts', "import { runEngine } from '../runbooks/run-engine.ts';", 'layers/core-floors');
-  await refuses('electron/core/dns/x.ts', "import { EnvironmentMonitor } from '../monitor/environment-monitor.ts';", 'layers/core-floors');
-  await refuses('electron/core/dns/providers/x.ts', "import type { EnvironmentServices } from '../../environment/environment-services.ts';", 'layers/core-floors');
-  await refuses('electron/core/traffic/routers/x.ts', "import { x } from '../../../../electron/core/runbooks/x.ts';", 'layers/core-floors');
+  await refuses(
+    'electron/core/dns/x.ts',
+    "import { runEngine } from '../runbooks/run-engine.ts';",
+    'layers/core-floors',
+  );
+  await refuses(
+    'electron/core/dns/x.ts',
+    "import { EnvironmentMonitor } from '../monitor/environment-monitor.ts';",
+    'layers/core-floors',
+  );
+  await refuses(
+    'electron/core/dns/providers/x.ts',
+    "import type { EnvironmentServices } from '../../environment/environment-services.ts';",
+    'layers/core-floors',
+  );
+  await refuses(
+    'electron/core/traffic/routers/x.ts',
+    "import { x } from '../../../../electron/core/runbooks/x.ts';",
+    'layers/core-floors',
+  );
   await allows('electron/core/dns/x.ts', "import { describeDetection } from '../health/detection-time.ts';");
-  await allows('electron/core/dns/providers/x.ts', "import type { Environment } from '../../config/workspace-schema.ts';");
+  await allows(
+    'electron/core/dns/providers/x.ts',
+    "import type { Environment } from '../../config/workspace-schema.ts';",
+  );
   await allows('electron/core/dns/x.ts', "import { toOpError } from '../platform/op-error.ts';");
   await allows('electron/core/dns/x.ts', "import type { DnsRecordStatus } from '../../../shared/status.ts';");
 });
@@ -59,27 +86,52 @@ test('domains import each other only downward, so no cycle can form', async () =
 });
 
 test('platform/ imports no other core folder', async () => {
-  await refuses('electron/core/platform/observed-source.ts', "import type { Environment } from '../config/workspace-schema.ts';", 'layers/core-floors');
+  await refuses(
+    'electron/core/platform/observed-source.ts',
+    "import type { Environment } from '../config/workspace-schema.ts';",
+    'layers/core-floors',
+  );
   await refuses('electron/core/platform/x.ts', "import { x } from '../dns/x.ts';", 'layers/core-floors');
-  await allows('electron/core/platform/observed-source.ts', "import { fail } from '../../../shared/result.ts';\nimport { wrap } from 'cockatiel';");
+  await allows(
+    'electron/core/platform/observed-source.ts',
+    "import { fail } from '../../../shared/result.ts';\nimport { wrap } from 'cockatiel';",
+  );
 });
 
 test('environment/ sits on the domains and below every capability', async () => {
   await refuses('electron/core/environment/x.ts', "import { x } from '../monitor/x.ts';", 'layers/core-floors');
-  await refuses('electron/core/environment/x.ts', "import type { StepKind } from '../runbooks/step-kind.ts';", 'layers/core-floors');
-  await allows('electron/core/environment/x.ts', "import { createDnsProvider } from '../dns/create-dns-provider.ts';\nimport { request } from 'undici';");
+  await refuses(
+    'electron/core/environment/x.ts',
+    "import type { StepKind } from '../runbooks/step-kind.ts';",
+    'layers/core-floors',
+  );
+  await allows(
+    'electron/core/environment/x.ts',
+    "import { createDnsProvider } from '../dns/create-dns-provider.ts';\nimport { request } from 'undici';",
+  );
 });
 
 test('capabilities do not import each other', async () => {
-  await refuses('electron/core/runbooks/x.ts', "import { x } from '../monitor/environment-monitor.ts';", 'layers/core-floors');
+  await refuses(
+    'electron/core/runbooks/x.ts',
+    "import { x } from '../monitor/environment-monitor.ts';",
+    'layers/core-floors',
+  );
   await refuses('electron/core/drills/x.ts', "import { x } from '../runbooks/run-engine.ts';", 'layers/core-floors');
   await refuses('electron/core/a-new-folder/x.ts', "import { x } from '../monitor/x.ts';", 'layers/core-floors');
-  await allows('electron/core/runbooks/steps/x.ts', "import type { EnvironmentServices } from '../../environment/environment-services.ts';\nimport { x } from '../../dns/x.ts';");
+  await allows(
+    'electron/core/runbooks/steps/x.ts',
+    "import type { EnvironmentServices } from '../../environment/environment-services.ts';\nimport { x } from '../../dns/x.ts';",
+  );
 });
 
 test('only the hosts and the CLI import create-core.ts', async () => {
   await refuses('electron/core/monitor/x.ts', "import { createCore } from '../create-core.ts';", 'layers/core-floors');
-  await refuses('electron/core/api/x.ts', "import { x } from '../../headless/headless-server.ts';", 'layers/core-floors');
+  await refuses(
+    'electron/core/api/x.ts',
+    "import { x } from '../../headless/headless-server.ts';",
+    'layers/core-floors',
+  );
   await allows('electron/headless/x.ts', "import { createCore } from '../core/create-core.ts';");
   await allows('electron/main/x.ts', "import { createCore } from '../core/create-core.ts';");
 });
@@ -108,11 +160,18 @@ test('each SDK is imported only by its adapter files', async () => {
 });
 
 test('the renderer imports shared/ only, and shared/ imports no Node', async () => {
-  await refuses('renderer/src/features/runs/x.ts', "import { x } from '../../../../electron/core/runbooks/x.ts';", 'no-restricted-imports');
+  await refuses(
+    'renderer/src/features/runs/x.ts',
+    "import { x } from '../../../../electron/core/runbooks/x.ts';",
+    'no-restricted-imports',
+  );
   await refuses('renderer/src/x.tsx', "import { readFile } from 'node:fs';", 'no-restricted-imports');
   await refuses('shared/contract/x.ts', "import { readFile } from 'node:fs';", 'no-restricted-imports');
   await refuses('shared/x.ts', "import { x } from '../electron/core/x.ts';", 'no-restricted-imports');
-  await allows('renderer/src/features/runs/x.ts', "import type { RunView } from '../../../../shared/runs/run-view.ts';");
+  await allows(
+    'renderer/src/features/runs/x.ts',
+    "import type { RunView } from '../../../../shared/runs/run-view.ts';",
+  );
   await allows('shared/contract/x.ts', "import { z } from 'zod';");
 });
 

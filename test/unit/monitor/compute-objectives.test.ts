@@ -10,10 +10,28 @@ if (!loaded.ok) throw new Error('fixture workspace must be valid');
 const env = loaded.workspace.environments[0]!;
 
 const node = (over: Partial<DbNodeStatus>): DbNodeStatus => ({
-  name: 'pg-replica', site: 'failover', engine: 'postgresql', state: 'ok', role: 'replica', walReceiver: 'streaming',
-  lagBytes: 0, lagSeconds: 0, replayPaused: false, viaSsh: true, observedAt: 1, lastGoodAt: 1, ...over,
+  name: 'pg-replica',
+  site: 'failover',
+  engine: 'postgresql',
+  state: 'ok',
+  role: 'replica',
+  walReceiver: 'streaming',
+  lagBytes: 0,
+  lagSeconds: 0,
+  replayPaused: false,
+  viaSsh: true,
+  observedAt: 1,
+  lastGoodAt: 1,
+  ...over,
 });
-const primary = node({ name: 'pg-primary', site: 'primary', role: 'primary', walReceiver: null, lagBytes: null, lagSeconds: null });
+const primary = node({
+  name: 'pg-primary',
+  site: 'primary',
+  role: 'primary',
+  walReceiver: null,
+  lagBytes: null,
+  lagSeconds: null,
+});
 
 test('RPO is ok within objective and breached past it, with the numbers in the explanation', () => {
   const okR = computeRpo(env, [primary, node({ lagSeconds: 1.5, lagBytes: 2048 })]);
@@ -26,13 +44,23 @@ test('RPO is ok within objective and breached past it, with the numbers in the e
 });
 
 test('RPO is unknown (never ok) when a node cannot be read', () => {
-  const r = computeRpo(env, [primary, node({ state: 'unknown', role: 'unknown', reason: 'ssh: connect ECONNREFUSED', lagSeconds: null })]);
+  const r = computeRpo(env, [
+    primary,
+    node({ state: 'unknown', role: 'unknown', reason: 'ssh: connect ECONNREFUSED', lagSeconds: null }),
+  ]);
   assert.equal(r.verdict, 'unknown');
   assert.match(r.explanation, /ECONNREFUSED/);
 });
 
 const rec = (ttl: number | null): DnsRecordStatus => ({
-  name: 'app.lab.test', type: 'A', normalTtlSeconds: 30, failoverTtlSeconds: 5, providers: [], flags: [], pointsTo: 'primary', maxServedTtlSeconds: ttl,
+  name: 'app.lab.test',
+  type: 'A',
+  normalTtlSeconds: 30,
+  failoverTtlSeconds: 5,
+  providers: [],
+  flags: [],
+  pointsTo: 'primary',
+  maxServedTtlSeconds: ttl,
 });
 
 test('RTO estimate = detection + runbook + longest served TTL', () => {

@@ -3,12 +3,31 @@ import assert from 'node:assert/strict';
 import { detectSplitBrain } from '../../../electron/core/monitor/detect-split-brain.ts';
 import type { DbNodeStatus } from '../../../shared/status.ts';
 
-const node = (name: string, site: string, role: DbNodeStatus['role'], state: DbNodeStatus['state'] = 'ok'): DbNodeStatus => ({
-  name, site, engine: 'postgresql', state, role, walReceiver: null, lagBytes: null, lagSeconds: null, replayPaused: null, viaSsh: true, observedAt: 1, lastGoodAt: 1,
+const node = (
+  name: string,
+  site: string,
+  role: DbNodeStatus['role'],
+  state: DbNodeStatus['state'] = 'ok',
+): DbNodeStatus => ({
+  name,
+  site,
+  engine: 'postgresql',
+  state,
+  role,
+  walReceiver: null,
+  lagBytes: null,
+  lagSeconds: null,
+  replayPaused: null,
+  viaSsh: true,
+  observedAt: 1,
+  lastGoodAt: 1,
 });
 
 test('one primary and a replica: no split brain', () => {
-  assert.equal(detectSplitBrain([node('pg-primary', 'primary', 'primary'), node('pg-replica', 'failover', 'replica')]), null);
+  assert.equal(
+    detectSplitBrain([node('pg-primary', 'primary', 'primary'), node('pg-replica', 'failover', 'replica')]),
+    null,
+  );
 });
 
 test('two writable nodes: split brain, naming both and what to do', () => {
@@ -20,5 +39,8 @@ test('two writable nodes: split brain, naming both and what to do', () => {
 });
 
 test('a node whose role is unknown is not counted as writable (it shows unknown, and safety treats it as a possible primary)', () => {
-  assert.equal(detectSplitBrain([node('pg-primary', 'primary', 'unknown', 'unknown'), node('pg-replica', 'failover', 'primary')]), null);
+  assert.equal(
+    detectSplitBrain([node('pg-primary', 'primary', 'unknown', 'unknown'), node('pg-replica', 'failover', 'primary')]),
+    null,
+  );
 });

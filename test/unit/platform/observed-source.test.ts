@@ -7,7 +7,9 @@ const breaker = { consecutiveFailures: 3, halfOpenAfterMs: 60_000 };
 
 /** A read that only ends when aborted (a well-behaved hung endpoint). */
 const hangUntilAborted = (signal: AbortSignal) =>
-  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted by the caller')), { once: true }));
+  new Promise<never>((_, reject) =>
+    signal.addEventListener('abort', () => reject(new Error('aborted by the caller')), { once: true }),
+  );
 
 test('an attempt past its timeout is aborted and reported as a timeout', async () => {
   let aborted = false;
@@ -22,7 +24,12 @@ test('an attempt past its timeout is aborted and reported as a timeout', async (
   const o = await src.observe();
   assert.ok(performance.now() - t0 < 1000, 'bounded by the timeout');
   assert.equal(aborted, true, 'the read saw its signal aborted');
-  assert.deepEqual(o, { ok: false, skipped: false, error: { kind: 'timeout', message: 'no answer within 40 ms' }, lastGood: null });
+  assert.deepEqual(o, {
+    ok: false,
+    skipped: false,
+    error: { kind: 'timeout', message: 'no answer within 40 ms' },
+    lastGood: null,
+  });
   assert.deepEqual(src.policy.lastError, { kind: 'timeout', message: 'no answer within 40 ms' });
 });
 
@@ -49,7 +56,10 @@ test('no new read starts while the previous one still runs; the caller gets the 
   assert.deepEqual(skipped, {
     ok: false,
     skipped: true,
-    error: { kind: 'timeout', message: 'the previous observation is still running (over 30 ms); last error: no answer within 30 ms' },
+    error: {
+      kind: 'timeout',
+      message: 'the previous observation is still running (over 30 ms); last error: no answer within 30 ms',
+    },
     lastGood: { value: 7, at: 1_000, ageMs: 3_000 },
   });
   release(8);
@@ -72,12 +82,21 @@ test('the breaker opens after consecutive failures: no read, an OpError of the l
   });
   for (let i = 0; i < 3; i++) {
     const o = await src.observe();
-    assert.deepEqual(o.ok === false && o.error, { kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.2:22', where: 'op@127.0.0.2:22' });
+    assert.deepEqual(o.ok === false && o.error, {
+      kind: 'unreachable',
+      message: 'connect ECONNREFUSED 127.0.0.2:22',
+      where: 'op@127.0.0.2:22',
+    });
   }
   assert.equal(src.policy.breakerState, 'open');
   const open = await src.observe();
   assert.equal(reads, 3, 'an open breaker lets no read through');
-  assert.deepEqual(open, { ok: false, skipped: true, error: { kind: 'unreachable', message: 'not read: circuit open (last: connect ECONNREFUSED 127.0.0.2:22)' }, lastGood: null });
+  assert.deepEqual(open, {
+    ok: false,
+    skipped: true,
+    error: { kind: 'unreachable', message: 'not read: circuit open (last: connect ECONNREFUSED 127.0.0.2:22)' },
+    lastGood: null,
+  });
 });
 
 test('last good value survives failures and ages with the clock; a success replaces it and clears the last error', async () => {
@@ -97,7 +116,12 @@ test('last good value survives failures and ages with the clock; a success repla
   fail = true;
   clock = 12_500;
   const o = await src.observe();
-  assert.deepEqual(o, { ok: false, skipped: false, error: { kind: 'internal', message: 'boom' }, lastGood: { value: 'v1', at: 10_000, ageMs: 2_500 } });
+  assert.deepEqual(o, {
+    ok: false,
+    skipped: false,
+    error: { kind: 'internal', message: 'boom' },
+    lastGood: { value: 'v1', at: 10_000, ageMs: 2_500 },
+  });
   assert.deepEqual(src.lastGood(), { value: 'v1', at: 10_000, ageMs: 2_500 });
   fail = false;
   clock = 13_000;
@@ -107,9 +131,17 @@ test('last good value survives failures and ages with the clock; a success repla
 });
 
 test('a shared policy retries a handled failure once and counts attempts for every source on it', async () => {
-  const policy = new ObservationPolicy({ timeoutMs: 1000, retry: { maxAttempts: 1, backoffMs: 1 }, breaker: { consecutiveFailures: 4, halfOpenAfterMs: 60_000 }, handles: (e) => (e as Error).message === 'transient' });
+  const policy = new ObservationPolicy({
+    timeoutMs: 1000,
+    retry: { maxAttempts: 1, backoffMs: 1 },
+    breaker: { consecutiveFailures: 4, halfOpenAfterMs: 60_000 },
+    handles: (e) => (e as Error).message === 'transient',
+  });
   let a = 0;
-  const flaky = new ObservedSource<number>({ policy, read: async () => (++a === 1 ? Promise.reject(new Error('transient')) : 1) });
+  const flaky = new ObservedSource<number>({
+    policy,
+    read: async () => (++a === 1 ? Promise.reject(new Error('transient')) : 1),
+  });
   const first = await flaky.observe();
   assert.equal(first.ok && first.value, 1);
   assert.equal(a, 2, 'the transient failure was retried once');

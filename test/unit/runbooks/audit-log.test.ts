@@ -4,7 +4,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../electron/core/store/open-store.ts';
-import { AuditLog, auditLogPathFor, canonicalJson, genesisHash, hashAuditEntry, readAuditHead, verifyAuditLog } from '../../../electron/core/runbooks/audit-log.ts';
+import {
+  AuditLog,
+  auditLogPathFor,
+  canonicalJson,
+  genesisHash,
+  hashAuditEntry,
+  readAuditHead,
+  verifyAuditLog,
+} from '../../../electron/core/runbooks/audit-log.ts';
 
 /** A store + audit file with `n` entries; returns paths and the original bytes. */
 function setup(n: number) {
@@ -14,8 +22,23 @@ function setup(n: number) {
   const file = auditLogPathFor(store);
   let t = Date.UTC(2025, 0, 1);
   const log = new AuditLog(file, { db, now: () => (t += 1000) });
-  for (let i = 0; i < n; i++) log.append({ actor: 'alice@ops', action: i % 2 ? 'step.finish' : 'run.start', details: { runId: 'r1', i, note: 'ünïcode ✓', nested: { b: 1, a: [1, 'x'] } } });
-  return { dir, db, file, log, bytes: readFileSync(file), close: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  for (let i = 0; i < n; i++)
+    log.append({
+      actor: 'alice@ops',
+      action: i % 2 ? 'step.finish' : 'run.start',
+      details: { runId: 'r1', i, note: 'ünïcode ✓', nested: { b: 1, a: [1, 'x'] } },
+    });
+  return {
+    dir,
+    db,
+    file,
+    log,
+    bytes: readFileSync(file),
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 test('a fresh log verifies; entries chain from the genesis hash, one canonical line each', () => {
@@ -23,7 +46,11 @@ test('a fresh log verifies; entries chain from the genesis hash, one canonical l
   try {
     const r = verifyAuditLog(s.file, { head: readAuditHead(s.db, s.file) });
     assert.deepEqual({ ok: r.ok, entries: r.entries }, { ok: true, entries: 5 });
-    const lines = s.bytes.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = s.bytes
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines[0].prevHash, genesisHash);
     assert.equal(lines[1].prevHash, lines[0].hash);
     assert.equal(lines[4].seq, 5);
@@ -63,8 +90,15 @@ test('deleting an entry (first, middle, or last — the last via the store head)
   const s = setup(5);
   try {
     const lines = s.bytes.toString('utf8').split('\n').slice(0, -1);
-    const without = (i: number) => lines.filter((_, j) => j !== i).map((l) => `${l}\n`).join('');
-    for (const [i, expectBad] of [[0, 1], [2, 3]] as const) {
+    const without = (i: number) =>
+      lines
+        .filter((_, j) => j !== i)
+        .map((l) => `${l}\n`)
+        .join('');
+    for (const [i, expectBad] of [
+      [0, 1],
+      [2, 3],
+    ] as const) {
       writeFileSync(s.file, without(i));
       const r = verifyAuditLog(s.file);
       assert.equal(r.ok, false, `deleting entry ${i + 1}`);
@@ -75,7 +109,11 @@ test('deleting an entry (first, middle, or last — the last via the store head)
     const r = verifyAuditLog(s.file, { head: readAuditHead(s.db, s.file) });
     assert.equal(r.ok, false, '…the head kept in the store can');
     assert.match(r.problem!, /last entries deleted/);
-    assert.throws(() => s.log.append({ actor: 'a', action: 'x' }), /entries were deleted/, 'the chain is not continued on a truncated log');
+    assert.throws(
+      () => s.log.append({ actor: 'a', action: 'x' }),
+      /entries were deleted/,
+      'the chain is not continued on a truncated log',
+    );
   } finally {
     s.close();
   }
@@ -99,7 +137,11 @@ test('reordering two entries is detected at the first moved one', () => {
 test('a re-hashed edit breaks the chain; a partial last line refuses appends; a new instance continues the chain', () => {
   const s = setup(3);
   try {
-    const lines = s.bytes.toString('utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    const lines = s.bytes
+      .toString('utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     lines[1].actor = 'mallory';
     const { hash: _h, ...rest } = lines[1];
     lines[1].hash = hashAuditEntry(rest);

@@ -20,7 +20,12 @@ const [mode, at] = scenario.split(':') as [string, string];
 const world = new World(join(dir, 'world.json'));
 const h = makeHarness({ dir, world });
 const hang = mode === 'hang-before' ? 'before-effect' : mode === 'hang-after' ? 'after-effect' : undefined;
-const rb = fakeRunbook(['one', 'two', 'three'].map((id, i) => ({ id, params: { key: `k${i}`, value: 'v', ...(hang && id === at ? { hang } : {}) } })));
+const rb = fakeRunbook(
+  ['one', 'two', 'three'].map((id, i) => ({
+    id,
+    params: { key: `k${i}`, value: 'v', ...(hang && id === at ? { hang } : {}) },
+  })),
+);
 const planned = await h.engine.planRun(parseParams(rb, h.registry), 'lab');
 if (!planned.ok) throw new Error(planned.error.message);
 await h.engine.executeRun(planned.value, {

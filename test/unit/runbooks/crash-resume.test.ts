@@ -21,7 +21,10 @@ async function runAndKill(dir: string, scenario: string): Promise<number> {
   const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child did not reach ${scenario} within 15 s; stderr: ${err}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`child did not reach ${scenario} within 15 s; stderr: ${err}`)),
+        15_000,
+      );
       p.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (/^(BLOCKED|HANG) /m.test(out)) {
@@ -46,7 +49,11 @@ const scenarios: { scenario: string; verified: string[]; note: string }[] = [
   { scenario: 'boundary:start', verified: [], note: 'killed after the run started' },
   { scenario: 'boundary:one', verified: ['one'], note: 'killed after step one' },
   { scenario: 'boundary:two', verified: ['one', 'two'], note: 'killed after step two' },
-  { scenario: 'boundary:three', verified: ['one', 'two', 'three'], note: 'killed after the last step, before the run ended' },
+  {
+    scenario: 'boundary:three',
+    verified: ['one', 'two', 'three'],
+    note: 'killed after the last step, before the run ended',
+  },
 ];
 
 for (const { scenario, verified, note } of scenarios) {
@@ -58,14 +65,27 @@ for (const { scenario, verified, note } of scenarios) {
       try {
         const run = h.journal.listRuns()[0]!;
         assert.equal(run.status, 'running', 'the journal shows the run as interrupted');
-        assert.deepEqual(h.journal.steps(run.id).filter((s) => s.state === 'verified').map((s) => s.stepId), verified);
+        assert.deepEqual(
+          h.journal
+            .steps(run.id)
+            .filter((s) => s.state === 'verified')
+            .map((s) => s.stepId),
+          verified,
+        );
         const lock = h.locks.inspect('lab');
         assert.ok(lock?.stale, 'the dead holder makes the lock stale');
         assert.match(lock.staleReason!, new RegExp(`pid ${pid} is not running`));
-        assert.deepEqual(h.engine.interruptedRuns().map((x) => x.run.id), [run.id]);
+        assert.deepEqual(
+          h.engine.interruptedRuns().map((x) => x.run.id),
+          [run.id],
+        );
         const r = await h.engine.resumeRun(run.id);
         assert.ok(r.ok && r.value.status === 'succeeded', JSON.stringify(r));
-        assert.deepEqual(h.world.applied, { k0: 1, k1: 1, k2: 1 }, 'each effect applied exactly once across both processes');
+        assert.deepEqual(
+          h.world.applied,
+          { k0: 1, k1: 1, k2: 1 },
+          'each effect applied exactly once across both processes',
+        );
         assert.ok(verifyAuditLog(h.audit.file).ok);
       } finally {
         h.close();
@@ -88,7 +108,11 @@ test('crash inside a step BEFORE its effect: on resume, isDone says not done and
       const r = await h.engine.resumeRun(run.id);
       assert.ok(r.ok && r.value.status === 'succeeded', JSON.stringify(r));
       assert.deepEqual(h.world.applied, { k0: 1, k1: 1, k2: 1 });
-      assert.equal(h.journal.step(run.id, 'run', 'two')!.attempts, 2, 'one attempt in the dead process, one after resume');
+      assert.equal(
+        h.journal.step(run.id, 'run', 'two')!.attempts,
+        2,
+        'one attempt in the dead process, one after resume',
+      );
     } finally {
       h.close();
     }

@@ -18,10 +18,19 @@ async function plan(h: Harness, rb = fakeRunbook([{}])): Promise<RunPlan> {
 test('a second run on the same environment is refused while the first executes, and while it is paused', async () => {
   let second: Awaited<ReturnType<Harness['engine']['executeRun']>> | null = null;
   let secondPlan: RunPlan;
-  const h: Harness = makeHarness({ hooks: { onAct: () => { if (!second) void h.engine.executeRun(secondPlan, { confirmedEnvName: 'lab' }).then((r) => (second = r)); } } });
+  const h: Harness = makeHarness({
+    hooks: {
+      onAct: () => {
+        if (!second) void h.engine.executeRun(secondPlan, { confirmedEnvName: 'lab' }).then((r) => (second = r));
+      },
+    },
+  });
   try {
     secondPlan = await plan(h, fakeRunbook([{ params: { key: 'other', value: 'v' } }]));
-    const first = await h.engine.executeRun(await plan(h, fakeRunbook([{}, { id: 'gate', kind: 'fake.approval', params: {} }])), { confirmedEnvName: 'lab' });
+    const first = await h.engine.executeRun(
+      await plan(h, fakeRunbook([{}, { id: 'gate', kind: 'fake.approval', params: {} }])),
+      { confirmedEnvName: 'lab' },
+    );
     assert.ok(first.ok && first.value.status === 'paused');
     assert.ok(second, 'the second run was attempted during the first');
     const s = second as Awaited<ReturnType<Harness['engine']['executeRun']>>;

@@ -46,7 +46,11 @@ export class World {
   }
 
   save(): void {
-    if (this.#file) writeFileSync(this.#file, JSON.stringify({ values: this.values, applied: this.applied, failures: this.failures, hung: this.hung }));
+    if (this.#file)
+      writeFileSync(
+        this.#file,
+        JSON.stringify({ values: this.values, applied: this.applied, failures: this.failures, hung: this.hung }),
+      );
   }
 }
 
@@ -78,14 +82,23 @@ export function blockForever(marker: string): never {
  * `fake.set`: sets world[key] = value. isDone: already equal. verify: reads it back.
  * `hooks` lets a test look at the journal from inside act/verify.
  */
-export function fakeSetKind(world: World, hooks: { onAct?: (p: FakeSetParams) => void; onVerify?: (p: FakeSetParams) => void } = {}): StepKind<FakeSetParams> {
+export function fakeSetKind(
+  world: World,
+  hooks: { onAct?: (p: FakeSetParams) => void; onVerify?: (p: FakeSetParams) => void } = {},
+): StepKind<FakeSetParams> {
   return {
     kind: 'fake.set',
     params: fakeSetParams,
     describe: (p) => `set ${p.key} to ${p.value}`,
     async plan(_ctx, p) {
       const before = world.values[p.key] ?? null;
-      return { changes: [{ target: p.key, before, after: p.value }], commands: [`SET ${p.key} ${p.value}`], alreadyDone: before === p.value, notes: [], effects: p.effects };
+      return {
+        changes: [{ target: p.key, before, after: p.value }],
+        commands: [`SET ${p.key} ${p.value}`],
+        alreadyDone: before === p.value,
+        notes: [],
+        effects: p.effects,
+      };
     },
     async isDone(_ctx, p) {
       const v = world.values[p.key];
@@ -147,16 +160,37 @@ export function labEnvironment(): Environment {
 
 function probe(site: string, slot: string | null, state: ProbeStatus['state'], reason?: string): ProbeStatus {
   return {
-    id: `lab/${site}/${slot ? `slot/${slot}` : 'entry'}`, site, slot, url: `http://${site}/${slot ?? 'entry'}`, state, ...(reason ? { reason } : {}),
-    latencyMs: state === 'healthy' ? 1 : null, recentLatencyMs: [], consecutiveFailures: 0, consecutiveSuccesses: 1, breaker: 'closed', lastCheckedAt: 1, lastGoodAt: 1,
+    id: `lab/${site}/${slot ? `slot/${slot}` : 'entry'}`,
+    site,
+    slot,
+    url: `http://${site}/${slot ?? 'entry'}`,
+    state,
+    ...(reason ? { reason } : {}),
+    latencyMs: state === 'healthy' ? 1 : null,
+    recentLatencyMs: [],
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 1,
+    breaker: 'closed',
+    lastCheckedAt: 1,
+    lastGoodAt: 1,
     failingSince: state === 'unhealthy' ? 1 : null,
   };
 }
 
 /** Knobs for {@link labSnapshot}. */
 export interface SnapshotOptions {
-  primary?: { state?: SiteStatus['state']; entry?: ProbeStatus['state']; slots?: Record<string, ProbeStatus['state']>; live?: string };
-  failover?: { state?: SiteStatus['state']; entry?: ProbeStatus['state']; slots?: Record<string, ProbeStatus['state']>; live?: string };
+  primary?: {
+    state?: SiteStatus['state'];
+    entry?: ProbeStatus['state'];
+    slots?: Record<string, ProbeStatus['state']>;
+    live?: string;
+  };
+  failover?: {
+    state?: SiteStatus['state'];
+    entry?: ProbeStatus['state'];
+    slots?: Record<string, ProbeStatus['state']>;
+    live?: string;
+  };
   dnsPointsTo?: string | null;
   db?: Partial<Record<'pg-primary' | 'pg-replica', Partial<DbNodeStatus>>>;
   rpoSeconds?: number;
@@ -164,31 +198,85 @@ export interface SnapshotOptions {
 
 /** An EnvironmentSnapshot of the lab: primary active, both sites healthy, replica caught up. */
 export function labSnapshot(o: SnapshotOptions = {}): EnvironmentSnapshot {
-  const site = (name: 'primary' | 'failover', role: 'production' | 'failover', address: string, slotNames: string[], so: SnapshotOptions['primary'] = {}): SiteStatus => {
+  const site = (
+    name: 'primary' | 'failover',
+    role: 'production' | 'failover',
+    address: string,
+    slotNames: string[],
+    so: SnapshotOptions['primary'] = {},
+  ): SiteStatus => {
     const state = so.state ?? 'healthy';
     return {
-      name, role, address, state, reason: state === 'healthy' ? 'all targets healthy' : `site ${state}`,
-      entry: probe(name, null, so.entry ?? (state === 'unhealthy' ? 'unhealthy' : state === 'unknown' ? 'unknown' : 'healthy'), state === 'healthy' ? undefined : 'connection refused'),
-      slots: slotNames.map((s) => probe(name, s, so.slots?.[s] ?? 'healthy', so.slots?.[s] && so.slots[s] !== 'healthy' ? 'HTTP 503' : undefined)),
-      liveSlot: { site: name, router: name === 'primary' ? 'nginx' : 'haproxy', state: 'ok', liveSlot: so.live ?? slotNames[0]!, observedAt: 1, lastGoodAt: 1 },
+      name,
+      role,
+      address,
+      state,
+      reason: state === 'healthy' ? 'all targets healthy' : `site ${state}`,
+      entry: probe(
+        name,
+        null,
+        so.entry ?? (state === 'unhealthy' ? 'unhealthy' : state === 'unknown' ? 'unknown' : 'healthy'),
+        state === 'healthy' ? undefined : 'connection refused',
+      ),
+      slots: slotNames.map((s) =>
+        probe(name, s, so.slots?.[s] ?? 'healthy', so.slots?.[s] && so.slots[s] !== 'healthy' ? 'HTTP 503' : undefined),
+      ),
+      liveSlot: {
+        site: name,
+        router: name === 'primary' ? 'nginx' : 'haproxy',
+        state: 'ok',
+        liveSlot: so.live ?? slotNames[0]!,
+        observedAt: 1,
+        lastGoodAt: 1,
+      },
       dbRole: name === 'primary' ? 'primary' : 'replica',
       servesTraffic: (o.dnsPointsTo ?? 'primary') === name,
     };
   };
   const db = (name: 'pg-primary' | 'pg-replica', siteName: string, role: DbNodeStatus['role']): DbNodeStatus => ({
-    name, site: siteName, engine: 'postgresql', state: 'ok', role, walReceiver: role === 'replica' ? 'streaming' : null,
-    lagBytes: role === 'replica' ? 0 : null, lagSeconds: role === 'replica' ? 0 : null, replayPaused: null, viaSsh: false, observedAt: 1, lastGoodAt: 1,
+    name,
+    site: siteName,
+    engine: 'postgresql',
+    state: 'ok',
+    role,
+    walReceiver: role === 'replica' ? 'streaming' : null,
+    lagBytes: role === 'replica' ? 0 : null,
+    lagSeconds: role === 'replica' ? 0 : null,
+    replayPaused: null,
+    viaSsh: false,
+    observedAt: 1,
+    lastGoodAt: 1,
     ...(o.db?.[name] ?? {}),
   });
   const pointsTo = o.dnsPointsTo === undefined ? 'primary' : o.dnsPointsTo;
   return {
     environment: 'lab',
     generatedAt: 1_000,
-    sites: [site('primary', 'production', '127.0.0.2', ['blue', 'green'], o.primary), site('failover', 'failover', '127.0.0.3', ['blue'], o.failover)],
-    dns: [{ name: 'app.lab.test', type: 'A', normalTtlSeconds: 30, failoverTtlSeconds: 5, providers: [], flags: [], pointsTo, maxServedTtlSeconds: 30 }],
+    sites: [
+      site('primary', 'production', '127.0.0.2', ['blue', 'green'], o.primary),
+      site('failover', 'failover', '127.0.0.3', ['blue'], o.failover),
+    ],
+    dns: [
+      {
+        name: 'app.lab.test',
+        type: 'A',
+        normalTtlSeconds: 30,
+        failoverTtlSeconds: 5,
+        providers: [],
+        flags: [],
+        pointsTo,
+        maxServedTtlSeconds: 30,
+      },
+    ],
     databases: [db('pg-primary', 'primary', 'primary'), db('pg-replica', 'failover', 'replica')],
     rpo: { verdict: 'ok', nowSeconds: 0, lagBytes: 0, objectiveSeconds: o.rpoSeconds ?? 5, explanation: '' },
-    rto: { verdict: 'ok', estimateSeconds: 10, objectiveSeconds: 60, parts: { detectionSeconds: 3, runbookSeconds: 5, dnsTtlSeconds: 2 }, explanation: '' },
+    rto: {
+      verdict: 'ok',
+      estimateSeconds: 10,
+      objectiveSeconds: 60,
+      parts: { detectionSeconds: 3, runbookSeconds: 5, dnsTtlSeconds: 2 },
+      explanation: '',
+    },
     activeSite: pointsTo,
     splitBrain: null,
   };
@@ -202,7 +290,13 @@ export function fakeRunbook(steps: Partial<Runbook['steps'][number]>[], extra: P
     description: '',
     kind: 'custom',
     onFailure: 'pause',
-    steps: steps.map((s, i) => ({ id: ['one', 'two', 'three', 'four', 'five'][i] ?? `s${i}`, kind: 'fake.set', params: { key: `k${i}`, value: 'v' }, continueOnError: false, ...s })),
+    steps: steps.map((s, i) => ({
+      id: ['one', 'two', 'three', 'four', 'five'][i] ?? `s${i}`,
+      kind: 'fake.set',
+      params: { key: `k${i}`, value: 'v' },
+      continueOnError: false,
+      ...s,
+    })),
     ...extra,
   };
 }
@@ -226,7 +320,16 @@ export interface Harness {
  * Builds an engine over a real store (temp dir, or `dir` when given: crash tests reopen it).
  * Params of runbooks must be parsed by the kinds first: use {@link parseParams}.
  */
-export function makeHarness(options: { dir?: string; world?: World; kinds?: StepKind[]; engine?: Partial<RunEngineOptions>; lock?: EnvLockOptions; hooks?: Parameters<typeof fakeSetKind>[1] } = {}): Harness {
+export function makeHarness(
+  options: {
+    dir?: string;
+    world?: World;
+    kinds?: StepKind[];
+    engine?: Partial<RunEngineOptions>;
+    lock?: EnvLockOptions;
+    hooks?: Parameters<typeof fakeSetKind>[1];
+  } = {},
+): Harness {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'sb-runbooks-'));
   const storePath = join(dir, 'standby.sqlite');
   const db = openStore(storePath);
@@ -239,14 +342,27 @@ export function makeHarness(options: { dir?: string; world?: World; kinds?: Step
   const snapshot = { current: labSnapshot() };
   const events: RunEvent[] = [];
   const engine = new RunEngine({
-    registry, journal, locks, audit, actor: 'alice@test',
+    registry,
+    journal,
+    locks,
+    audit,
+    actor: 'alice@test',
     target: (name) => (name === 'lab' ? { env, services: {}, snapshot: async () => snapshot.current } : undefined),
     onEvent: (e) => events.push(e),
     graceMs: 200,
     ...options.engine,
   });
   return {
-    dir, storePath, world, registry, journal, locks, audit, engine, events, snapshot,
+    dir,
+    storePath,
+    world,
+    registry,
+    journal,
+    locks,
+    audit,
+    engine,
+    events,
+    snapshot,
     close() {
       db.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
@@ -261,7 +377,14 @@ export function parseParams(rb: Runbook, registry: StepRegistry): Runbook {
     steps: rb.steps.map((s) => ({
       ...s,
       params: registry.get(s.kind)!.params.parse(s.params) as Record<string, unknown>,
-      ...(s.rollback ? { rollback: { kind: s.rollback.kind, params: registry.get(s.rollback.kind)!.params.parse(s.rollback.params) as Record<string, unknown> } } : {}),
+      ...(s.rollback
+        ? {
+            rollback: {
+              kind: s.rollback.kind,
+              params: registry.get(s.rollback.kind)!.params.parse(s.rollback.params) as Record<string, unknown>,
+            },
+          }
+        : {}),
     })),
   };
 }

@@ -33,7 +33,14 @@ test('a valid runbook loads with the kind parsing its params (defaults filled in
   if (!r.ok) return;
   assert.equal(r.runbook.kind, 'switchover');
   assert.equal(r.runbook.onFailure, 'pause');
-  assert.deepEqual(r.runbook.steps[0]!.params, { key: 'ttl', value: '5', effects: [], actMs: 0, failKind: 'unreachable', verifyFails: false });
+  assert.deepEqual(r.runbook.steps[0]!.params, {
+    key: 'ttl',
+    value: '5',
+    effects: [],
+    actMs: 0,
+    failKind: 'unreachable',
+    verifyFails: false,
+  });
   assert.equal(r.runbook.steps[0]!.rollback?.params.actMs, 0, 'rollback params are parsed by their kind too');
   assert.deepEqual(r.runbook.steps[1]!.params, { note: '' });
   assert.equal(r.runbook.steps[1]!.continueOnError, false);
@@ -52,7 +59,9 @@ test('a bad param is reported by the step kind at its own line, under steps[i].p
 });
 
 test('an unknown param field and an unknown step field are located and named', () => {
-  const bad = yaml.replace('      key: ttl', '      key: ttl\n      kee: typo').replace('    timeoutMs: 30000', '    timeoutMs: 30000\n    timout: 5');
+  const bad = yaml
+    .replace('      key: ttl', '      key: ttl\n      kee: typo')
+    .replace('    timeoutMs: 30000', '    timeoutMs: 30000\n    timout: 5');
   const r = parseRunbook(bad, 'rb.yaml', registry);
   assert.equal(r.ok, false);
   if (r.ok) return;
@@ -81,12 +90,20 @@ test('an unknown step kind names the registered kinds', () => {
 });
 
 test('duplicate step ids, bad rollback params and a bad runbook kind are all reported', () => {
-  const bad = yaml.replace('  - id: ok-to-go', '  - id: lower-ttl').replace('params: { key: ttl, value: "30" }', 'params: { key: ttl }');
+  const bad = yaml
+    .replace('  - id: ok-to-go', '  - id: lower-ttl')
+    .replace('params: { key: ttl, value: "30" }', 'params: { key: ttl }');
   const r = parseRunbook(bad, 'rb.yaml', registry);
   assert.equal(r.ok, false);
   if (r.ok) return;
-  assert.ok(r.issues.some((i) => i.field === 'steps[1].id' && /duplicate/.test(i.message)), formatIssues(r.issues));
-  assert.ok(r.issues.some((i) => i.field === 'steps[0].rollback.params.value'), formatIssues(r.issues));
+  assert.ok(
+    r.issues.some((i) => i.field === 'steps[1].id' && /duplicate/.test(i.message)),
+    formatIssues(r.issues),
+  );
+  assert.ok(
+    r.issues.some((i) => i.field === 'steps[0].rollback.params.value'),
+    formatIssues(r.issues),
+  );
   const k = parseRunbook(yaml.replace('kind: switchover', 'kind: failovr'), 'rb.yaml', registry);
   assert.equal(k.ok, false);
   if (!k.ok) assert.match(k.issues[0]!.hint, /"failover"/);

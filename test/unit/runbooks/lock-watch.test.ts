@@ -20,7 +20,10 @@ test('lock changes by this process are told at once, those of another process an
   const storePath = join(dir, 'standby.sqlite');
   const db = openStore(storePath);
   const told: LockInfo[] = [];
-  const workspace = { environments: [{ name: 'lab', objectives: { rtoSeconds: 60, rpoSeconds: 5 } }], store: { path: storePath } } as unknown as Workspace;
+  const workspace = {
+    environments: [{ name: 'lab', objectives: { rtoSeconds: 60, rpoSeconds: 5 } }],
+    store: { path: storePath },
+  } as unknown as Workspace;
   const runs = new RunService({
     workspace,
     runbooksDir: dir,

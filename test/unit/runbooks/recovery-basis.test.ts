@@ -48,16 +48,40 @@ test('the record already points at the target site: run-start (that site failing
 });
 
 test('DNS not agreed (pointsTo null) or another record: run-start', () => {
-  assert.equal(recoveryBasis(snap({ primary: { state: 'unhealthy' }, dnsPointsTo: null }, 41_200), 'app.lab.test', 'failover', RUN_START).from, 'run-start');
-  assert.equal(recoveryBasis(snap({ primary: { state: 'unhealthy' } }, 41_200), 'api.lab.test', 'failover', RUN_START).from, 'run-start');
+  assert.equal(
+    recoveryBasis(
+      snap({ primary: { state: 'unhealthy' }, dnsPointsTo: null }, 41_200),
+      'app.lab.test',
+      'failover',
+      RUN_START,
+    ).from,
+    'run-start',
+  );
+  assert.equal(
+    recoveryBasis(snap({ primary: { state: 'unhealthy' } }, 41_200), 'api.lab.test', 'failover', RUN_START).from,
+    'run-start',
+  );
 });
 
 test('unhealthy without failingSince, or failing only since after the run started: run-start', () => {
-  assert.equal(recoveryBasis(snap({ primary: { state: 'unhealthy' } }, null), 'app.lab.test', 'failover', RUN_START).from, 'run-start');
-  const late = recoveryBasis(snap({ primary: { state: 'unhealthy' } }, RUN_START + 1), 'app.lab.test', 'failover', RUN_START);
+  assert.equal(
+    recoveryBasis(snap({ primary: { state: 'unhealthy' } }, null), 'app.lab.test', 'failover', RUN_START).from,
+    'run-start',
+  );
+  const late = recoveryBasis(
+    snap({ primary: { state: 'unhealthy' } }, RUN_START + 1),
+    'app.lab.test',
+    'failover',
+    RUN_START,
+  );
   assert.equal(late.from, 'run-start');
   assert.match(late.reason, /after the run started/);
-  const same = recoveryBasis(snap({ primary: { state: 'unhealthy' } }, RUN_START), 'app.lab.test', 'failover', RUN_START);
+  const same = recoveryBasis(
+    snap({ primary: { state: 'unhealthy' } }, RUN_START),
+    'app.lab.test',
+    'failover',
+    RUN_START,
+  );
   assert.equal(same.from, 'first-failed-probe', 'a failure at the very instant counts');
 });
 
@@ -70,6 +94,14 @@ test('a streak recorded earlier in the store (another console watched longer) mo
   assert.equal(b.from, 'first-failed-probe');
   assert.equal(b.startedAt, 30_000);
   assert.match(b.reason, /recorded by a console that was watching/);
-  assert.equal(recoveryBasis(s, 'app.lab.test', 'failover', RUN_START, () => 45_000).startedAt, 41_200, 'this console saw it first');
-  assert.equal(recoveryBasis(snap({}, null), 'app.lab.test', 'failover', RUN_START, () => 30_000).from, 'run-start', 'a healthy site is never a failure, whatever the store says');
+  assert.equal(
+    recoveryBasis(s, 'app.lab.test', 'failover', RUN_START, () => 45_000).startedAt,
+    41_200,
+    'this console saw it first',
+  );
+  assert.equal(
+    recoveryBasis(snap({}, null), 'app.lab.test', 'failover', RUN_START, () => 30_000).from,
+    'run-start',
+    'a healthy site is never a failure, whatever the store says',
+  );
 });

@@ -13,14 +13,24 @@ async function plan(h: Harness, rb: Runbook): Promise<RunPlan> {
   if (!r.ok) throw new Error('unreachable');
   return r.value;
 }
-const auditActions = (h: Harness) => readFileSync(h.audit.file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string; details: Record<string, unknown> });
+const auditActions = (h: Harness) =>
+  readFileSync(h.audit.file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { action: string; actor: string; details: Record<string, unknown> });
 const toFailover: StepEffect = { type: 'dns-point', record: 'app.lab.test', toSite: 'failover', values: ['127.0.0.3'] };
 
-test('the plan shows each step\'s changes, commands and every rule\'s verdict, and changes nothing', async () => {
+test("the plan shows each step's changes, commands and every rule's verdict, and changes nothing", async () => {
   const h = makeHarness();
   try {
     h.world.values.k0 = 'old';
-    const p = await plan(h, fakeRunbook([{ params: { key: 'k0', value: 'new', effects: [toFailover] } }, { params: { key: 'k1', value: 'v' } }]));
+    const p = await plan(
+      h,
+      fakeRunbook([
+        { params: { key: 'k0', value: 'new', effects: [toFailover] } },
+        { params: { key: 'k1', value: 'v' } },
+      ]),
+    );
     assert.deepEqual(p.steps[0]!.plan?.changes, [{ target: 'k0', before: 'old', after: 'new' }]);
     assert.deepEqual(p.steps[0]!.plan?.commands, ['SET k0 new']);
     assert.equal(p.steps[0]!.title, 'set k0 to new');
@@ -62,25 +72,43 @@ test('the journal is written before and after each step; every step verified; ev
     const row = h.journal.step(run.id, 'run', id)!;
     return `${id}:${row.state}:acted=${row.acted}`;
   };
-  const h: Harness = makeHarness({ hooks: { onAct: (p) => seen.push(`act ${rowOf(p.key)}`), onVerify: (p) => seen.push(`verify ${rowOf(p.key)}`) } });
+  const h: Harness = makeHarness({
+    hooks: { onAct: (p) => seen.push(`act ${rowOf(p.key)}`), onVerify: (p) => seen.push(`verify ${rowOf(p.key)}`) },
+  });
   try {
     const p = await plan(h, fakeRunbook([{}, {}]));
     const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
     assert.equal(r.ok, true);
     if (!r.ok) return;
     assert.equal(r.value.status, 'succeeded');
-    assert.deepEqual(seen, ['act one:acting:acted=true', 'verify one:verifying:acted=true', 'act two:acting:acted=true', 'verify two:verifying:acted=true']);
+    assert.deepEqual(seen, [
+      'act one:acting:acted=true',
+      'verify one:verifying:acted=true',
+      'act two:acting:acted=true',
+      'verify two:verifying:acted=true',
+    ]);
     const steps = h.journal.steps(r.value.runId);
-    assert.deepEqual(steps.map((s) => s.state), ['verified', 'verified']);
-    assert.ok(steps.every((s) => s.durationMs !== null && s.durationMs >= 0 && s.startedAt !== null && s.finishedAt !== null));
+    assert.deepEqual(
+      steps.map((s) => s.state),
+      ['verified', 'verified'],
+    );
+    assert.ok(
+      steps.every((s) => s.durationMs !== null && s.durationMs >= 0 && s.startedAt !== null && s.finishedAt !== null),
+    );
     assert.match(steps[0]!.evidence!, /k0 reads back v/);
     assert.ok(h.journal.logs(r.value.runId, 'one').some((l) => l.message === 'set k0'));
     const types = h.events.map((e) => e.type);
-    assert.deepEqual(types.filter((t) => t !== 'step-log'), ['run-started', 'step-started', 'step-finished', 'step-started', 'step-finished', 'run-finished']);
+    assert.deepEqual(
+      types.filter((t) => t !== 'step-log'),
+      ['run-started', 'step-started', 'step-finished', 'step-started', 'step-finished', 'run-finished'],
+    );
     assert.equal(h.locks.inspect('lab'), null, 'the lock is released at the end');
     assert.equal(h.journal.getRun(r.value.runId)!.status, 'succeeded');
     assert.ok(verifyAuditLog(h.audit.file).ok);
-    assert.deepEqual(auditActions(h).map((a) => a.action), ['run.start', 'step.start', 'step.finish', 'step.start', 'step.finish', 'run.finish']);
+    assert.deepEqual(
+      auditActions(h).map((a) => a.action),
+      ['run.start', 'step.start', 'step.finish', 'step.start', 'step.finish', 'run.finish'],
+    );
   } finally {
     h.close();
   }
@@ -146,7 +174,12 @@ test('a non-retryable failure fails the run; a verify mismatch pauses it', async
   const h = makeHarness();
   try {
     h.world.failures.k0 = 1;
-    const p = await plan(h, fakeRunbook([{ params: { key: 'k0', value: 'v', failKind: 'invalid-input' }, retry: { attempts: 3, backoffMs: 1 } }]));
+    const p = await plan(
+      h,
+      fakeRunbook([
+        { params: { key: 'k0', value: 'v', failKind: 'invalid-input' }, retry: { attempts: 3, backoffMs: 1 } },
+      ]),
+    );
     const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
     assert.ok(r.ok && r.value.status === 'failed');
     if (r.ok) assert.equal(h.journal.step(r.value.runId, 'run', 'one')!.attempts, 1, 'not retried');
@@ -162,7 +195,12 @@ test('a non-retryable failure fails the run; a verify mismatch pauses it', async
 test('an act that exceeds timeoutMs is cut by the timeout and retried; isDone decides before the retry', async () => {
   const h = makeHarness();
   try {
-    const p = await plan(h, fakeRunbook([{ params: { key: 'k0', value: 'v', actMs: 10_000 }, timeoutMs: 100, retry: { attempts: 2, backoffMs: 1 } }]));
+    const p = await plan(
+      h,
+      fakeRunbook([
+        { params: { key: 'k0', value: 'v', actMs: 10_000 }, timeoutMs: 100, retry: { attempts: 2, backoffMs: 1 } },
+      ]),
+    );
     const t0 = Date.now();
     const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
     assert.ok(Date.now() - t0 < 5_000, 'bounded by the timeouts');
@@ -172,7 +210,10 @@ test('an act that exceeds timeoutMs is cut by the timeout and retried; isDone de
     assert.equal(row.error?.kind, 'timeout');
     assert.equal(row.attempts, 2);
     assert.equal(h.world.applied.k0, undefined);
-    assert.ok(h.events.some((e) => e.type === 'step-progress' && e.progress.remainingMs === 10_000), 'progress is pushed');
+    assert.ok(
+      h.events.some((e) => e.type === 'step-progress' && e.progress.remainingMs === 10_000),
+      'progress is pushed',
+    );
   } finally {
     h.close();
   }
@@ -183,31 +224,62 @@ test('an unsafe plan is refused naming the rule; an overridable refusal runs wit
   try {
     h.snapshot.current = labSnapshot({ failover: { state: 'unhealthy' } });
     const unsafe = await plan(h, fakeRunbook([{ params: { key: 'dns', value: 'failover', effects: [toFailover] } }]));
-    const r = await h.engine.executeRun(unsafe, { confirmedEnvName: 'lab', overrides: [{ rule: 'record-points-at-healthy-site', reason: 'trying to force it anyway' }] });
+    const r = await h.engine.executeRun(unsafe, {
+      confirmedEnvName: 'lab',
+      overrides: [{ rule: 'record-points-at-healthy-site', reason: 'trying to force it anyway' }],
+    });
     assert.equal(r.ok, false);
     if (!r.ok) {
       assert.equal(r.error.kind, 'unsafe-plan');
-      assert.match(r.error.message, /record-points-at-healthy-site refused — app\.lab\.test → failover, which is unhealthy/);
+      assert.match(
+        r.error.message,
+        /record-points-at-healthy-site refused — app\.lab\.test → failover, which is unhealthy/,
+      );
     }
     h.snapshot.current = labSnapshot({ db: { 'pg-replica': { lagSeconds: 30 } } });
     const promote: StepEffect[] = [{ type: 'db-promote', node: 'pg-replica' }];
-    const lagging = await plan(h, fakeRunbook([{ params: { key: 'fence', value: 'y', effects: [{ type: 'db-fence', node: 'pg-primary' }] } }, { params: { key: 'promote', value: 'y', effects: promote } }]));
-    assert.deepEqual(lagging.blocking.map((v) => v.rule), ['lag-within-rpo']);
-    const short = await h.engine.executeRun(lagging, { confirmedEnvName: 'lab', overrides: [{ rule: 'lag-within-rpo', reason: 'meh' }] });
+    const lagging = await plan(
+      h,
+      fakeRunbook([
+        { params: { key: 'fence', value: 'y', effects: [{ type: 'db-fence', node: 'pg-primary' }] } },
+        { params: { key: 'promote', value: 'y', effects: promote } },
+      ]),
+    );
+    assert.deepEqual(
+      lagging.blocking.map((v) => v.rule),
+      ['lag-within-rpo'],
+    );
+    const short = await h.engine.executeRun(lagging, {
+      confirmedEnvName: 'lab',
+      overrides: [{ rule: 'lag-within-rpo', reason: 'meh' }],
+    });
     assert.ok(!short.ok && short.error.kind === 'invalid-input', 'a reason under 10 characters is refused');
     const reason = 'primary site burned down; accept 30 s loss';
-    const forced = await h.engine.executeRun(lagging, { confirmedEnvName: 'lab', overrides: [{ rule: 'lag-within-rpo', reason }] });
+    const forced = await h.engine.executeRun(lagging, {
+      confirmedEnvName: 'lab',
+      overrides: [{ rule: 'lag-within-rpo', reason }],
+    });
     assert.ok(forced.ok && forced.value.status === 'succeeded', JSON.stringify(forced));
     const audit = auditActions(h);
     assert.ok(audit.some((a) => a.action === 'safety.override' && a.details.reason === reason));
-    assert.ok(audit.some((a) => a.action === 'safety.override-applied' && a.details.reason === reason && a.details.stepId === 'two'));
+    assert.ok(
+      audit.some(
+        (a) => a.action === 'safety.override-applied' && a.details.reason === reason && a.details.stepId === 'two',
+      ),
+    );
   } finally {
     h.close();
   }
 });
 
 test('the safety re-check before a step pauses the run when live state turned unsafe', async () => {
-  const h: Harness = makeHarness({ hooks: { onAct: (p) => { if (p.key === 'k0') h.snapshot.current = labSnapshot({ failover: { state: 'unhealthy' } }); } } });
+  const h: Harness = makeHarness({
+    hooks: {
+      onAct: (p) => {
+        if (p.key === 'k0') h.snapshot.current = labSnapshot({ failover: { state: 'unhealthy' } });
+      },
+    },
+  });
   try {
     const p = await plan(h, fakeRunbook([{}, { params: { key: 'dns', value: 'failover', effects: [toFailover] } }]));
     const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
@@ -218,7 +290,9 @@ test('the safety re-check before a step pauses the run when live state turned un
     assert.match(r.value.detail!, /step two: record-points-at-healthy-site refused/);
     assert.equal(h.world.values.dns, undefined, 'the refused step did not act');
     const paused = h.events.find((e) => e.type === 'run-paused');
-    assert.ok(paused && paused.type === 'run-paused' && paused.verdicts.some((v) => v.rule === 'record-points-at-healthy-site'));
+    assert.ok(
+      paused && paused.type === 'run-paused' && paused.verdicts.some((v) => v.rule === 'record-points-at-healthy-site'),
+    );
     h.snapshot.current = labSnapshot();
     const again = await h.engine.resumeRun(r.value.runId);
     assert.ok(again.ok && again.value.status === 'succeeded');
@@ -267,7 +341,12 @@ test('abort stops after the current step and offers rollbacks; rollbackRun undoe
     const rb = fakeRunbook([{}, { rollback: { kind: 'fake.set', params: { key: 'k1', value: 'before' } } }, {}]);
     const p = await plan(h, rb);
     h.events.length = 0;
-    const started = h.engine.executeRun(p, { confirmedEnvName: 'lab', onEvent: (e) => { if (e.type === 'run-started') runId = e.runId; } });
+    const started = h.engine.executeRun(p, {
+      confirmedEnvName: 'lab',
+      onEvent: (e) => {
+        if (e.type === 'run-started') runId = e.runId;
+      },
+    });
     const r = await started;
     assert.ok(r.ok);
     if (!r.ok) return;
@@ -331,13 +410,15 @@ test('onFailure: rollback reverts by itself when a step fails for good', async (
   }
 });
 
-test('a plan runs at most once, only from the engine\'s own copy, and not when it is too old', async () => {
+test("a plan runs at most once, only from the engine's own copy, and not when it is too old", async () => {
   let t = 1_000_000;
   const h = makeHarness({ engine: { now: () => t, planMaxAgeMs: 60_000 } });
   try {
     const p = await plan(h, fakeRunbook([{}]));
     // A caller's edited copy is ignored: the engine's stored plan (with its verdicts) is what runs.
-    const r = await h.engine.executeRun({ ...p, verdicts: [], env: 'elsewhere' } as RunPlan, { confirmedEnvName: 'lab' });
+    const r = await h.engine.executeRun({ ...p, verdicts: [], env: 'elsewhere' } as RunPlan, {
+      confirmedEnvName: 'lab',
+    });
     assert.ok(r.ok && r.value.status === 'succeeded');
     const again = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
     assert.ok(!again.ok && again.error.kind === 'not-found', 'a double click does not run it twice');
@@ -360,7 +441,10 @@ test('a continueOnError step that fails lets the run go on, which then ends fail
     assert.ok(r.ok, JSON.stringify(r));
     if (!r.ok) return;
     assert.equal(r.value.status, 'failed');
-    assert.match(r.value.detail!, /every other step verified, but this step was not \(continueOnError\): one \(fake k0 failed/);
+    assert.match(
+      r.value.detail!,
+      /every other step verified, but this step was not \(continueOnError\): one \(fake k0 failed/,
+    );
     assert.equal(h.world.values.k1, 'v', 'the step after it ran');
     assert.equal(h.journal.step(r.value.runId, 'run', 'two')!.state, 'verified');
   } finally {
@@ -374,11 +458,20 @@ test('a continueOnError fence that fails: the promotion after it pauses on fence
     h.world.failures.fence = 2;
     const fence: StepEffect[] = [{ type: 'db-fence', node: 'pg-primary' }];
     const promote: StepEffect[] = [{ type: 'db-promote', node: 'pg-replica' }];
-    const p = await plan(h, fakeRunbook([{ params: { key: 'fence', value: 'y', effects: fence }, continueOnError: true }, { params: { key: 'promote', value: 'y', effects: promote } }]));
+    const p = await plan(
+      h,
+      fakeRunbook([
+        { params: { key: 'fence', value: 'y', effects: fence }, continueOnError: true },
+        { params: { key: 'promote', value: 'y', effects: promote } },
+      ]),
+    );
     const r = await h.engine.executeRun(p, { confirmedEnvName: 'lab' });
     assert.ok(r.ok && r.value.status === 'paused' && r.value.pauseReason === 'safety', JSON.stringify(r));
     if (!r.ok) return;
-    assert.match(r.value.detail!, /step two: fence-before-promote refused \(overridable with a reason\) — promoting pg-replica: pg-primary is primary and fence step one is failed, not verified/);
+    assert.match(
+      r.value.detail!,
+      /step two: fence-before-promote refused \(overridable with a reason\) — promoting pg-replica: pg-primary is primary and fence step one is failed, not verified/,
+    );
     assert.equal(h.world.values.promote, undefined, 'no promotion without a verified fence or an override');
     const reason = 'old primary host powered off by the provider';
     const forced = await h.engine.resumeRun(r.value.runId, { overrides: [{ rule: 'fence-before-promote', reason }] });
@@ -388,7 +481,11 @@ test('a continueOnError fence that fails: the promotion after it pauses on fence
     assert.equal(forced.value.status, 'failed', 'the fence is still not verified: the run does not claim success');
     assert.match(forced.value.detail!, new RegExp(`fence-before-promote — "${reason}"`));
     assert.equal(h.journal.step(r.value.runId, 'run', 'one')!.attempts, 2, 'the resume tried the failed fence again');
-    assert.ok(auditActions(h).some((a) => a.action === 'safety.override-applied' && a.details.reason === reason && a.details.stepId === 'two'));
+    assert.ok(
+      auditActions(h).some(
+        (a) => a.action === 'safety.override-applied' && a.details.reason === reason && a.details.stepId === 'two',
+      ),
+    );
   } finally {
     h.close();
   }

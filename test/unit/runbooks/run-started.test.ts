@@ -16,11 +16,17 @@ async function plan(h: Harness, rb = fakeRunbook([{}])): Promise<RunPlan> {
 test('startRun answers with the run id while the run still acts; `stopped` tells where it stopped', async () => {
   const h = makeHarness();
   try {
-    const started = await h.engine.startRun(await plan(h, fakeRunbook([{ params: { key: 'k0', value: 'v', actMs: 300 } }, {}])), { confirmedEnvName: 'lab' });
+    const started = await h.engine.startRun(
+      await plan(h, fakeRunbook([{ params: { key: 'k0', value: 'v', actMs: 300 } }, {}])),
+      { confirmedEnvName: 'lab' },
+    );
     assert.ok(started.ok, started.ok ? '' : started.error.message);
     const { runId, stopped } = started.value;
     assert.equal(h.journal.getRun(runId)?.status, 'running', 'answered while the run is under way');
-    assert.ok(h.events.some((e) => e.type === 'run-started' && e.runId === runId), 'its run-started event is already out');
+    assert.ok(
+      h.events.some((e) => e.type === 'run-started' && e.runId === runId),
+      'its run-started event is already out',
+    );
     assert.ok(!h.events.some((e) => e.type === 'run-finished'));
     const out = await stopped;
     assert.ok(out.ok && out.value.status === 'succeeded', JSON.stringify(out));
@@ -48,7 +54,10 @@ test('refusals come back from startRun itself, with nothing started', async () =
 test('startApprove answers once the approved run runs again; startResume and startRollback refuse what they cannot do', async () => {
   const h = makeHarness();
   try {
-    const first = await h.engine.executeRun(await plan(h, fakeRunbook([{ id: 'gate', kind: 'fake.approval', params: {} }, {}])), { confirmedEnvName: 'lab' });
+    const first = await h.engine.executeRun(
+      await plan(h, fakeRunbook([{ id: 'gate', kind: 'fake.approval', params: {} }, {}])),
+      { confirmedEnvName: 'lab' },
+    );
     assert.ok(first.ok && first.value.status === 'paused');
     const { runId } = first.value;
     const notWaiting = await h.engine.startApprove(runId, 'two', 'bob@test');
@@ -68,9 +77,14 @@ test('startApprove answers once the approved run runs again; startResume and sta
 
 test('the lock tells each change this process makes (taken, paused, taken back, released), never a heartbeat', async () => {
   const changes: string[] = [];
-  const h = makeHarness({ lock: { onChange: (env) => changes.push(`${env}:${h.locks.inspect(env)?.state ?? 'free'}`) } });
+  const h = makeHarness({
+    lock: { onChange: (env) => changes.push(`${env}:${h.locks.inspect(env)?.state ?? 'free'}`) },
+  });
   try {
-    const paused = await h.engine.executeRun(await plan(h, fakeRunbook([{ id: 'gate', kind: 'fake.approval', params: {} }])), { confirmedEnvName: 'lab' });
+    const paused = await h.engine.executeRun(
+      await plan(h, fakeRunbook([{ id: 'gate', kind: 'fake.approval', params: {} }])),
+      { confirmedEnvName: 'lab' },
+    );
     assert.ok(paused.ok && paused.value.status === 'paused');
     assert.deepEqual(changes, ['lab:active', 'lab:paused']);
     h.locks.heartbeat('lab', paused.value.runId);

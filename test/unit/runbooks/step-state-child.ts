@@ -13,7 +13,9 @@ if (!dir) {
   process.exit(2);
 }
 const h = makeHarness({ dir, kinds: [rememberKind] });
-const rb = fakeRunbook([{ id: 'remember', kind: 'fake.remember', params: { succeedOnAttempt: 2, hangAfterSet: true } }]);
+const rb = fakeRunbook([
+  { id: 'remember', kind: 'fake.remember', params: { succeedOnAttempt: 2, hangAfterSet: true } },
+]);
 const planned = await h.engine.planRun(parseParams(rb, h.registry), 'lab');
 if (!planned.ok) throw new Error(planned.error.message);
 await h.engine.executeRun(planned.value, { confirmedEnvName: 'lab' });

@@ -10,7 +10,9 @@ import { StepError } from '../../../electron/core/runbooks/step-error.ts';
 import type { StepKind } from '../../../electron/core/runbooks/step-kind.ts';
 import { blockForever } from './fakes.ts';
 
-const params = z.object({ succeedOnAttempt: z.number().int().min(1).default(2), hangAfterSet: z.boolean().default(false) }).strict();
+const params = z
+  .object({ succeedOnAttempt: z.number().int().min(1).default(2), hangAfterSet: z.boolean().default(false) })
+  .strict();
 
 /** What `fake.remember` saw, by step id, in this process. */
 export const seen: Record<string, { attemptsBefore: (number | undefined)[]; planned: unknown }> = {};

@@ -25,7 +25,9 @@ const remembered = (): (typeof seen)[string] | undefined => seen['remember'];
 
 /** Values the journal holds for the step, by key. */
 function stored(h: Harness, runId: string): Record<string, unknown> {
-  return Object.fromEntries(['attempts', 'planned'].map((k) => [k, h.journal.stepStateValue(runId, 'run', 'remember', k)]));
+  return Object.fromEntries(
+    ['attempts', 'planned'].map((k) => [k, h.journal.stepStateValue(runId, 'run', 'remember', k)]),
+  );
 }
 
 test('the engine keeps step state in the journal: a retry and a resume in a new process see it; plan-time state stays in memory', async () => {
@@ -35,7 +37,14 @@ test('the engine keeps step state in the journal: a retry and a resume in a new 
     let runId: string;
     const first = makeHarness({ dir, kinds: [rememberKind] });
     try {
-      const rb = fakeRunbook([{ id: 'remember', kind: 'fake.remember', params: { succeedOnAttempt: 3 }, retry: { attempts: 2, backoffMs: 1 } }]);
+      const rb = fakeRunbook([
+        {
+          id: 'remember',
+          kind: 'fake.remember',
+          params: { succeedOnAttempt: 3 },
+          retry: { attempts: 2, backoffMs: 1 },
+        },
+      ]);
       const planned = await first.engine.planRun(parseParams(rb, first.registry), 'lab');
       assert.ok(planned.ok);
       if (!planned.ok) return;
@@ -45,8 +54,16 @@ test('the engine keeps step state in the journal: a retry and a resume in a new 
       runId = r.value.runId;
       assert.equal(await settled(first, runId), 'paused', 'two attempts of three, then the run pauses');
       assert.deepEqual(remembered()?.attemptsBefore, [undefined, 1], 'the retry saw what the first attempt set');
-      assert.deepEqual(stored(first, runId), { attempts: 2, planned: runId }, 'in the journal; the pre-step plan of the run wrote to it');
-      assert.equal(remembered()?.planned, runId, 'the act sees what the run\'s pre-step plan set, not what planRun set while planning (runId null: memory only)');
+      assert.deepEqual(
+        stored(first, runId),
+        { attempts: 2, planned: runId },
+        'in the journal; the pre-step plan of the run wrote to it',
+      );
+      assert.equal(
+        remembered()?.planned,
+        runId,
+        "the act sees what the run's pre-step plan set, not what planRun set while planning (runId null: memory only)",
+      );
     } finally {
       first.close();
     }
@@ -69,13 +86,18 @@ test('the engine keeps step state in the journal: a retry and a resume in a new 
 test('a process SIGKILLed right after a step set its state: the resumed run reads it from the journal', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-step-state-'));
   try {
-    const child = spawn(process.execPath, ['--no-warnings', join(import.meta.dirname, 'step-state-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-warnings', join(import.meta.dirname, 'step-state-child.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let out = '';
     let err = '';
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`child did not set its state within 15 s; stderr: ${err}`)), 15_000);
+        const timer = setTimeout(
+          () => reject(new Error(`child did not set its state within 15 s; stderr: ${err}`)),
+          15_000,
+        );
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           if (/^SET attempts=1$/m.test(out)) {
@@ -98,7 +120,11 @@ test('a process SIGKILLed right after a step set its state: the resumed run read
     try {
       const run = h.journal.listRuns()[0]!;
       assert.equal(run.status, 'running', 'interrupted');
-      assert.equal(h.journal.stepStateValue(run.id, 'run', 'remember', 'attempts'), 1, 'the set before the kill is in the journal');
+      assert.equal(
+        h.journal.stepStateValue(run.id, 'run', 'remember', 'attempts'),
+        1,
+        'the set before the kill is in the journal',
+      );
       const r = await h.engine.resumeRun(run.id);
       assert.ok(r.ok, JSON.stringify(r));
       assert.equal(await settled(h, run.id), 'succeeded');

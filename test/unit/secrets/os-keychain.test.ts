@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KeyringLoadError, addEntryHint, createOsKeychainReader, mapKeyringError } from '../../../electron/core/secrets/os-keychain.ts';
+import {
+  KeyringLoadError,
+  addEntryHint,
+  createOsKeychainReader,
+  mapKeyringError,
+} from '../../../electron/core/secrets/os-keychain.ts';
 import { SecretError } from '../../../electron/core/secrets/secret-error.ts';
 import { rejection } from './rejection.ts';
 
@@ -11,17 +16,37 @@ const err = (message: string): Error => Object.assign(new Error(message), { code
 test('mapKeyringError: each library failure gets a kind and an actionable hint', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['No matching credential found', 'not-found', /secret-tool store .*service svc username alice/],
-    ['Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead', 'unreachable', /gnome-keyring-daemon.*KeePassXC.*\{ env \}/],
-    ['Platform failure: DBus error: The name org.freedesktop.secrets was not provided by any .service files', 'unreachable', /Secret Service/],
-    ['Platform failure: DBus error: Failed to connect to socket /nonexistent/bus: No such file or directory', 'unreachable', /DBUS_SESSION_BUS_ADDRESS/],
+    [
+      'Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead',
+      'unreachable',
+      /gnome-keyring-daemon.*KeePassXC.*\{ env \}/,
+    ],
+    [
+      'Platform failure: DBus error: The name org.freedesktop.secrets was not provided by any .service files',
+      'unreachable',
+      /Secret Service/,
+    ],
+    [
+      'Platform failure: DBus error: Failed to connect to socket /nonexistent/bus: No such file or directory',
+      'unreachable',
+      /DBUS_SESSION_BUS_ADDRESS/,
+    ],
     ['Platform failure: DBus error: Address does not contain a colon', 'unreachable', /session bus/],
-    ['Platform failure: DBus error: Failed to connect to socket "127.0.0.1" port 1: Connection refused', 'unreachable', /keyring/],
-    ['Platform failure: DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.', 'unreachable', /did not answer.*unlock prompt.*hung/],
+    [
+      'Platform failure: DBus error: Failed to connect to socket "127.0.0.1" port 1: Connection refused',
+      'unreachable',
+      /keyring/,
+    ],
+    [
+      'Platform failure: DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.',
+      'unreachable',
+      /did not answer.*unlock prompt.*hung/,
+    ],
     ['timed out: queued behind a keychain read that did not answer', 'unreachable', /did not answer/],
-    ['Couldn\'t access platform storage: Secret Service: unlock prompt was dismissed', 'auth', /locked.*unlock/],
-    ['Couldn\'t access platform storage: Secret Service: object locked', 'auth', /unlock/],
+    ["Couldn't access platform storage: Secret Service: unlock prompt was dismissed", 'auth', /locked.*unlock/],
+    ["Couldn't access platform storage: Secret Service: object locked", 'auth', /unlock/],
     ['Entry is matched by 2 credentials: [..]', 'invalid-input', /delete all but one/],
-    ['Couldn\'t access platform storage: something new', 'unreachable', /Secret Service/],
+    ["Couldn't access platform storage: something new", 'unreachable', /Secret Service/],
     ['Something else entirely', 'internal', /^$/],
   ];
   for (const [message, kind, hint] of cases) {
@@ -54,7 +79,10 @@ test('addEntryHint: the add command of each OS, quoted for its shell', () => {
 });
 
 test('reader: value; missing entry → not-found with the add command', async () => {
-  const read = createOsKeychainReader({ read: async (s, a) => (a === 'alice' ? `value-of-${s}` : null), platform: 'linux' });
+  const read = createOsKeychainReader({
+    read: async (s, a) => (a === 'alice' ? `value-of-${s}` : null),
+    platform: 'linux',
+  });
   assert.equal(await read('svc', 'alice'), 'value-of-svc');
   const e = await rejection(read('svc', 'bob'));
   assert.equal(e.error.kind, 'not-found');
@@ -65,7 +93,10 @@ test('reader: value; missing entry → not-found with the add command', async ()
 
 test('reader: binding that cannot load → unsupported with the env/file way out', async () => {
   const read = createOsKeychainReader({
-    read: async () => Promise.reject(new KeyringLoadError('Cannot find native binding. npm has a bug related to optional dependencies')),
+    read: async () =>
+      Promise.reject(
+        new KeyringLoadError('Cannot find native binding. npm has a bug related to optional dependencies'),
+      ),
   });
   const e = await rejection(read('s', 'a'));
   assert.equal(e.error.kind, 'unsupported');

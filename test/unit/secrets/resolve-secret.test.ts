@@ -76,8 +76,21 @@ test('keychain: unsupported when turned off (null); delegated to a backend', asy
 
 test("keychain: a backend's SecretError keeps its kind and hint, with the resolver's where", async () => {
   const backend = createSecretResolver({
-    keychain: async (s, a) => Promise.reject(new SecretError('unreachable', `OS keychain entry ${s}/${a} could not be read: no bus`, 'start a keyring', `keychain ${s}/${a}`)),
+    keychain: async (s, a) =>
+      Promise.reject(
+        new SecretError(
+          'unreachable',
+          `OS keychain entry ${s}/${a} could not be read: no bus`,
+          'start a keyring',
+          `keychain ${s}/${a}`,
+        ),
+      ),
   });
   const e = await rejection(backend({ keychain: { service: 'standby', account: 'pg' } }, 'prod/db.password'));
-  assert.deepEqual(e.error, { kind: 'unreachable', message: 'OS keychain entry standby/pg could not be read: no bus', hint: 'start a keyring', where: 'prod/db.password' });
+  assert.deepEqual(e.error, {
+    kind: 'unreachable',
+    message: 'OS keychain entry standby/pg could not be read: no bus',
+    hint: 'start a keyring',
+    where: 'prod/db.password',
+  });
 });

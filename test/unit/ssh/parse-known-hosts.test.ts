@@ -40,7 +40,10 @@ test('parses plain, [host]:port, comma lists, comments and markers; skips malfor
   ].join('\n');
   const { entries, skipped } = parseKnownHosts(text);
   assert.equal(entries.length, 4);
-  assert.deepEqual(skipped.map((s) => s.line), [7, 8, 9]);
+  assert.deepEqual(
+    skipped.map((s) => s.line),
+    [7, 8, 9],
+  );
   assert.equal(entries[0]!.line, 3);
   assert.deepEqual(entries[1]!.hosts, { kind: 'patterns', patterns: ['127.0.0.3', '[127.0.0.3]:28322'] });
   assert.equal(entries[2]!.marker, 'revoked');

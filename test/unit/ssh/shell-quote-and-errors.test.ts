@@ -14,8 +14,16 @@ test('shellQuote leaves plain words alone and survives a real shell', () => {
 
 test('toOpError keeps carried OpErrors and maps socket codes', () => {
   const e = new SshError('auth', 'host key refused', 'pin it', 'op@127.0.0.2:22');
-  assert.deepEqual(toOpError(e, 'elsewhere'), { kind: 'auth', message: 'host key refused', hint: 'pin it', where: 'op@127.0.0.2:22' });
-  assert.equal(toOpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).kind, 'unreachable');
+  assert.deepEqual(toOpError(e, 'elsewhere'), {
+    kind: 'auth',
+    message: 'host key refused',
+    hint: 'pin it',
+    where: 'op@127.0.0.2:22',
+  });
+  assert.equal(
+    toOpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).kind,
+    'unreachable',
+  );
   assert.equal(toOpError(Object.assign(new Error('t'), { code: 'ETIMEDOUT' })).kind, 'timeout');
   assert.deepEqual(toOpError('weird', 'w'), { kind: 'internal', message: 'weird', where: 'w' });
 });

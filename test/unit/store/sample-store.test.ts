@@ -12,7 +12,8 @@ test('samples survive closing and reopening the store file', () => {
     const path = join(dir, 'standby.sqlite');
     const db1 = openStore(path);
     const s1 = new SampleStore(db1, 3_600_000, 0);
-    for (let i = 0; i < 10; i++) s1.add({ env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', t: 1000 + i * 1000, v: i * 10 });
+    for (let i = 0; i < 10; i++)
+      s1.add({ env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', t: 1000 + i * 1000, v: i * 10 });
     s1.close();
     db1.close();
     const db2 = openStore(path);
@@ -42,7 +43,10 @@ test('unknown samples stay gaps (null), not zeros', () => {
   s.add({ env: 'e', metric: 'm', key: 'k', t: 100, v: null });
   s.add({ env: 'e', metric: 'm', key: 'k', t: 5000, v: 3 });
   const pts = s.series('e', 'm', 'k', 0, 10, 10_000);
-  assert.deepEqual(pts.map((p) => p.v), [null, 3]);
+  assert.deepEqual(
+    pts.map((p) => p.v),
+    [null, 3],
+  );
   db.close();
 });
 
@@ -53,7 +57,10 @@ test('prune deletes only samples older than retention', () => {
   s.add({ env: 'e', metric: 'm', key: 'k', t: 5000, v: 2 });
   s.flush();
   assert.equal(s.prune(5500), 1);
-  assert.deepEqual(s.series('e', 'm', 'k', 0, 10, 6000).map((p) => p.v), [2]);
+  assert.deepEqual(
+    s.series('e', 'm', 'k', 0, 10, 6000).map((p) => p.v),
+    [2],
+  );
   db.close();
 });
 

@@ -24,12 +24,48 @@ function oldStore(path: string): void {
   const insert = db.prepare(
     'INSERT INTO runs (id, env, runbook_name, runbook_kind, runbook_json, plan_json, status, actor, created_at, finished_at, duration_ms, recovery_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const runbook = JSON.stringify({ version: 1, name: 'failover', kind: 'failover', description: '', steps: [{ id: 'dns', kind: 'dns.set-records', params: {} }] });
+  const runbook = JSON.stringify({
+    version: 1,
+    name: 'failover',
+    kind: 'failover',
+    description: '',
+    steps: [{ id: 'dns', kind: 'dns.set-records', params: {} }],
+  });
   const plan = JSON.stringify({ planId: 'p', env: 'lab', runbook: { name: 'failover', kind: 'failover' }, steps: [] });
-  insert.run('measured', 'lab', 'failover', 'failover', runbook, plan, 'succeeded', 'alice@ops', 10_000, 14_000, 4_000, 4_300);
-  insert.run('unmeasured', 'lab', 'failover', 'failover', runbook, plan, 'aborted', 'bob@ops', 20_000, 21_000, 1_000, null);
-  db.prepare("INSERT INTO run_steps (run_id, phase, idx, step_id, kind, state, attempts, acted) VALUES ('measured', 'run', 0, 'dns', 'dns.set-records', 'verified', 1, 1)").run();
-  db.prepare("INSERT INTO samples (env, metric, key, t, v) VALUES ('lab', 'replication-lag-bytes', 'pg-replica', 5, 42)").run();
+  insert.run(
+    'measured',
+    'lab',
+    'failover',
+    'failover',
+    runbook,
+    plan,
+    'succeeded',
+    'alice@ops',
+    10_000,
+    14_000,
+    4_000,
+    4_300,
+  );
+  insert.run(
+    'unmeasured',
+    'lab',
+    'failover',
+    'failover',
+    runbook,
+    plan,
+    'aborted',
+    'bob@ops',
+    20_000,
+    21_000,
+    1_000,
+    null,
+  );
+  db.prepare(
+    "INSERT INTO run_steps (run_id, phase, idx, step_id, kind, state, attempts, acted) VALUES ('measured', 'run', 0, 'dns', 'dns.set-records', 'verified', 1, 1)",
+  ).run();
+  db.prepare(
+    "INSERT INTO samples (env, metric, key, t, v) VALUES ('lab', 'replication-lag-bytes', 'pg-replica', 5, 42)",
+  ).run();
   db.close();
 }
 
@@ -40,15 +76,28 @@ test('a store from migrations 1–2 upgrades to 3, keeping runs, steps and sampl
     oldStore(path);
     const db = openStore(path);
     try {
-      const ids = (db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-      assert.deepEqual(ids, storeMigrations.map((m) => m.id));
+      const ids = (db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as { id: number }[]).map(
+        (r) => r.id,
+      );
+      assert.deepEqual(
+        ids,
+        storeMigrations.map((m) => m.id),
+      );
       assert.ok(ids.includes(3));
       const j = new RunJournal(db);
       const runs = j.listRuns({ env: 'lab' });
-      assert.deepEqual(runs.map((r) => r.id), ['unmeasured', 'measured'], 'both runs kept, newest first');
+      assert.deepEqual(
+        runs.map((r) => r.id),
+        ['unmeasured', 'measured'],
+        'both runs kept, newest first',
+      );
       const measured = j.getRun('measured')!;
       assert.equal(measured.recoveryMs, 4_300);
-      assert.equal(measured.recoveryFrom, 'run-start', 'a recovery measured before the upgrade was counted from the run start');
+      assert.equal(
+        measured.recoveryFrom,
+        'run-start',
+        'a recovery measured before the upgrade was counted from the run start',
+      );
       assert.equal(measured.recoveryStartedAt, 10_000);
       assert.equal(measured.status, 'succeeded');
       assert.equal(measured.actor, 'alice@ops');
@@ -63,14 +112,20 @@ test('a store from migrations 1–2 upgrades to 3, keeping runs, steps and sampl
       j.setRecoveryBasis('unmeasured', 'first-failed-probe', 18_500.4);
       j.setRecoveryMs('unmeasured', 3_250.6);
       const after = j.getRun('unmeasured')!;
-      assert.deepEqual([after.recoveryFrom, after.recoveryStartedAt, after.recoveryMs], ['first-failed-probe', 18_500, 3_251]);
+      assert.deepEqual(
+        [after.recoveryFrom, after.recoveryStartedAt, after.recoveryMs],
+        ['first-failed-probe', 18_500, 3_251],
+      );
     } finally {
       db.close();
     }
     // reopening applies nothing twice
     const again = openStore(path);
     try {
-      assert.equal((again.prepare('SELECT count(*) AS n FROM schema_migrations WHERE id = 3').get() as { n: number }).n, 1);
+      assert.equal(
+        (again.prepare('SELECT count(*) AS n FROM schema_migrations WHERE id = 3').get() as { n: number }).n,
+        1,
+      );
       assert.equal(new RunJournal(again).getRun('unmeasured')?.recoveryFrom, 'first-failed-probe');
     } finally {
       again.close();
@@ -91,7 +146,10 @@ test('a store from migrations 1–3 upgrades to 4 (step state): runs kept, state
     v3.close();
     const db = openStore(path);
     try {
-      assert.deepEqual((db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as { id: number }[]).map((r) => r.id), storeMigrations.map((m) => m.id));
+      assert.deepEqual(
+        (db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as { id: number }[]).map((r) => r.id),
+        storeMigrations.map((m) => m.id),
+      );
       const j = new RunJournal(db);
       assert.equal(j.getRun('measured')?.status, 'succeeded', 'runs kept');
       const state = j.stepState('measured', 'run', 'dns', () => 1_000);

@@ -35,28 +35,45 @@ test('lab start: blue is live, evidence lists both servers', () => {
 
 test('mid-switch: both UP and ready → null, "both slots live", both in evidence', () => {
   // green was `disabled` in the config and made ready at runtime: admin_state 4 (CMAINT only)
-  const r = haproxyLiveSlot(parseServersState(`1\n${HEADER}\n${row('blue', 2, 0)}\n${row('green', 2, 4)}\n`), 'be', slots);
+  const r = haproxyLiveSlot(
+    parseServersState(`1\n${HEADER}\n${row('blue', 2, 0)}\n${row('green', 2, 4)}\n`),
+    'be',
+    slots,
+  );
   assert.equal(r.liveSlot, null);
   assert.match(r.reason ?? '', /^both slots live/);
   assert.match(r.evidence, /be\/blue op_state=2 admin_state=0; be\/green op_state=2 admin_state=4$/);
 });
 
 test('after the switch: blue forced into maint (admin 1) while still UP → green', () => {
-  const r = haproxyLiveSlot(parseServersState(`1\n${HEADER}\n${row('blue', 2, 1)}\n${row('green', 2, 0)}\n`), 'be', slots);
+  const r = haproxyLiveSlot(
+    parseServersState(`1\n${HEADER}\n${row('blue', 2, 1)}\n${row('green', 2, 0)}\n`),
+    'be',
+    slots,
+  );
   assert.equal(r.liveSlot, 'green');
 });
 
 test('maintenance and drain bits, weight 0 and non-running states are not live', () => {
-  for (const admin of [0x01, 0x02, 0x20, 0x08, 0x10, 0x05]) assert.equal(serverIsLive({ opState: 2, adminState: admin, uweight: 1 }), false, `admin ${admin}`);
+  for (const admin of [0x01, 0x02, 0x20, 0x08, 0x10, 0x05])
+    assert.equal(serverIsLive({ opState: 2, adminState: admin, uweight: 1 }), false, `admin ${admin}`);
   for (const op of [0, 1, 3]) assert.equal(serverIsLive({ opState: op, adminState: 0, uweight: 1 }), false, `op ${op}`);
   assert.equal(serverIsLive({ opState: 2, adminState: 0, uweight: 0 }), false);
-  assert.equal(serverIsLive({ opState: 2, adminState: 0x40, uweight: 1 }), true, '0x40 (FQDN changed) is not maintenance');
+  assert.equal(
+    serverIsLive({ opState: 2, adminState: 0x40, uweight: 1 }),
+    true,
+    '0x40 (FQDN changed) is not maintenance',
+  );
   // config `disabled` then `set server … state ready`: CMAINT stays, the server takes traffic (lab, HAProxy 2.6)
   assert.equal(serverIsLive({ opState: 2, adminState: 0x04, uweight: 1 }), true, 'CMAINT alone is not maintenance');
 });
 
 test('nothing live → null with reason', () => {
-  const r = haproxyLiveSlot(parseServersState(`1\n${HEADER}\n${row('blue', 0, 0)}\n${row('green', 0, 5)}\n`), 'be', slots);
+  const r = haproxyLiveSlot(
+    parseServersState(`1\n${HEADER}\n${row('blue', 0, 0)}\n${row('green', 0, 5)}\n`),
+    'be',
+    slots,
+  );
   assert.deepEqual([r.liveSlot, r.reason], [null, 'no server is live']);
 });
 
@@ -67,11 +84,21 @@ test('a live server that no slot names → null', () => {
 });
 
 test('HAProxy error answers become SlotRouterError with the text', () => {
-  assert.throws(() => parseServersState("Can't find backend.\n"), (e: Error & { error?: { kind: string } }) => e.name === 'SlotRouterError' && e.error?.kind === 'not-found' && /Can't find backend/.test(e.message));
-  assert.throws(() => parseServersState('Permission denied\n'), { name: 'SlotRouterError', message: /Permission denied/ });
+  assert.throws(
+    () => parseServersState("Can't find backend.\n"),
+    (e: Error & { error?: { kind: string } }) =>
+      e.name === 'SlotRouterError' && e.error?.kind === 'not-found' && /Can't find backend/.test(e.message),
+  );
+  assert.throws(() => parseServersState('Permission denied\n'), {
+    name: 'SlotRouterError',
+    message: /Permission denied/,
+  });
   assert.throws(() => parseServersState(''), { name: 'SlotRouterError', message: /\(nothing\)/ });
   assert.throws(() => parseServersState('1\nno header\n'), { name: 'SlotRouterError' });
-  assert.throws(() => parseServersState(`1\n${HEADER}\n3 be 1 blue 127.0.0.3 x 0\n`), { name: 'SlotRouterError', message: /malformed/ });
+  assert.throws(() => parseServersState(`1\n${HEADER}\n3 be 1 blue 127.0.0.3 x 0\n`), {
+    name: 'SlotRouterError',
+    message: /malformed/,
+  });
 });
 
 test('an empty backend → null with reason', () => {

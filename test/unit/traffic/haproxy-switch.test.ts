@@ -9,11 +9,21 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HAPROXY_NAME, haproxyApiCommand, haproxyPersistStateCommand } from '../../../electron/core/traffic/routers/haproxy.ts';
+import {
+  HAPROXY_NAME,
+  haproxyApiCommand,
+  haproxyPersistStateCommand,
+} from '../../../electron/core/traffic/routers/haproxy.ts';
 
 test('runtime API command: quoted for the shell, one command per call', () => {
-  assert.equal(haproxyApiCommand('/run/haproxy/admin.sock', 'set server be/green state ready'), `printf '%s\\n' 'set server be/green state ready' | socat -t 2 - UNIX-CONNECT:/run/haproxy/admin.sock`);
-  assert.match(haproxyApiCommand("/tmp/a b", "x'y"), /printf '%s\\n' 'x'\\''y' \| socat -t 2 - 'UNIX-CONNECT:\/tmp\/a b'$/);
+  assert.equal(
+    haproxyApiCommand('/run/haproxy/admin.sock', 'set server be/green state ready'),
+    `printf '%s\\n' 'set server be/green state ready' | socat -t 2 - UNIX-CONNECT:/run/haproxy/admin.sock`,
+  );
+  assert.match(
+    haproxyApiCommand('/tmp/a b', "x'y"),
+    /printf '%s\\n' 'x'\\''y' \| socat -t 2 - 'UNIX-CONNECT:\/tmp\/a b'$/,
+  );
 });
 
 test('server names: HAProxy characters only', () => {
@@ -38,7 +48,8 @@ function persist(answer: string): { status: number | null; stderr: string } {
 }
 
 test('persist: a version 1 state replaces the file; anything else leaves the old file and says why', () => {
-  const good = '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state\n3 be 1 blue 127.0.0.3 0 1\n3 be 2 green 127.0.0.3 2 4\n';
+  const good =
+    '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state\n3 be 1 blue 127.0.0.3 0 1\n3 be 2 green 127.0.0.3 2 4\n';
   assert.equal(persist(good).status, 0);
   assert.equal(readFileSync(state, 'utf8'), good);
   const bad = persist('Permission denied\n');

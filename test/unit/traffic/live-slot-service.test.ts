@@ -12,10 +12,32 @@ function env(): Environment {
     objectives: { rtoSeconds: 60, rpoSeconds: 5 },
     zone: 'lab.test',
     sites: [
-      { name: 'primary', role: 'production', address: '127.0.0.2', ssh: ssh('127.0.0.2'), router: { kind: 'nginx', entryUrl: 'http://127.0.0.2/', upstreamFile: '/u.conf', nginxCommand: 'nginx' }, slots: [{ name: 'blue', url: 'http://127.0.0.2:1', routerId: '127.0.0.2:1' }] },
-      { name: 'failover', role: 'failover', address: '127.0.0.3', ssh: ssh('127.0.0.3'), router: { kind: 'haproxy', entryUrl: 'http://127.0.0.3/', adminSocket: '/s', backend: 'be' }, slots: [{ name: 'blue', url: 'http://127.0.0.3:1', routerId: 'blue' }] },
+      {
+        name: 'primary',
+        role: 'production',
+        address: '127.0.0.2',
+        ssh: ssh('127.0.0.2'),
+        router: { kind: 'nginx', entryUrl: 'http://127.0.0.2/', upstreamFile: '/u.conf', nginxCommand: 'nginx' },
+        slots: [{ name: 'blue', url: 'http://127.0.0.2:1', routerId: '127.0.0.2:1' }],
+      },
+      {
+        name: 'failover',
+        role: 'failover',
+        address: '127.0.0.3',
+        ssh: ssh('127.0.0.3'),
+        router: { kind: 'haproxy', entryUrl: 'http://127.0.0.3/', adminSocket: '/s', backend: 'be' },
+        slots: [{ name: 'blue', url: 'http://127.0.0.3:1', routerId: 'blue' }],
+      },
     ],
-    dnsProviders: [{ name: 'p', kind: 'powerdns', apiUrl: 'http://127.0.0.1:1', apiKey: { env: 'K' }, nameservers: ['127.0.0.1:53'] }],
+    dnsProviders: [
+      {
+        name: 'p',
+        kind: 'powerdns',
+        apiUrl: 'http://127.0.0.1:1',
+        apiKey: { env: 'K' },
+        nameservers: ['127.0.0.1:53'],
+      },
+    ],
     records: [],
   });
 }
@@ -35,17 +57,35 @@ test('reads each site; an unreachable site goes unknown with reason and keeps la
       site.name === 'primary'
         ? router('nginx', async () => ({ liveSlot: 'blue', evidence: 'upstream app: server 127.0.0.2:1' }))
         : router('haproxy', async () => {
-            if (failoverDown) throw Object.assign(new Error('x'), { error: { kind: 'unreachable', message: 'SSH connection to [127.0.0.3]:2222 refused' } });
-            return { liveSlot: null, evidence: 'be/blue op_state=2 admin_state=0; be/green op_state=2 admin_state=0', reason: 'both slots live (blue, green)' };
+            if (failoverDown)
+              throw Object.assign(new Error('x'), {
+                error: { kind: 'unreachable', message: 'SSH connection to [127.0.0.3]:2222 refused' },
+              });
+            return {
+              liveSlot: null,
+              evidence: 'be/blue op_state=2 admin_state=0; be/green op_state=2 admin_state=0',
+              reason: 'both slots live (blue, green)',
+            };
           }),
   });
-  assert.deepEqual(svc.statuses().map((s) => [s.site, s.router, s.state, s.reason]), [
-    ['primary', 'nginx', 'unknown', 'not read yet'],
-    ['failover', 'haproxy', 'unknown', 'not read yet'],
-  ]);
+  assert.deepEqual(
+    svc.statuses().map((s) => [s.site, s.router, s.state, s.reason]),
+    [
+      ['primary', 'nginx', 'unknown', 'not read yet'],
+      ['failover', 'haproxy', 'unknown', 'not read yet'],
+    ],
+  );
   await svc.pollOnce();
   let [p, f] = svc.statuses();
-  assert.deepEqual(p, { site: 'primary', router: 'nginx', state: 'ok', liveSlot: 'blue', evidence: 'upstream app: server 127.0.0.2:1', observedAt: 1000, lastGoodAt: 1000 });
+  assert.deepEqual(p, {
+    site: 'primary',
+    router: 'nginx',
+    state: 'ok',
+    liveSlot: 'blue',
+    evidence: 'upstream app: server 127.0.0.2:1',
+    observedAt: 1000,
+    lastGoodAt: 1000,
+  });
   assert.equal(f?.state, 'ok');
   assert.equal(f?.liveSlot, null);
   assert.match(f?.reason ?? '', /both slots live/);
@@ -54,7 +94,15 @@ test('reads each site; an unreachable site goes unknown with reason and keeps la
   await svc.pollOnce();
   [p, f] = svc.statuses();
   assert.equal(p?.observedAt, 2000);
-  assert.deepEqual(f, { site: 'failover', router: 'haproxy', state: 'unknown', liveSlot: null, reason: 'SSH connection to [127.0.0.3]:2222 refused', observedAt: 2000, lastGoodAt: 1000 });
+  assert.deepEqual(f, {
+    site: 'failover',
+    router: 'haproxy',
+    state: 'unknown',
+    liveSlot: null,
+    reason: 'SSH connection to [127.0.0.3]:2222 refused',
+    observedAt: 2000,
+    lastGoodAt: 1000,
+  });
 });
 
 test('a router that never answers is cut at the timeout without delaying the other site', async () => {
@@ -62,7 +110,9 @@ test('a router that never answers is cut at the timeout without delaying the oth
     env: env(),
     timeoutMs: 100,
     createRouter: (site) =>
-      site.name === 'primary' ? router('nginx', () => new Promise(() => {})) : router('haproxy', async () => ({ liveSlot: 'blue', evidence: 'e' })),
+      site.name === 'primary'
+        ? router('nginx', () => new Promise(() => {}))
+        : router('haproxy', async () => ({ liveSlot: 'blue', evidence: 'e' })),
   });
   const t0 = performance.now();
   await svc.pollOnce();

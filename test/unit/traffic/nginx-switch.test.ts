@@ -9,7 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NGINX_SWITCH_EXIT, isNginxServerAddress, nginxLiveSlot, nginxSwitchScript, parseNginxUpstream, renderNginxUpstream } from '../../../electron/core/traffic/routers/nginx.ts';
+import {
+  NGINX_SWITCH_EXIT,
+  isNginxServerAddress,
+  nginxLiveSlot,
+  nginxSwitchScript,
+  parseNginxUpstream,
+  renderNginxUpstream,
+} from '../../../electron/core/traffic/routers/nginx.ts';
 
 const slots = [
   { name: 'blue', routerId: '127.0.0.2:28301' },
@@ -18,7 +25,10 @@ const slots = [
 const ids = slots.map((s) => s.routerId);
 
 test('the lab file: only the server address changes', () => {
-  assert.equal(renderNginxUpstream('upstream app { server 127.0.0.2:28301; keepalive 8; }\n', '127.0.0.2:28302', ids), 'upstream app { server 127.0.0.2:28302; keepalive 8; }\n');
+  assert.equal(
+    renderNginxUpstream('upstream app { server 127.0.0.2:28301; keepalive 8; }\n', '127.0.0.2:28302', ids),
+    'upstream app { server 127.0.0.2:28302; keepalive 8; }\n',
+  );
 });
 
 test('comments, other directives and server parameters are kept; down/backup dropped; duplicates of slot servers removed', () => {
@@ -43,18 +53,33 @@ upstream app {
 upstream other { server 10.0.0.1:80; }
 `,
   );
-  assert.equal(nginxLiveSlot(parseNginxUpstream(out).filter((x) => x.upstream === 'app'), slots).liveSlot, 'green');
+  assert.equal(
+    nginxLiveSlot(
+      parseNginxUpstream(out).filter((x) => x.upstream === 'app'),
+      slots,
+    ).liveSlot,
+    'green',
+  );
 });
 
 test('a file whose server names no slot: the single upstream is switched; with several upstreams it is refused', () => {
-  assert.equal(renderNginxUpstream('upstream app { server 127.0.0.9:9; server 127.0.0.9:10; }', '127.0.0.2:28301', ids), 'upstream app { server 127.0.0.2:28301; }');
-  assert.throws(() => renderNginxUpstream('upstream a { server 1.1.1.1:1; } upstream b { server 1.1.1.2:1; }', '127.0.0.2:28301', ids), /cannot tell which one/);
+  assert.equal(
+    renderNginxUpstream('upstream app { server 127.0.0.9:9; server 127.0.0.9:10; }', '127.0.0.2:28301', ids),
+    'upstream app { server 127.0.0.2:28301; }',
+  );
+  assert.throws(
+    () =>
+      renderNginxUpstream('upstream a { server 1.1.1.1:1; } upstream b { server 1.1.1.2:1; }', '127.0.0.2:28301', ids),
+    /cannot tell which one/,
+  );
   assert.throws(() => renderNginxUpstream('server 1.1.1.1:1;', '127.0.0.2:28301', ids), /no "upstream NAME/);
 });
 
 test('router ids: host:port, [v6]:port, unix: paths; nothing that could inject a directive', () => {
-  for (const ok of ['127.0.0.2:28301', 'app-blue.internal:8080', '[::1]:8080', 'unix:/run/app.sock']) assert.equal(isNginxServerAddress(ok), true, ok);
-  for (const bad of ['127.0.0.2', '127.0.0.2:1; include /etc/passwd', 'a b:1', 'unix:/x;y', "h:1'"]) assert.equal(isNginxServerAddress(bad), false, bad);
+  for (const ok of ['127.0.0.2:28301', 'app-blue.internal:8080', '[::1]:8080', 'unix:/run/app.sock'])
+    assert.equal(isNginxServerAddress(ok), true, ok);
+  for (const bad of ['127.0.0.2', '127.0.0.2:1; include /etc/passwd', 'a b:1', 'unix:/x;y', "h:1'"])
+    assert.equal(isNginxServerAddress(bad), false, bad);
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'standby-nginx-'));
@@ -76,7 +101,10 @@ chmodSync(fakeNginx, 0o755);
 const file = join(dir, 'upstream conf');
 
 function runSwitch(content: string): { status: number | null; stderr: string } {
-  const r = spawnSync('/bin/sh', ['-c', nginxSwitchScript(file, `${fakeNginx} -p ${dir}`)], { input: content, encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', ['-c', nginxSwitchScript(file, `${fakeNginx} -p ${dir}`)], {
+    input: content,
+    encoding: 'utf8',
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -89,7 +117,7 @@ test('switch script: new content in place, nginx tested and reloaded, no temp fi
   assert.ok(!existsSync(`${file}.standby-new`) && !existsSync(`${file}.standby-old`));
 });
 
-test('switch script: nginx -t fails → the old file is back, nginx\'s words on stderr, exit 3, no reload', () => {
+test("switch script: nginx -t fails → the old file is back, nginx's words on stderr, exit 3, no reload", () => {
   writeFileSync(file, 'upstream app { server 127.0.0.2:28301; }\n');
   rmSync(join(dir, 'reloads'), { force: true });
   const r = runSwitch('upstream app { server 127.0.0.2:70000; }\n');

@@ -10,7 +10,10 @@ const slots = [
 test('the lab upstream file names blue', () => {
   const servers = parseNginxUpstream('upstream app { server 127.0.0.2:28301; keepalive 8; }\n');
   assert.deepEqual(servers, [{ upstream: 'app', address: '127.0.0.2:28301', params: [], down: false, backup: false }]);
-  assert.deepEqual(nginxLiveSlot(servers, slots), { liveSlot: 'blue', evidence: 'upstream app: server 127.0.0.2:28301' });
+  assert.deepEqual(nginxLiveSlot(servers, slots), {
+    liveSlot: 'blue',
+    evidence: 'upstream app: server 127.0.0.2:28301',
+  });
 });
 
 test('multi-line file with comments, params and a commented-out server', () => {
@@ -27,21 +30,29 @@ upstream app {
 });
 
 test('two live servers of different slots → null, "both slots live"', () => {
-  const r = nginxLiveSlot(parseNginxUpstream('upstream app { server 127.0.0.2:28301; server 127.0.0.2:28302; }'), slots);
+  const r = nginxLiveSlot(
+    parseNginxUpstream('upstream app { server 127.0.0.2:28301; server 127.0.0.2:28302; }'),
+    slots,
+  );
   assert.equal(r.liveSlot, null);
   assert.match(r.reason ?? '', /^both slots live/);
 });
 
 test('down and backup servers do not count while a primary server is live', () => {
   const r = nginxLiveSlot(
-    parseNginxUpstream('upstream app { server 127.0.0.2:28301 down; server 127.0.0.2:28302; server 127.0.0.2:28301 backup; }'),
+    parseNginxUpstream(
+      'upstream app { server 127.0.0.2:28301 down; server 127.0.0.2:28302; server 127.0.0.2:28301 backup; }',
+    ),
     slots,
   );
   assert.equal(r.liveSlot, 'green');
 });
 
 test('backups serve when every primary server is down', () => {
-  const r = nginxLiveSlot(parseNginxUpstream('upstream app { server 127.0.0.2:28301 down; server 127.0.0.2:28302 backup; }'), slots);
+  const r = nginxLiveSlot(
+    parseNginxUpstream('upstream app { server 127.0.0.2:28301 down; server 127.0.0.2:28302 backup; }'),
+    slots,
+  );
   assert.equal(r.liveSlot, 'green');
 });
 
@@ -57,8 +68,14 @@ test('port defaults to 80 when omitted', () => {
 });
 
 test('no upstream block / unclosed block → SlotRouterError', () => {
-  assert.throws(() => parseNginxUpstream('server { listen 80; }'), { name: 'SlotRouterError', message: /no "upstream NAME/ });
-  assert.throws(() => parseNginxUpstream('upstream app { server 127.0.0.2:28301;'), { name: 'SlotRouterError', message: /not closed/ });
+  assert.throws(() => parseNginxUpstream('server { listen 80; }'), {
+    name: 'SlotRouterError',
+    message: /no "upstream NAME/,
+  });
+  assert.throws(() => parseNginxUpstream('upstream app { server 127.0.0.2:28301;'), {
+    name: 'SlotRouterError',
+    message: /not closed/,
+  });
 });
 
 test('all servers down → null, "no server is live"', () => {

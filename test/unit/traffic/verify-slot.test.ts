@@ -29,18 +29,35 @@ before(async () => {
 after(() => new Promise<void>((r) => server.close(() => r())));
 
 const site = (): Site =>
-  ({ name: 'primary', router: { kind: 'nginx', entryUrl: url, upstreamFile: '/x', nginxCommand: 'nginx' }, slots: [] }) as unknown as Site;
-const reading = (liveSlot: string | null) => ({ command: 'cat -- /x', target: 'lab@127.0.0.2:22', readLiveSlot: async () => ({ liveSlot, evidence: `upstream app: server ${liveSlot}` }) });
+  ({
+    name: 'primary',
+    router: { kind: 'nginx', entryUrl: url, upstreamFile: '/x', nginxCommand: 'nginx' },
+    slots: [],
+  }) as unknown as Site;
+const reading = (liveSlot: string | null) => ({
+  command: 'cat -- /x',
+  target: 'lab@127.0.0.2:22',
+  readLiveSlot: async () => ({ liveSlot, evidence: `upstream app: server ${liveSlot}` }),
+});
 
 test('verified after N consecutive answers naming the slot, each on a new connection', async () => {
   sockets.clear();
   answers = [() => ({ status: 200, body: '{"slot":"blue"}' })];
   const v = await verifySlotLive(site(), reading('green'), 'green', { consecutive: 3, timeoutMs: 3000 });
   assert.equal(v.verified, true, v.reason);
-  assert.deepEqual(v.answers.map((a) => a.slot), ['blue', 'green', 'green', 'green']);
+  assert.deepEqual(
+    v.answers.map((a) => a.slot),
+    ['blue', 'green', 'green', 'green'],
+  );
   assert.equal(sockets.size, 4, 'a new connection per request');
   assert.match(v.evidence, /3 consecutive answers/);
-  assert.deepEqual(v.commands.map((c) => [c.kind, c.target, c.text.split(' ')[0]]), [['shell', 'lab@127.0.0.2:22', 'cat'], ['http', new URL(url).origin, 'GET']]);
+  assert.deepEqual(
+    v.commands.map((c) => [c.kind, c.target, c.text.split(' ')[0]]),
+    [
+      ['shell', 'lab@127.0.0.2:22', 'cat'],
+      ['http', new URL(url).origin, 'GET'],
+    ],
+  );
 });
 
 test('the router naming another slot fails at once, without traffic', async () => {

@@ -37,7 +37,14 @@ import type {
   RewindResult,
   StreamingCheck,
 } from '../replication-adapter.ts';
-import { fencePg, promotePg, rewindPg, verifyFencedPg, verifyPromotedPg, verifyStreamingPg } from './postgresql-control.ts';
+import {
+  fencePg,
+  promotePg,
+  rewindPg,
+  verifyFencedPg,
+  verifyPromotedPg,
+  verifyStreamingPg,
+} from './postgresql-control.ts';
 import type { PgControlHost, ShellOptions, SqlSession } from './postgresql-control.ts';
 
 import { ReplicationError } from '../replication-error.ts';
@@ -83,9 +90,15 @@ export class PostgresAdapter implements ReplicationAdapter {
   #closed = false;
 
   constructor(options: PostgresAdapterOptions) {
-    if (options.db.viaSsh && !options.ssh) throw new Error(`database ${options.db.name}: viaSsh needs the site's ssh settings`);
+    if (options.db.viaSsh && !options.ssh)
+      throw new Error(`database ${options.db.name}: viaSsh needs the site's ssh settings`);
     this.#o = { connectTimeoutMs: 3000, statementTimeoutMs: 2000, where: `database ${options.db.name}`, ...options };
-    this.capabilities = { observe: true, fence: true, promote: true, rewind: options.db.dataDir !== undefined && options.ssh !== undefined };
+    this.capabilities = {
+      observe: true,
+      fence: true,
+      promote: true,
+      rewind: options.db.dataDir !== undefined && options.ssh !== undefined,
+    };
   }
 
   /** The configured node (read-only). */
@@ -115,7 +128,12 @@ export class PostgresAdapter implements ReplicationAdapter {
    * The commands `fence` / `promote` / `rewind` will run, for a runbook plan (pure: nothing is
    * contacted). Throws (Error) when the configuration cannot support the operation (no dataDir).
    */
-  plan(op: { kind: 'fence'; mode: FenceMode } | { kind: 'promote'; waitSeconds: number } | { kind: 'rewind'; source: PostgresAdapter; method?: 'auto' | 'base-backup' }): OpCommand[] {
+  plan(
+    op:
+      | { kind: 'fence'; mode: FenceMode }
+      | { kind: 'promote'; waitSeconds: number }
+      | { kind: 'rewind'; source: PostgresAdapter; method?: 'auto' | 'base-backup' },
+  ): OpCommand[] {
     const me = this.#planTarget();
     if (op.kind === 'fence') return planFence(me, op.mode);
     if (op.kind === 'promote') return planPromote(me, op.waitSeconds);
@@ -140,7 +158,13 @@ export class PostgresAdapter implements ReplicationAdapter {
   rewind(options: RewindOptions): Promise<RewindResult> {
     const source = options.source;
     if (!(source instanceof PostgresAdapter)) {
-      return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `cannot rejoin ${this.#o.db.name} to a ${source.engine} node of another adapter type`, where: this.#o.where }));
+      return Promise.reject(
+        new ReplicationError({
+          kind: 'invalid-input',
+          message: `cannot rejoin ${this.#o.db.name} to a ${source.engine} node of another adapter type`,
+          where: this.#o.where,
+        }),
+      );
     }
     return rewindPg(this.controlHost(), source.controlHost(), {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -154,7 +178,13 @@ export class PostgresAdapter implements ReplicationAdapter {
   /** In recovery and streaming (from `source` when given, a PostgresAdapter); see `verifyStreamingPg`. */
   verifyStreaming(source?: ReplicationAdapter, signal?: AbortSignal): Promise<StreamingCheck> {
     if (source !== undefined && !(source instanceof PostgresAdapter)) {
-      return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `cannot compare with a ${source.engine} node of another adapter type`, where: this.#o.where }));
+      return Promise.reject(
+        new ReplicationError({
+          kind: 'invalid-input',
+          message: `cannot compare with a ${source.engine} node of another adapter type`,
+          where: this.#o.where,
+        }),
+      );
     }
     return verifyStreamingPg(this.controlHost(), source?.controlHost(), signal);
   }
@@ -175,15 +205,23 @@ export class PostgresAdapter implements ReplicationAdapter {
       password: () => o.resolveSecret(o.db.password, `${o.where} password`),
       refusedOnPort: (e) => this.#refusedOnPort(e),
       toError: (e, log) => {
-        if (e instanceof ReplicationError) return e.commands.length > 0 ? e : new ReplicationError(e.error, { cause: e.cause ?? e, commands: log.commands });
+        if (e instanceof ReplicationError)
+          return e.commands.length > 0
+            ? e
+            : new ReplicationError(e.error, { cause: e.cause ?? e, commands: log.commands });
         const mapped = this.#error(e);
         return new ReplicationError(toOpError(mapped, o.where), { cause: e, commands: log.commands });
       },
     };
   }
 
-  async #withSession<T>(log: CommandLog<OpCommand>, fn: (s: SqlSession) => Promise<T>, opts: { statementTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
-    if (this.#closed) throw new ReplicationError({ kind: 'internal', message: 'adapter is closed', where: this.#o.where });
+  async #withSession<T>(
+    log: CommandLog<OpCommand>,
+    fn: (s: SqlSession) => Promise<T>,
+    opts: { statementTimeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    if (this.#closed)
+      throw new ReplicationError({ kind: 'internal', message: 'adapter is closed', where: this.#o.where });
     const { signal } = opts;
     signal?.throwIfAborted();
     const { db } = this.#o;
@@ -211,7 +249,14 @@ export class PostgresAdapter implements ReplicationAdapter {
       const session: SqlSession = {
         query: <R extends object>(text: string, params?: readonly unknown[]) =>
           log.run(
-            { kind: 'sql', target: this.#o.where, text: params && params.length ? `${text} -- ${params.map((p, i) => `$${i + 1} = ${JSON.stringify(p)}`).join(', ')}` : text },
+            {
+              kind: 'sql',
+              target: this.#o.where,
+              text:
+                params && params.length
+                  ? `${text} -- ${params.map((p, i) => `$${i + 1} = ${JSON.stringify(p)}`).join(', ')}`
+                  : text,
+            },
             async () => (await client.query(text, params ? [...params] : undefined)).rows as R[],
             (rows) => (rows.length === 1 ? JSON.stringify(rows[0]) : `${rows.length} rows`),
           ),
@@ -229,10 +274,21 @@ export class PostgresAdapter implements ReplicationAdapter {
 
   #shell(log: CommandLog<OpCommand>, command: string, opts: ShellOptions = {}): Promise<ExecResult> {
     const ssh = this.#o.ssh;
-    if (!ssh) return Promise.reject(new ReplicationError({ kind: 'invalid-input', message: `${this.#o.db.name} has no SSH host to run commands on`, where: this.#o.where }));
+    if (!ssh)
+      return Promise.reject(
+        new ReplicationError({
+          kind: 'invalid-input',
+          message: `${this.#o.db.name} has no SSH host to run commands on`,
+          where: this.#o.where,
+        }),
+      );
     const where = sshTarget(ssh);
     return log.run(
-      { kind: 'shell', target: where, text: opts.stdin !== undefined ? `${command}  # stdin: secret, not shown` : command },
+      {
+        kind: 'shell',
+        target: where,
+        text: opts.stdin !== undefined ? `${command}  # stdin: secret, not shown` : command,
+      },
       () =>
         exec(this.#o.pool, ssh, command, {
           timeoutMs: opts.timeoutMs ?? 30_000,
@@ -240,7 +296,8 @@ export class PostgresAdapter implements ReplicationAdapter {
           ...(opts.successExitCodes ? { successExitCodes: opts.successExitCodes } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         }),
-      (r) => `exit ${r.exitCode}${(r.stdout.trim() || r.stderr.trim()) ? `: ${(r.stdout.trim() || r.stderr.trim()).split('\n').slice(-1)[0]}` : ''}`,
+      (r) =>
+        `exit ${r.exitCode}${r.stdout.trim() || r.stderr.trim() ? `: ${(r.stdout.trim() || r.stderr.trim()).split('\n').slice(-1)[0]}` : ''}`,
     );
   }
 
@@ -260,7 +317,8 @@ export class PostgresAdapter implements ReplicationAdapter {
   }
 
   async observe(signal?: AbortSignal): Promise<NodeObservation> {
-    if (this.#closed) throw new ReplicationError({ kind: 'internal', message: 'adapter is closed', where: this.#o.where });
+    if (this.#closed)
+      throw new ReplicationError({ kind: 'internal', message: 'adapter is closed', where: this.#o.where });
     signal?.throwIfAborted();
     let conn: PgConn | null = null;
     const onAbort = (): void => {
@@ -350,7 +408,11 @@ export class PostgresAdapter implements ReplicationAdapter {
     }
     if (this.#closed) {
       this.#kill(conn);
-      throw new ReplicationError({ kind: 'internal', message: 'adapter was closed while connecting', where: this.#o.where });
+      throw new ReplicationError({
+        kind: 'internal',
+        message: 'adapter was closed while connecting',
+        where: this.#o.where,
+      });
     }
     this.#conn = conn;
     return conn;
@@ -454,19 +516,29 @@ export class PostgresAdapter implements ReplicationAdapter {
     const target = `${db.host}:${db.port}${db.viaSsh ? ' (via SSH)' : ''}`;
     const mk = (kind: OpErrorKind, message: string, hint?: string): ReplicationError =>
       new ReplicationError({ kind, message, ...(hint ? { hint } : {}), where }, { cause: err });
-    if (code === '28P01' || code === '28000') return mk('auth', `PostgreSQL at ${target} rejected user ${db.user}: ${err.message}`, 'check the password reference and pg_hba.conf');
-    if (code === '3D000') return mk('not-found', `database "${db.database}" does not exist at ${target}`, 'fix databases[].database');
+    if (code === '28P01' || code === '28000')
+      return mk(
+        'auth',
+        `PostgreSQL at ${target} rejected user ${db.user}: ${err.message}`,
+        'check the password reference and pg_hba.conf',
+      );
+    if (code === '3D000')
+      return mk('not-found', `database "${db.database}" does not exist at ${target}`, 'fix databases[].database');
     if (code === '57014') return mk('timeout', `a status query at ${target} exceeded ${this.#o.statementTimeoutMs} ms`);
-    if (code === '57P03' || code === '57P01' || code === '57P02' || code === '53300') return mk('unreachable', `PostgreSQL at ${target} is not accepting sessions: ${err.message}`);
-    if (err.name === 'AbortError' || err.name === 'TimeoutError' || err.name === 'TaskCancelledError') return mk('timeout', `observing ${target} was cancelled: ${err.message}`);
+    if (code === '57P03' || code === '57P01' || code === '57P02' || code === '53300')
+      return mk('unreachable', `PostgreSQL at ${target} is not accepting sessions: ${err.message}`);
+    if (err.name === 'AbortError' || err.name === 'TimeoutError' || err.name === 'TaskCancelledError')
+      return mk('timeout', `observing ${target} was cancelled: ${err.message}`);
     if (/timeout/i.test(err.message)) return mk('timeout', `PostgreSQL at ${target}: ${err.message}`);
     const tunnelError = this.#openTunnel?.lastError;
     if (tunnelError && /terminated|ECONNRESET|closed/i.test(err.message)) {
       const op = toOpError(tunnelError, where);
       return new ReplicationError(op, { cause: err });
     }
-    if (code === 'ECONNREFUSED') return mk('unreachable', `PostgreSQL at ${target} refused the connection`, 'is the server running on that port?');
-    if (code === 'ECONNRESET' || /terminated/i.test(err.message)) return mk('unreachable', `PostgreSQL at ${target}: ${err.message}`);
+    if (code === 'ECONNREFUSED')
+      return mk('unreachable', `PostgreSQL at ${target} refused the connection`, 'is the server running on that port?');
+    if (code === 'ECONNRESET' || /terminated/i.test(err.message))
+      return mk('unreachable', `PostgreSQL at ${target}: ${err.message}`);
     const op = toOpError(err, where);
     return new ReplicationError({ ...op, message: `PostgreSQL at ${target}: ${op.message}` }, { cause: err });
   }

@@ -59,7 +59,12 @@ function patchBody(name: string, type: DnsRecordType, values: readonly string[],
  * @param api `apiUrl` without trailing slashes, `serverId`, and the zone (no trailing dot).
  * @param name record name without the trailing dot; `want` null or empty = DELETE.
  */
-export function describePowerDnsWrite(api: { apiUrl: string; serverId: string; zone: string }, name: string, type: DnsRecordType, want: DnsRecordSet | null): string {
+export function describePowerDnsWrite(
+  api: { apiUrl: string; serverId: string; zone: string },
+  name: string,
+  type: DnsRecordType,
+  want: DnsRecordSet | null,
+): string {
   const body = patchBody(name, type, want?.values ?? [], want?.ttlSeconds ?? 0);
   return `PATCH ${api.apiUrl}/api/v1/servers/${api.serverId}/zones/${api.zone}. ${body}  # after a GET of the RRset (PowerDNS has no conditional write)`;
 }
@@ -115,7 +120,12 @@ export class PowerDnsProvider implements DnsProvider {
     try {
       base = new URL(opts.apiUrl);
     } catch {
-      throw new DnsProviderError('invalid-input', `apiUrl "${opts.apiUrl}" is not a URL`, 'e.g. http://127.0.0.1:8081', { where: opts.name });
+      throw new DnsProviderError(
+        'invalid-input',
+        `apiUrl "${opts.apiUrl}" is not a URL`,
+        'e.g. http://127.0.0.1:8081',
+        { where: opts.name },
+      );
     }
     const root = base.href.replace(/\/+$/, '');
     this.#serverUrl = `${root}/api/v1/servers/${encodeURIComponent(opts.serverId ?? 'localhost')}`;
@@ -134,7 +144,12 @@ export class PowerDnsProvider implements DnsProvider {
     try {
       zone = ZoneSchema.parse(JSON.parse(res.text));
     } catch (e) {
-      throw new DnsProviderError('unreachable', `PowerDNS API returned an unexpected zone document (${(e as Error).message.slice(0, 200)})`, 'is apiUrl really a PowerDNS Authoritative API?', { where: this.name });
+      throw new DnsProviderError(
+        'unreachable',
+        `PowerDNS API returned an unexpected zone document (${(e as Error).message.slice(0, 200)})`,
+        'is apiUrl really a PowerDNS Authoritative API?',
+        { where: this.name },
+      );
     }
     const rrset = zone.rrsets.find((r) => r.type === type && normalizeDnsName(r.name) === name);
     const contents = rrset?.records.filter((r) => r.disabled !== true).map((r) => r.content) ?? [];
@@ -142,33 +157,65 @@ export class PowerDnsProvider implements DnsProvider {
     try {
       return { values: normalizeRecordValues(type, contents), ttlSeconds: rrset.ttl };
     } catch (e) {
-      throw new DnsProviderError('unreachable', `PowerDNS holds an unparsable ${type} value for ${name}: ${(e as Error).message}`, undefined, { where: this.name });
+      throw new DnsProviderError(
+        'unreachable',
+        `PowerDNS holds an unparsable ${type} value for ${name}: ${(e as Error).message}`,
+        undefined,
+        { where: this.name },
+      );
     }
   }
 
   /** PATCH changetype REPLACE (or DELETE when `values` is empty). See `DnsProvider`. */
-  async setRecordSet(fqdn: string, type: DnsRecordType, values: string[], ttlSeconds: number, opts: SetRecordSetOptions = {}): Promise<void> {
+  async setRecordSet(
+    fqdn: string,
+    type: DnsRecordType,
+    values: string[],
+    ttlSeconds: number,
+    opts: SetRecordSetOptions = {},
+  ): Promise<void> {
     const name = this.#checkName(fqdn);
     const norm = normalizeRecordValues(type, values);
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 2147483647) {
-      throw new DnsProviderError('invalid-input', `TTL ${ttlSeconds} is not a whole number of seconds in 0..2147483647`, undefined, { where: this.name });
+      throw new DnsProviderError(
+        'invalid-input',
+        `TTL ${ttlSeconds} is not a whole number of seconds in 0..2147483647`,
+        undefined,
+        { where: this.name },
+      );
     }
     if (type === 'CNAME' && norm.length > 1) {
-      throw new DnsProviderError('invalid-input', `a CNAME RRset holds one value, got ${norm.length}`, undefined, { where: this.name });
+      throw new DnsProviderError('invalid-input', `a CNAME RRset holds one value, got ${norm.length}`, undefined, {
+        where: this.name,
+      });
     }
     if (opts.expected !== undefined) {
       const current = await this.getRecordSet(name, type, opts.signal);
-      const exp = opts.expected === null ? null : { values: normalizeRecordValues(type, opts.expected.values), ttlSeconds: opts.expected.ttlSeconds };
+      const exp =
+        opts.expected === null
+          ? null
+          : { values: normalizeRecordValues(type, opts.expected.values), ttlSeconds: opts.expected.ttlSeconds };
       const matches =
         exp === null || exp.values.length === 0
           ? current === null
           : current !== null && sameValues(current.values, exp.values) && current.ttlSeconds === exp.ttlSeconds;
       if (!matches) {
-        const show = (r: DnsRecordSet | null): string => (r === null || r.values.length === 0 ? 'no record' : `${r.values.join(', ')} TTL ${r.ttlSeconds} s`);
-        throw new DnsProviderError('conflict', `${name} ${type} is ${show(current)}, expected ${show(exp)}`, 'read the record again and re-plan the change', { where: `${this.name} ${name} ${type}` });
+        const show = (r: DnsRecordSet | null): string =>
+          r === null || r.values.length === 0 ? 'no record' : `${r.values.join(', ')} TTL ${r.ttlSeconds} s`;
+        throw new DnsProviderError(
+          'conflict',
+          `${name} ${type} is ${show(current)}, expected ${show(exp)}`,
+          'read the record again and re-plan the change',
+          { where: `${this.name} ${name} ${type}` },
+        );
       }
     }
-    const res = await this.#call('PATCH', await this.#zoneUrl(name, opts.signal), patchBody(name, type, norm, ttlSeconds), opts.signal);
+    const res = await this.#call(
+      'PATCH',
+      await this.#zoneUrl(name, opts.signal),
+      patchBody(name, type, norm, ttlSeconds),
+      opts.signal,
+    );
     if (res.status !== 204 && res.status !== 200) throw this.#httpError(res.status, res.text, `write ${name} ${type}`);
   }
 
@@ -178,7 +225,10 @@ export class PowerDnsProvider implements DnsProvider {
    */
   describeWrite(fqdn: string, type: DnsRecordType, want: DnsRecordSet | null, _expected?: DnsRecordSet | null): string {
     const name = fqdn.replace(/\.$/, '');
-    const zone = this.zone ?? this.#zoneList?.zones.filter((x) => isInZone(normalizeDnsName(name), x)).sort((a, b) => b.length - a.length)[0] ?? `{zone of ${name}}`;
+    const zone =
+      this.zone ??
+      this.#zoneList?.zones.filter((x) => isInZone(normalizeDnsName(name), x)).sort((a, b) => b.length - a.length)[0] ??
+      `{zone of ${name}}`;
     return describePowerDnsWrite({ apiUrl: this.#apiUrlText, serverId: this.#serverIdText, zone }, name, type, want);
   }
 
@@ -193,7 +243,12 @@ export class PowerDnsProvider implements DnsProvider {
       .then((k) => {
         const key = k.trim();
         if (key.length === 0) {
-          throw new DnsProviderError('invalid-input', `the API key of provider ${this.name} is empty`, 'point apiKey at the file / variable holding pdns.conf api-key', { where: this.name });
+          throw new DnsProviderError(
+            'invalid-input',
+            `the API key of provider ${this.name} is empty`,
+            'point apiKey at the file / variable holding pdns.conf api-key',
+            { where: this.name },
+          );
         }
         return key;
       })
@@ -213,15 +268,28 @@ export class PowerDnsProvider implements DnsProvider {
       if (res.status !== 200) throw this.#httpError(res.status, res.text, 'list zones');
       let zones: string[];
       try {
-        zones = z.array(z.object({ name: z.string() })).parse(JSON.parse(res.text)).map((x) => normalizeDnsName(x.name));
+        zones = z
+          .array(z.object({ name: z.string() }))
+          .parse(JSON.parse(res.text))
+          .map((x) => normalizeDnsName(x.name));
       } catch (e) {
-        throw new DnsProviderError('unreachable', `PowerDNS API returned an unexpected zone list (${(e as Error).message.slice(0, 200)})`, undefined, { where: this.name });
+        throw new DnsProviderError(
+          'unreachable',
+          `PowerDNS API returned an unexpected zone list (${(e as Error).message.slice(0, 200)})`,
+          undefined,
+          { where: this.name },
+        );
       }
       this.#zoneList = { at: performance.now(), zones };
     }
     const zone = this.#zoneList.zones.filter((x) => isInZone(name, x)).sort((a, b) => b.length - a.length)[0];
     if (zone === undefined) {
-      throw new DnsProviderError('invalid-input', `PowerDNS has no zone containing ${name}`, 'create the zone in PowerDNS or fix the record name', { where: this.name });
+      throw new DnsProviderError(
+        'invalid-input',
+        `PowerDNS has no zone containing ${name}`,
+        'create the zone in PowerDNS or fix the record name',
+        { where: this.name },
+      );
     }
     return zoneUrl(zone);
   }
@@ -229,12 +297,22 @@ export class PowerDnsProvider implements DnsProvider {
   #checkName(fqdn: string): string {
     const name = normalizeDnsName(fqdn);
     if (this.zone !== null && !isInZone(name, this.zone)) {
-      throw new DnsProviderError('invalid-input', `${name} is not inside zone ${this.zone}`, 'check the record name and the environment zone', { where: this.name });
+      throw new DnsProviderError(
+        'invalid-input',
+        `${name} is not inside zone ${this.zone}`,
+        'check the record name and the environment zone',
+        { where: this.name },
+      );
     }
     return name;
   }
 
-  async #call(method: 'GET' | 'PATCH', url: string, body: string | undefined, signal: AbortSignal | undefined): Promise<{ status: number; text: string }> {
+  async #call(
+    method: 'GET' | 'PATCH',
+    url: string,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: number; text: string }> {
     const apiKey = await this.#apiKey();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
@@ -259,18 +337,35 @@ export class PowerDnsProvider implements DnsProvider {
         size += (chunk as Buffer).length;
         if (size > this.#maxBytes) {
           res.body.destroy();
-          throw new DnsProviderError('unreachable', `PowerDNS API response larger than ${this.#maxBytes} bytes`, undefined, { where: this.name });
+          throw new DnsProviderError(
+            'unreachable',
+            `PowerDNS API response larger than ${this.#maxBytes} bytes`,
+            undefined,
+            { where: this.name },
+          );
         }
         chunks.push(chunk as Buffer);
       }
       return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
     } catch (e) {
       if (timeout.signal.aborted && !signal?.aborted) {
-        throw new DnsProviderError('timeout', `timeout after ${this.#timeoutMs} ms (${method} ${new URL(url).origin})`, 'is PowerDNS overloaded or stopped?', { where: this.name, cause: e });
+        throw new DnsProviderError(
+          'timeout',
+          `timeout after ${this.#timeoutMs} ms (${method} ${new URL(url).origin})`,
+          'is PowerDNS overloaded or stopped?',
+          { where: this.name, cause: e },
+        );
       }
       const err = toDnsProviderError(e, this.name, signal);
       if (err.kind === 'unreachable' && err.hint === undefined) {
-        return Promise.reject(new DnsProviderError('unreachable', err.message, `check that PowerDNS runs with webserver=yes and api=yes on ${new URL(url).host}`, { where: this.name, cause: e }));
+        return Promise.reject(
+          new DnsProviderError(
+            'unreachable',
+            err.message,
+            `check that PowerDNS runs with webserver=yes and api=yes on ${new URL(url).host}`,
+            { where: this.name, cause: e },
+          ),
+        );
       }
       throw err;
     } finally {
@@ -289,11 +384,23 @@ export class PowerDnsProvider implements DnsProvider {
     const where = this.name;
     const msg = `PowerDNS API answered HTTP ${status} to ${op}${detail ? `: ${detail}` : ''}`;
     if (status === 401 || status === 403) {
-      return new DnsProviderError('auth', msg, `check that the apiKey secret of provider ${this.name} matches api-key in pdns.conf`, { where });
+      return new DnsProviderError(
+        'auth',
+        msg,
+        `check that the apiKey secret of provider ${this.name} matches api-key in pdns.conf`,
+        { where },
+      );
     }
-    if (status === 404) return new DnsProviderError('invalid-input', msg, `zone ${this.zone ?? '(discovered)'} or server id not found: check the environment zone and serverId`, { where });
+    if (status === 404)
+      return new DnsProviderError(
+        'invalid-input',
+        msg,
+        `zone ${this.zone ?? '(discovered)'} or server id not found: check the environment zone and serverId`,
+        { where },
+      );
     if (status === 400 || status === 422) return new DnsProviderError('invalid-input', msg, undefined, { where });
-    if (status === 409) return new DnsProviderError('conflict', msg, 'read the record again and re-plan the change', { where });
+    if (status === 409)
+      return new DnsProviderError('conflict', msg, 'read the record again and re-plan the change', { where });
     return new DnsProviderError('unreachable', msg, 'see the PowerDNS log', { where });
   }
 }

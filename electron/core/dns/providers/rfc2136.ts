@@ -9,7 +9,13 @@ import { queryAuthoritative, queryDns } from '../authoritative-query.ts';
 import type { DnsProvider, DnsRecordSet, DnsRecordType, SetRecordSetOptions } from '../dns-provider.ts';
 import { DnsProviderError, isDnsProviderError, toDnsProviderError } from '../dns-provider-error.ts';
 import { exchangeDnsMessage } from '../dns-exchange.ts';
-import { assembleMessage, decodeMessage, encodeQuestion, encodeUpdateRecord, OPCODE_UPDATE_FLAGS } from '../dns-wire.ts';
+import {
+  assembleMessage,
+  decodeMessage,
+  encodeQuestion,
+  encodeUpdateRecord,
+  OPCODE_UPDATE_FLAGS,
+} from '../dns-wire.ts';
 import { isInZone, normalizeDnsName, normalizeRecordValues, sameValues } from '../normalize-record-value.ts';
 import { type HostPort, parseHostPort } from '../parse-host-port.ts';
 import { type TsigKey, peekTsigError, signTsig, tsigErrorName, verifyTsig } from '../tsig.ts';
@@ -79,11 +85,30 @@ export function buildUpdateMessage(id: number, plan: UpdatePlan): Buffer {
  * undefined); `zone` null = left to nsupdate (it finds it, as the provider does, by SOA).
  * @param name record name without the trailing dot; `want` null or empty = delete only.
  */
-export function describeRfc2136Write(target: { server: Pick<HostPort, 'host' | 'port'>; zone: string | null }, name: string, type: DnsRecordType, want: DnsRecordSet | null, expected?: DnsRecordSet | null): string {
+export function describeRfc2136Write(
+  target: { server: Pick<HostPort, 'host' | 'port'>; zone: string | null },
+  name: string,
+  type: DnsRecordType,
+  want: DnsRecordSet | null,
+  expected?: DnsRecordSet | null,
+): string {
   const fq = `${name}.`;
-  const prereq = expected === undefined ? [] : expected === null || expected.values.length === 0 ? [`prereq nxrrset ${fq} ${type}`] : [`prereq yxrrset ${fq} ${type} ${expected.values.join(' ')}`];
+  const prereq =
+    expected === undefined
+      ? []
+      : expected === null || expected.values.length === 0
+        ? [`prereq nxrrset ${fq} ${type}`]
+        : [`prereq yxrrset ${fq} ${type} ${expected.values.join(' ')}`];
   const adds = (want?.values ?? []).map((v) => `update add ${fq} ${want!.ttlSeconds} ${type} ${v}`);
-  return ['nsupdate (TSIG-signed)', `server ${target.server.host} ${target.server.port}`, ...(target.zone !== null ? [`zone ${target.zone}`] : []), ...prereq, `update delete ${fq} ${type}`, ...adds, 'send'].join('; ');
+  return [
+    'nsupdate (TSIG-signed)',
+    `server ${target.server.host} ${target.server.port}`,
+    ...(target.zone !== null ? [`zone ${target.zone}`] : []),
+    ...prereq,
+    `update delete ${fq} ${type}`,
+    ...adds,
+    'send',
+  ].join('; ');
 }
 
 /**
@@ -132,7 +157,12 @@ export class Rfc2136Provider implements DnsProvider {
         ...(signal ? { signal } : {}),
       });
       if (!a.authoritative) {
-        throw new DnsProviderError('invalid-input', `${this.#server.label} is not authoritative for ${name} (AA=0)`, `set "server" of provider ${this.name} to the zone's primary`, { where: this.name });
+        throw new DnsProviderError(
+          'invalid-input',
+          `${this.#server.label} is not authoritative for ${name} (AA=0)`,
+          `set "server" of provider ${this.name} to the zone's primary`,
+          { where: this.name },
+        );
       }
       return a.values.length && a.ttlSeconds !== null ? { values: a.values, ttlSeconds: a.ttlSeconds } : null;
     } catch (e) {
@@ -141,12 +171,20 @@ export class Rfc2136Provider implements DnsProvider {
   }
 
   /** One signed UPDATE (delete RRset + adds), with prerequisites when `opts.expected` is set. See `DnsProvider`. */
-  async setRecordSet(fqdn: string, type: DnsRecordType, values: string[], ttlSeconds: number, opts: SetRecordSetOptions = {}): Promise<void> {
+  async setRecordSet(
+    fqdn: string,
+    type: DnsRecordType,
+    values: string[],
+    ttlSeconds: number,
+    opts: SetRecordSetOptions = {},
+  ): Promise<void> {
     const name = this.#checkName(fqdn);
     const norm = normalizeRecordValues(type, values);
     checkTtl(ttlSeconds);
     if (type === 'CNAME' && norm.length > 1) {
-      throw new DnsProviderError('invalid-input', `a CNAME RRset holds one value, got ${norm.length}`, undefined, { where: `${name} CNAME` });
+      throw new DnsProviderError('invalid-input', `a CNAME RRset holds one value, got ${norm.length}`, undefined, {
+        where: `${name} CNAME`,
+      });
     }
     let expectedValues: string[] | null | undefined;
     if (opts.expected !== undefined) {
@@ -165,20 +203,33 @@ export class Rfc2136Provider implements DnsProvider {
     const key = await this.#key();
     const zone = await this.#zoneFor(name, key, opts.signal);
     const id = randomInt(0, 0x10000);
-    const unsigned = buildUpdateMessage(id, { zone, fqdn: name, type, values: norm, ttlSeconds, ...(expectedValues !== undefined ? { expectedValues } : {}) });
+    const unsigned = buildUpdateMessage(id, {
+      zone,
+      fqdn: name,
+      type,
+      values: norm,
+      ttlSeconds,
+      ...(expectedValues !== undefined ? { expectedValues } : {}),
+    });
     const signed = signTsig(unsigned, key);
     let reply: Buffer;
     try {
       const ex = await exchangeDnsMessage(this.#server, signed.wire, {
         timeoutMs: this.#timeoutMs,
         udpRetries: 0,
-        accept: (r) => r.readUInt16BE(0) === id && (r.readUInt16BE(2) & 0x8000) !== 0 && ((r.readUInt16BE(2) >> 11) & 0xf) === 5,
+        accept: (r) =>
+          r.readUInt16BE(0) === id && (r.readUInt16BE(2) & 0x8000) !== 0 && ((r.readUInt16BE(2) >> 11) & 0xf) === 5,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       reply = ex.reply;
     } catch (e) {
       if (isDnsProviderError(e) && e.kind === 'timeout') {
-        throw new DnsProviderError('timeout', `${e.message}; the update of ${name} ${type} may or may not have been applied`, 'read the record back before retrying', { where: this.name, cause: e });
+        throw new DnsProviderError(
+          'timeout',
+          `${e.message}; the update of ${name} ${type} may or may not have been applied`,
+          'read the record back before retrying',
+          { where: this.name, cause: e },
+        );
       }
       throw toDnsProviderError(e, this.name, opts.signal);
     }
@@ -186,11 +237,21 @@ export class Rfc2136Provider implements DnsProvider {
     const where = `${this.name} ${name} ${type}`;
     if (rcode === 'NOTAUTH') {
       const te = peekTsigError(reply);
-      throw new DnsProviderError('auth', `${this.#server.label} refused the update: NOTAUTH${te ? `(${tsigErrorName(te)})` : ''}`, te === 18 ? 'check the clocks of this machine and the server (TSIG BADTIME)' : TSIG_HINT, { where });
+      throw new DnsProviderError(
+        'auth',
+        `${this.#server.label} refused the update: NOTAUTH${te ? `(${tsigErrorName(te)})` : ''}`,
+        te === 18 ? 'check the clocks of this machine and the server (TSIG BADTIME)' : TSIG_HINT,
+        { where },
+      );
     }
     const v = verifyTsig(reply, key, { requestMac: signed.mac });
     if (!v.ok) {
-      throw new DnsProviderError('auth', `the reply of ${this.#server.label} to our update failed TSIG verification (${v.problem}: ${v.detail}); rcode ${rcode}, the update may have been applied`, TSIG_HINT, { where });
+      throw new DnsProviderError(
+        'auth',
+        `the reply of ${this.#server.label} to our update failed TSIG verification (${v.problem}: ${v.detail}); rcode ${rcode}, the update may have been applied`,
+        TSIG_HINT,
+        { where },
+      );
     }
     switch (rcode) {
       case 'NOERROR':
@@ -206,17 +267,44 @@ export class Rfc2136Provider implements DnsProvider {
           { where },
         );
       case 'REFUSED':
-        throw new DnsProviderError('auth', `${this.#server.label} REFUSED the update of ${name} ${type}`, `check that the zone's allow-update / update-policy grants key "${key.name}"`, { where });
+        throw new DnsProviderError(
+          'auth',
+          `${this.#server.label} REFUSED the update of ${name} ${type}`,
+          `check that the zone's allow-update / update-policy grants key "${key.name}"`,
+          { where },
+        );
       case 'NOTZONE':
-        throw new DnsProviderError('invalid-input', `${name} is not inside zone ${zone} at ${this.#server.label} (NOTZONE)`, 'check the record name and the environment zone', { where });
+        throw new DnsProviderError(
+          'invalid-input',
+          `${name} is not inside zone ${zone} at ${this.#server.label} (NOTZONE)`,
+          'check the record name and the environment zone',
+          { where },
+        );
       case 'NOTIMP':
-        throw new DnsProviderError('invalid-input', `${this.#server.label} does not implement dynamic update (NOTIMP)`, 'use the zone primary as "server"', { where });
+        throw new DnsProviderError(
+          'invalid-input',
+          `${this.#server.label} does not implement dynamic update (NOTIMP)`,
+          'use the zone primary as "server"',
+          { where },
+        );
       case 'FORMERR':
-        throw new DnsProviderError('invalid-input', `${this.#server.label} could not parse our update (FORMERR)`, undefined, { where });
+        throw new DnsProviderError(
+          'invalid-input',
+          `${this.#server.label} could not parse our update (FORMERR)`,
+          undefined,
+          { where },
+        );
       case 'SERVFAIL':
-        throw new DnsProviderError('unreachable', `${this.#server.label} failed to apply the update (SERVFAIL)`, 'see the server log (journal file writable?)', { where });
+        throw new DnsProviderError(
+          'unreachable',
+          `${this.#server.label} failed to apply the update (SERVFAIL)`,
+          'see the server log (journal file writable?)',
+          { where },
+        );
       default:
-        throw new DnsProviderError('unreachable', `${this.#server.label} answered ${rcode} to the update`, undefined, { where });
+        throw new DnsProviderError('unreachable', `${this.#server.label} answered ${rcode} to the update`, undefined, {
+          where,
+        });
     }
   }
 
@@ -246,10 +334,22 @@ export class Rfc2136Provider implements DnsProvider {
     const cached = this.#zones.get(name);
     if (cached) return cached;
     try {
-      const { message } = await queryDns(this.#server.label, name, 'SOA', { timeoutMs: this.#timeoutMs, retries: 1, tsigKey: key, ...(signal ? { signal } : {}) });
-      const soa = [...message.answers, ...message.authorities].find((r) => r.type === 'SOA' && isInZone(name, normalizeDnsName(r.name)));
+      const { message } = await queryDns(this.#server.label, name, 'SOA', {
+        timeoutMs: this.#timeoutMs,
+        retries: 1,
+        tsigKey: key,
+        ...(signal ? { signal } : {}),
+      });
+      const soa = [...message.answers, ...message.authorities].find(
+        (r) => r.type === 'SOA' && isInZone(name, normalizeDnsName(r.name)),
+      );
       if (!soa) {
-        throw new DnsProviderError('invalid-input', `${this.#server.label} returned no SOA for ${name}: it is not the primary of a zone containing it`, `set "server" of provider ${this.name} to the zone's primary`, { where: this.name });
+        throw new DnsProviderError(
+          'invalid-input',
+          `${this.#server.label} returned no SOA for ${name}: it is not the primary of a zone containing it`,
+          `set "server" of provider ${this.name} to the zone's primary`,
+          { where: this.name },
+        );
       }
       const zone = normalizeDnsName(soa.name);
       this.#zones.set(name, zone);
@@ -262,11 +362,15 @@ export class Rfc2136Provider implements DnsProvider {
   #checkName(fqdn: string): string {
     const name = normalizeDnsName(fqdn);
     if (this.zone !== null && !isInZone(name, this.zone)) {
-      throw new DnsProviderError('invalid-input', `${name} is not inside zone ${this.zone}`, 'check the record name and the environment zone', { where: this.name });
+      throw new DnsProviderError(
+        'invalid-input',
+        `${name} is not inside zone ${this.zone}`,
+        'check the record name and the environment zone',
+        { where: this.name },
+      );
     }
     return name;
   }
-
 }
 
 function safeRcode(reply: Buffer): string {
@@ -280,11 +384,27 @@ function safeRcode(reply: Buffer): string {
 
 function checkTtl(ttl: number): void {
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2147483647) {
-    throw new DnsProviderError('invalid-input', `TTL ${ttl} is not a whole number of seconds in 0..2147483647`, undefined);
+    throw new DnsProviderError(
+      'invalid-input',
+      `TTL ${ttl} is not a whole number of seconds in 0..2147483647`,
+      undefined,
+    );
   }
 }
 
-function conflict(name: string, type: string, exp: DnsRecordSet, cur: DnsRecordSet | null, where: string): DnsProviderError {
-  const show = (r: DnsRecordSet | null): string => (r === null ? 'no record' : `${r.values.join(', ')} TTL ${r.ttlSeconds} s`);
-  return new DnsProviderError('conflict', `${name} ${type} is ${show(cur)}, expected ${show(exp)}`, 'read the record again and re-plan the change', { where: `${where} ${name} ${type}` });
+function conflict(
+  name: string,
+  type: string,
+  exp: DnsRecordSet,
+  cur: DnsRecordSet | null,
+  where: string,
+): DnsProviderError {
+  const show = (r: DnsRecordSet | null): string =>
+    r === null ? 'no record' : `${r.values.join(', ')} TTL ${r.ttlSeconds} s`;
+  return new DnsProviderError(
+    'conflict',
+    `${name} ${type} is ${show(cur)}, expected ${show(exp)}`,
+    'read the record again and re-plan the change',
+    { where: `${where} ${name} ${type}` },
+  );
 }

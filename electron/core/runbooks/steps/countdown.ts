@@ -22,7 +22,11 @@ export async function countdown(
 ): Promise<void> {
   const total = Math.max(1, totalMs);
   const report = (remainingMs: number): void =>
-    progress({ message: text(Math.ceil(remainingMs / 1000)), remainingMs, fraction: Math.min(1, Math.max(0, 1 - remainingMs / total)) });
+    progress({
+      message: text(Math.ceil(remainingMs / 1000)),
+      remainingMs,
+      fraction: Math.min(1, Math.max(0, 1 - remainingMs / total)),
+    });
   const maxTicks = Math.ceil(total / tickMs) + 2;
   for (let i = 0; i < maxTicks; i++) {
     const left = deadline - ctx.now();

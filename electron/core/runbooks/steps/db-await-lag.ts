@@ -43,17 +43,29 @@ export const dbAwaitLagParams = z
     intervalMs: z.number().int().min(20).max(60_000).default(200),
   })
   .strict()
-  .refine((p) => p.maxBytes !== undefined || p.maxSeconds !== undefined, { message: 'give maxBytes or maxSeconds (or both)', path: ['maxBytes'] });
+  .refine((p) => p.maxBytes !== undefined || p.maxSeconds !== undefined, {
+    message: 'give maxBytes or maxSeconds (or both)',
+    path: ['maxBytes'],
+  });
 /** Parsed params of `db.await-lag`. */
 export type DbAwaitLagParams = z.output<typeof dbAwaitLagParams>;
 
 function bound(p: DbAwaitLagParams): string {
-  return [p.maxBytes !== undefined ? `≤ ${p.maxBytes} bytes` : '', p.maxSeconds !== undefined ? `≤ ${p.maxSeconds} s` : ''].filter(Boolean).join(' and ');
+  return [
+    p.maxBytes !== undefined ? `≤ ${p.maxBytes} bytes` : '',
+    p.maxSeconds !== undefined ? `≤ ${p.maxSeconds} s` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
 /** The replica and primary: named, or found by observing every node now. */
-async function pair(ctx: StepContext, p: DbAwaitLagParams): Promise<{ primary: DbNodeService; replica: DbNodeService }> {
-  if (p.node !== undefined && p.primary !== undefined) return { primary: dbNodeOf(ctx, p.primary), replica: dbNodeOf(ctx, p.node) };
+async function pair(
+  ctx: StepContext,
+  p: DbAwaitLagParams,
+): Promise<{ primary: DbNodeService; replica: DbNodeService }> {
+  if (p.node !== undefined && p.primary !== undefined)
+    return { primary: dbNodeOf(ctx, p.primary), replica: dbNodeOf(ctx, p.node) };
   const nodes = [...stepService(ctx, 'replication').items.values()];
   const seen = await Promise.all(
     nodes.map(async (n) => {
@@ -71,10 +83,14 @@ async function pair(ctx: StepContext, p: DbAwaitLagParams): Promise<{ primary: D
     const hits = seen.filter((s) => s.role === role && s.n.config.name !== other);
     if (hits.length === 1) return hits[0]!.n;
     const unknown = seen.some((s) => s.role === 'unknown');
-    throw new StepError(unknown ? 'unreachable' : 'invalid-input', `cannot tell which node is the ${role}: ${hits.length} observed as ${role} (${roles || 'no nodes'})`, {
-      hint: `name it in the step's params ("${role === 'replica' ? 'node' : 'primary'}")`,
-      retryable: unknown,
-    });
+    throw new StepError(
+      unknown ? 'unreachable' : 'invalid-input',
+      `cannot tell which node is the ${role}: ${hits.length} observed as ${role} (${roles || 'no nodes'})`,
+      {
+        hint: `name it in the step's params ("${role === 'replica' ? 'node' : 'primary'}")`,
+        retryable: unknown,
+      },
+    );
   };
   const replica = pick(p.node, 'replica', p.primary);
   const primary = pick(p.primary, 'primary', replica.config.name);
@@ -82,7 +98,12 @@ async function pair(ctx: StepContext, p: DbAwaitLagParams): Promise<{ primary: D
 }
 
 /** One observation of both nodes: lag and whether it is within the bound. */
-async function once(ctx: StepContext, p: DbAwaitLagParams, primary: DbNodeService, replica: DbNodeService): Promise<{ within: boolean; text: string }> {
+async function once(
+  ctx: StepContext,
+  p: DbAwaitLagParams,
+  primary: DbNodeService,
+  replica: DbNodeService,
+): Promise<{ within: boolean; text: string }> {
   let po: NodeObservation;
   let ro: NodeObservation;
   try {
@@ -96,7 +117,10 @@ async function once(ctx: StepContext, p: DbAwaitLagParams, primary: DbNodeServic
   const lag = replicaLag({ primaryLsn: po.currentLsn, replica: ro });
   const okBytes = p.maxBytes === undefined || (lag.lagBytes !== null && lag.lagBytes <= p.maxBytes);
   const okSeconds = p.maxSeconds === undefined || (lag.lagSeconds !== null && lag.lagSeconds <= p.maxSeconds);
-  return { within: okBytes && okSeconds, text: `${replica.config.name} lag ${lag.lagBytes ?? 'unknown'} bytes / ${lag.lagSeconds ?? 'unknown'} s behind ${primary.config.name} (bound ${bound(p)})${lag.note ? `; ${lag.note}` : ''}` };
+  return {
+    within: okBytes && okSeconds,
+    text: `${replica.config.name} lag ${lag.lagBytes ?? 'unknown'} bytes / ${lag.lagSeconds ?? 'unknown'} s behind ${primary.config.name} (bound ${bound(p)})${lag.note ? `; ${lag.note}` : ''}`,
+  };
 }
 
 /** `db.await-lag` (see the file comment). */
@@ -105,17 +129,27 @@ export const dbAwaitLagKind: StepKind<DbAwaitLagParams> = {
   params: dbAwaitLagParams,
   // Bounded by its own timeoutMs (≤ 1 day): the engine's bound only backs it up.
   defaultTimeoutMs: 86_460_000,
-  describe: (p) => `Wait until ${p.node ?? 'the replica'}'s replication lag is ${bound(p)} (≤ ${Math.round(p.timeoutMs / 1000)} s)`,
+  describe: (p) =>
+    `Wait until ${p.node ?? 'the replica'}'s replication lag is ${bound(p)} (≤ ${Math.round(p.timeoutMs / 1000)} s)`,
 
   async plan(ctx, p) {
     const { primary, replica } = await pair(ctx, p);
     const now = await once(ctx, p, primary, replica);
     return {
       changes: [],
-      commands: [`observe ${primary.config.name} (pg_current_wal_lsn()) and ${replica.config.name} (pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()) every ${p.intervalMs} ms until lag is ${bound(p)}, for at most ${p.timeoutMs} ms`],
+      commands: [
+        `observe ${primary.config.name} (pg_current_wal_lsn()) and ${replica.config.name} (pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()) every ${p.intervalMs} ms until lag is ${bound(p)}, for at most ${p.timeoutMs} ms`,
+      ],
       alreadyDone: now.within,
       notes: [`now: ${now.text}`],
-      effects: [{ type: 'db-await-lag', node: replica.config.name, maxLagSeconds: p.maxSeconds ?? null, maxLagBytes: p.maxBytes ?? null }],
+      effects: [
+        {
+          type: 'db-await-lag',
+          node: replica.config.name,
+          maxLagSeconds: p.maxSeconds ?? null,
+          maxLagBytes: p.maxBytes ?? null,
+        },
+      ],
     };
   },
 

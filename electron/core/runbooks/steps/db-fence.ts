@@ -44,7 +44,10 @@ function fenced(check: FenceCheck, mode: 'hard' | 'soft'): boolean {
 
 function capable(n: DbNodeService): Required<Pick<ReplicationAdapter, 'fence' | 'verifyFenced'>> {
   const a = n.adapter;
-  if (!a.capabilities.fence || !a.fence || !a.verifyFenced) throw new StepError('unsupported', `the ${a.engine} adapter of ${n.config.name} cannot fence`, { where: n.config.name });
+  if (!a.capabilities.fence || !a.fence || !a.verifyFenced)
+    throw new StepError('unsupported', `the ${a.engine} adapter of ${n.config.name} cannot fence`, {
+      where: n.config.name,
+    });
   return { fence: a.fence.bind(a), verifyFenced: a.verifyFenced.bind(a) };
 }
 
@@ -53,14 +56,17 @@ export const dbFenceKind: StepKind<DbFenceParams> = {
   kind: 'db.fence',
   params: dbFenceParams,
   defaultTimeoutMs: 120_000,
-  describe: (p) => `Fence ${p.node} (${p.mode === 'hard' ? 'stop the server' : 'read-only'}) so it cannot accept writes`,
+  describe: (p) =>
+    `Fence ${p.node} (${p.mode === 'hard' ? 'stop the server' : 'read-only'}) so it cannot accept writes`,
 
   async plan(ctx, p) {
     const n = dbNodeOf(ctx, p.node);
     const c = capable(n);
     let commands: string[];
     try {
-      commands = n.planCommands({ kind: 'fence', mode: p.mode }).map((x) => `${x.kind === 'sql' ? 'SQL' : 'ssh'} ${x.target}: ${x.text}${x.outcome ? `  # ${x.outcome}` : ''}`);
+      commands = n
+        .planCommands({ kind: 'fence', mode: p.mode })
+        .map((x) => `${x.kind === 'sql' ? 'SQL' : 'ssh'} ${x.target}: ${x.text}${x.outcome ? `  # ${x.outcome}` : ''}`);
     } catch (e) {
       throw new StepError('invalid-input', `cannot fence ${p.node} ${p.mode}: ${messageOf(e)}`, { where: p.node });
     }
@@ -99,12 +105,21 @@ export const dbFenceKind: StepKind<DbFenceParams> = {
 
   async act(ctx, p, progress) {
     const n = dbNodeOf(ctx, p.node);
-    progress({ message: p.mode === 'hard' ? `stopping ${p.node} (pg_ctl fast shutdown)` : `making ${p.node} read-only` });
+    progress({
+      message: p.mode === 'hard' ? `stopping ${p.node} (pg_ctl fast shutdown)` : `making ${p.node} read-only`,
+    });
     try {
       const r = await capable(n).fence(p.mode, ctx.signal);
-      for (const c of r.commands) ctx.log.info(`${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`);
+      for (const c of r.commands)
+        ctx.log.info(
+          `${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`,
+        );
       ctx.log.info(r.summary);
-      if (!r.verified) throw new StepError('internal', `${p.node} was not verified fenced: ${r.evidence}`, { where: p.node, retryable: false });
+      if (!r.verified)
+        throw new StepError('internal', `${p.node} was not verified fenced: ${r.evidence}`, {
+          where: p.node,
+          retryable: false,
+        });
     } catch (e) {
       throw asStepError(e, p.node);
     }

@@ -37,7 +37,10 @@ export type DbPromoteParams = z.output<typeof dbPromoteParams>;
 
 function capable(n: DbNodeService): Required<Pick<ReplicationAdapter, 'promote' | 'verifyPromoted'>> {
   const a = n.adapter;
-  if (!a.capabilities.promote || !a.promote || !a.verifyPromoted) throw new StepError('unsupported', `the ${a.engine} adapter of ${n.config.name} cannot promote`, { where: n.config.name });
+  if (!a.capabilities.promote || !a.promote || !a.verifyPromoted)
+    throw new StepError('unsupported', `the ${a.engine} adapter of ${n.config.name} cannot promote`, {
+      where: n.config.name,
+    });
   return { promote: a.promote.bind(a), verifyPromoted: a.verifyPromoted.bind(a) };
 }
 
@@ -51,7 +54,9 @@ export const dbPromoteKind: StepKind<DbPromoteParams> = {
   async plan(ctx, p) {
     const n = dbNodeOf(ctx, p.node);
     capable(n);
-    const commands = n.planCommands({ kind: 'promote', waitSeconds: p.waitSeconds }).map((x) => `SQL ${x.target}: ${x.text}${x.outcome ? `  # ${x.outcome}` : ''}`);
+    const commands = n
+      .planCommands({ kind: 'promote', waitSeconds: p.waitSeconds })
+      .map((x) => `SQL ${x.target}: ${x.text}${x.outcome ? `  # ${x.outcome}` : ''}`);
     const notes: string[] = [];
     let before = 'unknown';
     try {
@@ -60,7 +65,8 @@ export const dbPromoteKind: StepKind<DbPromoteParams> = {
       ctx.signal.throwIfAborted();
       notes.push(`cannot observe ${p.node} now: ${messageOf(e)}`);
     }
-    if (before === 'primary') notes.push(`${p.node} is already out of recovery: the step only checks that it accepts a write`);
+    if (before === 'primary')
+      notes.push(`${p.node} is already out of recovery: the step only checks that it accepts a write`);
     return {
       changes: [{ target: `${p.node} role`, before, after: 'primary' }],
       commands,
@@ -84,9 +90,15 @@ export const dbPromoteKind: StepKind<DbPromoteParams> = {
     progress({ message: `pg_promote on ${p.node} (waits up to ${p.waitSeconds} s)` });
     try {
       const r = await capable(n).promote({ waitSeconds: p.waitSeconds, signal: ctx.signal });
-      for (const c of r.commands) ctx.log.info(`${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`);
+      for (const c of r.commands)
+        ctx.log.info(
+          `${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`,
+        );
       ctx.log.info(`${r.summary} (out of recovery after ${r.promoteMs} ms)`);
-      if (!r.verified) throw new StepError('conflict', `${p.node} did not pass the promotion read-back: ${r.evidence}`, { where: p.node });
+      if (!r.verified)
+        throw new StepError('conflict', `${p.node} did not pass the promotion read-back: ${r.evidence}`, {
+          where: p.node,
+        });
     } catch (e) {
       throw asStepError(e, p.node);
     }

@@ -41,7 +41,10 @@ export type DbRejoinParams = z.output<typeof dbRejoinParams>;
 function capable(n: DbNodeService): Required<Pick<ReplicationAdapter, 'rewind' | 'verifyStreaming'>> {
   const a = n.adapter;
   if (!a.capabilities.rewind || !a.rewind || !a.verifyStreaming) {
-    throw new StepError('unsupported', `${n.config.name} cannot be rejoined by Standby`, { hint: `set databases[].dataDir (and pgBin) of ${n.config.name} and the SSH settings of its site`, where: n.config.name });
+    throw new StepError('unsupported', `${n.config.name} cannot be rejoined by Standby`, {
+      hint: `set databases[].dataDir (and pgBin) of ${n.config.name} and the SSH settings of its site`,
+      where: n.config.name,
+    });
   }
   return { rewind: a.rewind.bind(a), verifyStreaming: a.verifyStreaming.bind(a) };
 }
@@ -65,7 +68,8 @@ export const dbRejoinKind: StepKind<DbRejoinParams> = {
   params: dbRejoinParams,
   // pg_rewind is quick; a base backup copies the whole cluster.
   defaultTimeoutMs: 30 * 60_000,
-  describe: (p) => `Rejoin ${p.node} as a replica of ${p.source} (${p.method === 'auto' ? 'pg_rewind, base backup if needed' : 'fresh base backup'})`,
+  describe: (p) =>
+    `Rejoin ${p.node} as a replica of ${p.source} (${p.method === 'auto' ? 'pg_rewind, base backup if needed' : 'fresh base backup'})`,
 
   async plan(ctx, p) {
     const n = dbNodeOf(ctx, p.node);
@@ -73,7 +77,9 @@ export const dbRejoinKind: StepKind<DbRejoinParams> = {
     capable(n);
     let commands: string[];
     try {
-      commands = n.planCommands({ kind: 'rewind', source: p.source, method: p.method }).map((x) => `${x.kind === 'sql' ? 'SQL' : 'ssh'} ${x.target}: ${x.text}${x.outcome ? `  # ${x.outcome}` : ''}`);
+      commands = n
+        .planCommands({ kind: 'rewind', source: p.source, method: p.method })
+        .map((x) => `${x.kind === 'sql' ? 'SQL' : 'ssh'} ${x.target}: ${x.text}${x.outcome ? `  # ${x.outcome}` : ''}`);
     } catch (e) {
       throw new StepError('invalid-input', `cannot rejoin ${p.node}: ${messageOf(e)}`, { where: p.node });
     }
@@ -83,9 +89,12 @@ export const dbRejoinKind: StepKind<DbRejoinParams> = {
       before = (await n.adapter.observe(ctx.signal)).role;
     } catch (e) {
       ctx.signal.throwIfAborted();
-      notes.push(`${p.node} cannot be observed now (${messageOf(e)}): a stopped node is the usual state before a rejoin`);
+      notes.push(
+        `${p.node} cannot be observed now (${messageOf(e)}): a stopped node is the usual state before a rejoin`,
+      );
     }
-    if (before === 'primary') notes.push(`${p.node} runs as a primary now: the rejoin refuses it unless an earlier step fences it (hard)`);
+    if (before === 'primary')
+      notes.push(`${p.node} runs as a primary now: the rejoin refuses it unless an earlier step fences it (hard)`);
     const s = await streaming(ctx, p);
     notes.push(`now: ${s.evidence}`);
     return {
@@ -113,9 +122,19 @@ export const dbRejoinKind: StepKind<DbRejoinParams> = {
         streamTimeoutMs: p.streamTimeoutMs,
         onProgress: (x) => progress({ message: `${x.phase}: ${x.message}` }),
       });
-      for (const c of r.commands) ctx.log.info(`${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`);
-      ctx.log.info(`${r.summary} (${Object.entries(r.phaseMs).map(([k, v]) => `${k} ${v} ms`).join(', ')})`);
-      if (r.keptDataDir) ctx.log.warn(`the replaced data directory of ${p.node} was kept at ${r.keptDataDir}: remove it once you no longer need it`);
+      for (const c of r.commands)
+        ctx.log.info(
+          `${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`,
+        );
+      ctx.log.info(
+        `${r.summary} (${Object.entries(r.phaseMs)
+          .map(([k, v]) => `${k} ${v} ms`)
+          .join(', ')})`,
+      );
+      if (r.keptDataDir)
+        ctx.log.warn(
+          `the replaced data directory of ${p.node} was kept at ${r.keptDataDir}: remove it once you no longer need it`,
+        );
     } catch (e) {
       throw asStepError(e, p.node);
     }

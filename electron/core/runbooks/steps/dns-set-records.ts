@@ -54,20 +54,30 @@ export const dnsSetRecordsParams = z
     servedTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
   })
   .strict()
-  .refine((p) => (p.site === undefined) !== (p.value === undefined), { message: 'give exactly one of "site" or "value"', path: ['site'] });
+  .refine((p) => (p.site === undefined) !== (p.value === undefined), {
+    message: 'give exactly one of "site" or "value"',
+    path: ['site'],
+  });
 /** Parsed params of `dns.set-records`. */
 export type DnsSetRecordsParams = z.output<typeof dnsSetRecordsParams>;
 
 const BACKOFF_MS = 250;
 
 /** The values the step sets, normalized, and the site they are the address of (null: no site's). */
-function target(ctx: StepContext, p: DnsSetRecordsParams): { rec: RecordConfig; values: string[]; toSite: string | null } {
+function target(
+  ctx: StepContext,
+  p: DnsSetRecordsParams,
+): { rec: RecordConfig; values: string[]; toSite: string | null } {
   const rec = recordOf(ctx.env, p.record);
   let raw: string;
   if (p.site !== undefined) {
     siteOf(ctx.env, p.site);
     const v = rec.values[p.site];
-    if (v === undefined) throw new StepError('invalid-input', `record ${rec.name} has no value for site "${p.site}"`, { hint: `add records[].values.${p.site} to the workspace, or give "value"`, where: rec.name });
+    if (v === undefined)
+      throw new StepError('invalid-input', `record ${rec.name} has no value for site "${p.site}"`, {
+        hint: `add records[].values.${p.site} to the workspace, or give "value"`,
+        where: rec.name,
+      });
     raw = v;
   } else {
     raw = p.value!;
@@ -76,7 +86,9 @@ function target(ctx: StepContext, p: DnsSetRecordsParams): { rec: RecordConfig; 
   try {
     values = normalizeRecordValues(rec.type, [raw]);
   } catch (e) {
-    throw new StepError('invalid-input', `${raw} is not a valid ${rec.type} value: ${messageOf(e)}`, { where: rec.name });
+    throw new StepError('invalid-input', `${raw} is not a valid ${rec.type} value: ${messageOf(e)}`, {
+      where: rec.name,
+    });
   }
   const toSite = p.site ?? siteForNormalized(rec, values[0]!);
   return { rec, values, toSite };
@@ -94,16 +106,29 @@ function siteForNormalized(rec: RecordConfig, value: string): string | null {
 }
 
 /** Wanted set per provider: the new values with the given TTL, else the provider's current TTL. */
-function wanted(views: readonly ProviderView[], rec: RecordConfig, values: string[], ttl: number | undefined): Map<string, DnsRecordSet> {
-  return new Map(views.map((v) => [v.provider.name, { values, ttlSeconds: ttl ?? v.api?.ttlSeconds ?? rec.ttlSeconds }]));
+function wanted(
+  views: readonly ProviderView[],
+  rec: RecordConfig,
+  values: string[],
+  ttl: number | undefined,
+): Map<string, DnsRecordSet> {
+  return new Map(
+    views.map((v) => [v.provider.name, { values, ttlSeconds: ttl ?? v.api?.ttlSeconds ?? rec.ttlSeconds }]),
+  );
 }
 
 /**
  * Why restoring `want` is refused (null = go ahead): the restored values are a site's address and
  * that site's entry does not answer 2xx now. Values of no site (or a mix) are restored as they were.
  */
-async function restoreTargetHealthy(ctx: StepContext, rec: RecordConfig, want: ReadonlyMap<string, DnsRecordSet | null>): Promise<string | null> {
-  const sites = new Set([...want.values()].map((s) => (s && s.values.length === 1 ? siteForNormalized(rec, s.values[0]!) : null)));
+async function restoreTargetHealthy(
+  ctx: StepContext,
+  rec: RecordConfig,
+  want: ReadonlyMap<string, DnsRecordSet | null>,
+): Promise<string | null> {
+  const sites = new Set(
+    [...want.values()].map((s) => (s && s.values.length === 1 ? siteForNormalized(rec, s.values[0]!) : null)),
+  );
   if (sites.size !== 1) return null;
   const name = [...sites][0];
   if (!name) return null;
@@ -118,23 +143,34 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
   kind: 'dns.set-records',
   params: dnsSetRecordsParams,
   defaultTimeoutMs: 60_000,
-  describe: (p) => `Point ${p.record} at ${p.site !== undefined ? `site ${p.site}` : p.value} at every DNS provider${p.ttlSeconds !== undefined ? ` (TTL ${p.ttlSeconds} s)` : ''}`,
+  describe: (p) =>
+    `Point ${p.record} at ${p.site !== undefined ? `site ${p.site}` : p.value} at every DNS provider${p.ttlSeconds !== undefined ? ` (TTL ${p.ttlSeconds} s)` : ''}`,
 
   async plan(ctx, p): Promise<StepPlan> {
     const { rec, values, toSite } = target(ctx, p);
     const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     const want = wanted(views, rec, values, p.ttlSeconds);
-    const changes: StepChange[] = views.map((v) => ({ target: `${v.provider.name}: ${rec.name} ${rec.type}`, before: showSet(v.api), after: showSet(want.get(v.provider.name)) }));
+    const changes: StepChange[] = views.map((v) => ({
+      target: `${v.provider.name}: ${rec.name} ${rec.type}`,
+      before: showSet(v.api),
+      after: showSet(want.get(v.provider.name)),
+    }));
     const commands: string[] = [];
     const notes: string[] = [];
     for (const v of views) {
       const w = want.get(v.provider.name)!;
-      if (v.api === undefined) notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
-      if (v.api !== undefined && allHold([v], want)) notes.push(`${v.provider.name} already holds ${showSet(w)}: not written`);
+      if (v.api === undefined)
+        notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
+      if (v.api !== undefined && allHold([v], want))
+        notes.push(`${v.provider.name} already holds ${showSet(w)}: not written`);
       else commands.push(describeWriteOf(v, rec, w));
-      if (!v.provider.capabilities.compareAndSwap) notes.push(`${v.provider.name} (${v.provider.kind}) has no atomic compare-and-swap: the write is checked by a read just before it`);
+      if (!v.provider.capabilities.compareAndSwap)
+        notes.push(
+          `${v.provider.name} (${v.provider.kind}) has no atomic compare-and-swap: the write is checked by a read just before it`,
+        );
     }
-    for (const v of views) for (const s of v.served) commands.push(queryCommandText(s.server, rec, want.get(v.provider.name)!));
+    for (const v of views)
+      for (const s of v.served) commands.push(queryCommandText(s.server, rec, want.get(v.provider.name)!));
     if (p.ttlSeconds === undefined) notes.push('no ttlSeconds given: each provider keeps its current TTL');
     if (toSite === null) notes.push(`${values.join(', ')} is no site's value of ${rec.name}`);
     notes.push(`now: ${describeViews(views)}`);
@@ -159,16 +195,28 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
     const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
     // An unreadable provider gets the given TTL, else the record's configured one (its own is unknown).
     const want = wanted(views, rec, values, p.ttlSeconds);
-    const { changed } = await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
+    const { changed } = await writeEveryProvider(
+      ctx,
+      rec,
+      want,
+      { attempts: p.apiAttempts, backoffMs: BACKOFF_MS },
+      progress,
+    );
     const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs, progress);
     if (!served.ok) {
-      throw new StepError('timeout', `not every nameserver serves ${rec.name} ${rec.type} ${values.join(', ')} after ${served.elapsedMs} ms: ${describeViews(served.views)}`, {
-        hint: 'a nameserver that does not pick up the change (zone transfer, cache) must be checked on its server; resume the run once it serves the answer',
-        where: rec.name,
-        retryable: true,
-      });
+      throw new StepError(
+        'timeout',
+        `not every nameserver serves ${rec.name} ${rec.type} ${values.join(', ')} after ${served.elapsedMs} ms: ${describeViews(served.views)}`,
+        {
+          hint: 'a nameserver that does not pick up the change (zone transfer, cache) must be checked on its server; resume the run once it serves the answer',
+          where: rec.name,
+          retryable: true,
+        },
+      );
     }
-    ctx.log.info(`changed at ${changed.length ? changed.join(', ') : 'no provider (all held it)'}; every nameserver serves it after ${served.elapsedMs} ms`);
+    ctx.log.info(
+      `changed at ${changed.length ? changed.join(', ') : 'no provider (all held it)'}; every nameserver serves it after ${served.elapsedMs} ms`,
+    );
   },
 
   async verify(ctx, p) {
@@ -195,11 +243,17 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
     const guard = await restoreTargetHealthy(ctx, rec, want);
     if (guard) return { ok: false, evidence: guard };
     const noop = (): void => {};
-    if (want.size > 0) await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, noop);
-    const served = want.size > 0 ? await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs) : { ok: true, views: await readRecordViews(stepDnsZone(ctx), rec, { served: true }) };
+    if (want.size > 0)
+      await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, noop);
+    const served =
+      want.size > 0
+        ? await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs)
+        : { ok: true, views: await readRecordViews(stepDnsZone(ctx), rec, { served: true }) };
     const restored = [...want].map(([n, s]) => `${n} → ${showSet(s)}`).join(', ');
     const ok = served.ok && allHold(served.views, want) && unknown.length === 0;
-    const lost = unknown.length ? `; not restored (the plan did not know their value before): ${unknown.join(', ')}` : '';
+    const lost = unknown.length
+      ? `; not restored (the plan did not know their value before): ${unknown.join(', ')}`
+      : '';
     return { ok, evidence: `restored ${restored || 'nothing'}${lost}. Now: ${describeViews(served.views)}` };
   },
 };

@@ -74,13 +74,19 @@ function largestTtl(views: readonly ProviderView[]): number {
 /** Wanted set per provider that has the record: same values, TTL min(current, new). */
 function wanted(views: readonly ProviderView[], ttl: number): Map<string, DnsRecordSet> {
   const out = new Map<string, DnsRecordSet>();
-  for (const v of views) if (v.api) out.set(v.provider.name, { values: v.api.values, ttlSeconds: Math.min(v.api.ttlSeconds, ttl) });
+  for (const v of views)
+    if (v.api) out.set(v.provider.name, { values: v.api.values, ttlSeconds: Math.min(v.api.ttlSeconds, ttl) });
   return out;
 }
 
 /** Every readable view has a TTL ≤ ttl, and nothing is unreadable. */
 function allLow(views: readonly ProviderView[], ttl: number): boolean {
-  return views.every((v) => v.api !== undefined && (v.api === null || v.api.ttlSeconds <= ttl) && v.served.every((s) => s.set !== undefined && (s.set === null || s.set.ttlSeconds <= ttl)));
+  return views.every(
+    (v) =>
+      v.api !== undefined &&
+      (v.api === null || v.api.ttlSeconds <= ttl) &&
+      v.served.every((s) => s.set !== undefined && (s.set === null || s.set.ttlSeconds <= ttl)),
+  );
 }
 
 /**
@@ -91,7 +97,10 @@ function owedWait(ctx: StepContext, rec: RecordConfig, ttl: number): { deadline:
   const memo = drainDeadline(ctx, rec);
   if (memo !== undefined) return memo > ctx.now() ? { deadline: memo, why: 'the countdown this run started' } : null;
   if (rec.ttlSeconds <= ttl) return null;
-  return { deadline: ctx.now() + rec.ttlSeconds * 1000, why: `the TTL is already ${ttl} s or lower, but not lowered by this run: the normal TTL (${rec.ttlSeconds} s) may still be cached` };
+  return {
+    deadline: ctx.now() + rec.ttlSeconds * 1000,
+    why: `the TTL is already ${ttl} s or lower, but not lowered by this run: the normal TTL (${rec.ttlSeconds} s) may still be cached`,
+  };
 }
 
 /** `dns.set-ttl` (see the file comment). */
@@ -111,21 +120,35 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
     const notes: string[] = [];
     for (const v of views) {
       const w = want.get(v.provider.name);
-      if (v.api === undefined) notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
+      if (v.api === undefined)
+        notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
       else if (v.api === null) notes.push(`${v.provider.name} has no ${rec.name} ${rec.type} record: no TTL to lower`);
       else if (w && w.ttlSeconds !== v.api.ttlSeconds) {
-        changes.push({ target: `${v.provider.name}: ${rec.name} ${rec.type}`, before: showSet(v.api), after: showSet(w) });
+        changes.push({
+          target: `${v.provider.name}: ${rec.name} ${rec.type}`,
+          before: showSet(v.api),
+          after: showSet(w),
+        });
         commands.push(describeWriteOf(v, rec, w));
       } else notes.push(`${v.provider.name} already has TTL ${v.api.ttlSeconds} s ≤ ${p.ttlSeconds} s: not written`);
       for (const s of v.served) commands.push(queryCommandText(s.server, rec, w ?? null));
     }
     const old = largestTtl(views);
     const owed = old > p.ttlSeconds ? null : owedWait(ctx, rec, p.ttlSeconds);
-    if (old > p.ttlSeconds) notes.push(`then waits out the old TTL (${old} s) with a countdown, once every nameserver serves ${p.ttlSeconds} s`);
+    if (old > p.ttlSeconds)
+      notes.push(
+        `then waits out the old TTL (${old} s) with a countdown, once every nameserver serves ${p.ttlSeconds} s`,
+      );
     else if (owed) notes.push(`waits ${Math.ceil((owed.deadline - ctx.now()) / 1000)} s: ${owed.why}`);
     else notes.push(`no wait: the old TTL is already ≤ ${p.ttlSeconds} s`);
     notes.push(`now: ${describeViews(views)}`);
-    return { changes, commands, alreadyDone: changes.length === 0 && allLow(views, p.ttlSeconds) && owed === null && old <= p.ttlSeconds, notes, effects: [] };
+    return {
+      changes,
+      commands,
+      alreadyDone: changes.length === 0 && allLow(views, p.ttlSeconds) && owed === null && old <= p.ttlSeconds,
+      notes,
+      effects: [],
+    };
   },
 
   async isDone(ctx, p) {
@@ -133,7 +156,11 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
     const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
     if (!allLow(views, p.ttlSeconds)) return { done: false, evidence: describeViews(views) };
     const owed = owedWait(ctx, rec, p.ttlSeconds);
-    if (owed) return { done: false, evidence: `${describeViews(views)}; a wait of ${Math.ceil((owed.deadline - ctx.now()) / 1000)} s is owed: ${owed.why}` };
+    if (owed)
+      return {
+        done: false,
+        evidence: `${describeViews(views)}; a wait of ${Math.ceil((owed.deadline - ctx.now()) / 1000)} s is owed: ${owed.why}`,
+      };
     return { done: true, evidence: `${describeViews(views)}; no old TTL left to wait out` };
   },
 
@@ -145,7 +172,11 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
     await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, progress);
     const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs, progress);
     if (!served.ok) {
-      throw new StepError('timeout', `not every nameserver serves TTL ${p.ttlSeconds} s for ${rec.name} after ${served.elapsedMs} ms: ${describeViews(served.views)}`, { where: rec.name, retryable: true });
+      throw new StepError(
+        'timeout',
+        `not every nameserver serves TTL ${p.ttlSeconds} s for ${rec.name} after ${served.elapsedMs} ms: ${describeViews(served.views)}`,
+        { where: rec.name, retryable: true },
+      );
     }
     let deadline: number;
     let why: string;
@@ -177,10 +208,16 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
     const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
     const want = new Map<string, DnsRecordSet>();
     for (const v of views) {
-      const before = parseShownSet(recorded.changes.find((c) => c.target === `${v.provider.name}: ${rec.name} ${rec.type}`)?.before ?? null);
+      const before = parseShownSet(
+        recorded.changes.find((c) => c.target === `${v.provider.name}: ${rec.name} ${rec.type}`)?.before ?? null,
+      );
       if (before && v.api) want.set(v.provider.name, { values: v.api.values, ttlSeconds: before.ttlSeconds });
     }
-    if (want.size === 0) return { ok: true, evidence: `nothing to restore (no provider's TTL was lowered by this step). Now: ${describeViews(views)}` };
+    if (want.size === 0)
+      return {
+        ok: true,
+        evidence: `nothing to restore (no provider's TTL was lowered by this step). Now: ${describeViews(views)}`,
+      };
     await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, () => {});
     const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs);
     const restored = [...want].map(([n, s]) => `${n} TTL ${s.ttlSeconds} s`).join(', ');

@@ -43,6 +43,11 @@ export async function writeEveryProvider(
   progress: (p: StepProgress) => void,
 ): Promise<{ changed: string[] }> {
   const { changed, failure } = await writeRecordSets(stepDnsZone(ctx), rec, want, o, progress);
-  if (failure) throw new StepError(failure.kind, failure.message, { hint: failure.hint, where: failure.where, retryable: failure.retryable });
+  if (failure)
+    throw new StepError(failure.kind, failure.message, {
+      hint: failure.hint,
+      where: failure.where,
+      retryable: failure.retryable,
+    });
   return { changed };
 }

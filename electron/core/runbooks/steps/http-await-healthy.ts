@@ -26,7 +26,10 @@ import { isLoopbackUrl, siteOf } from './step-lookup.ts';
 /** Params of `http.await-healthy`: `url`, or `site` (+ `slot`). */
 export const httpAwaitHealthyParams = z
   .object({
-    url: z.string().refine(isLoopbackUrl, 'must be an http(s) URL on a loopback address (127.0.0.0/8, [::1] or localhost)').optional(),
+    url: z
+      .string()
+      .refine(isLoopbackUrl, 'must be an http(s) URL on a loopback address (127.0.0.0/8, [::1] or localhost)')
+      .optional(),
     site: z.string().min(1).optional(),
     slot: z.string().min(1).optional(),
     /** Consecutive healthy answers needed. */
@@ -41,7 +44,10 @@ export const httpAwaitHealthyParams = z
     expectSlot: z.string().min(1).optional(),
   })
   .strict()
-  .refine((p) => (p.url === undefined) !== (p.site === undefined), { message: 'give exactly one of "url" or "site"', path: ['url'] })
+  .refine((p) => (p.url === undefined) !== (p.site === undefined), {
+    message: 'give exactly one of "url" or "site"',
+    path: ['url'],
+  })
   .refine((p) => p.slot === undefined || p.site !== undefined, { message: '"slot" needs "site"', path: ['slot'] });
 /** Parsed params of `http.await-healthy`. */
 export type HttpAwaitHealthyParams = z.output<typeof httpAwaitHealthyParams>;
@@ -52,7 +58,11 @@ export function gateUrl(ctx: Pick<StepContext, 'env'>, p: HttpAwaitHealthyParams
   const site = siteOf(ctx.env, p.site!);
   if (p.slot === undefined) return site.router.entryUrl;
   const slot = site.slots.find((s) => s.name === p.slot);
-  if (!slot) throw new StepError('invalid-input', `site ${site.name} has no slot "${p.slot}"`, { hint: `use one of: ${site.slots.map((s) => s.name).join(', ')}`, where: site.name });
+  if (!slot)
+    throw new StepError('invalid-input', `site ${site.name} has no slot "${p.slot}"`, {
+      hint: `use one of: ${site.slots.map((s) => s.name).join(', ')}`,
+      where: site.name,
+    });
   return slot.url.replace(/\/+$/, '') + slot.healthPath;
 }
 
@@ -71,14 +81,20 @@ export const httpAwaitHealthyKind: StepKind<HttpAwaitHealthyParams> = {
   params: httpAwaitHealthyParams,
   // Bounded by its own timeoutMs (≤ 1 h): the engine's bound only backs it up.
   defaultTimeoutMs: 3_660_000,
-  describe: (p) => `Wait until ${p.url ?? (p.slot ? `${p.site}/${p.slot}` : `the entry of site ${p.site}`)} answers healthy ${p.consecutive} times in a row`,
+  describe: (p) =>
+    `Wait until ${p.url ?? (p.slot ? `${p.site}/${p.slot}` : `the entry of site ${p.site}`)} answers healthy ${p.consecutive} times in a row`,
 
   async plan(ctx, p) {
     const url = gateUrl(ctx, p);
-    const now = judge(await stepService(ctx, 'health').probe(url, { timeoutMs: p.requestTimeoutMs, signal: ctx.signal }), p.expectSlot);
+    const now = judge(
+      await stepService(ctx, 'health').probe(url, { timeoutMs: p.requestTimeoutMs, signal: ctx.signal }),
+      p.expectSlot,
+    );
     return {
       changes: [],
-      commands: [`GET ${url} until ${p.consecutive} healthy answers in a row${p.expectSlot ? ` naming slot ${p.expectSlot}` : ''} (every ${p.intervalMs} ms, ≤ ${p.timeoutMs} ms)`],
+      commands: [
+        `GET ${url} until ${p.consecutive} healthy answers in a row${p.expectSlot ? ` naming slot ${p.expectSlot}` : ''} (every ${p.intervalMs} ms, ≤ ${p.timeoutMs} ms)`,
+      ],
       alreadyDone: false,
       notes: [`now: ${url} → ${now.text}`],
       // lets the plan accept traffic moving to a site that this gate will prove healthy first
@@ -104,7 +120,11 @@ export const httpAwaitHealthyKind: StepKind<HttpAwaitHealthyParams> = {
       last.push(j.text);
       if (last.length > 5) last.shift();
       const elapsed = ctx.now() - t0;
-      progress({ message: `${url}: ${run}/${p.consecutive} healthy in a row (last: ${j.text})`, fraction: run / p.consecutive, remainingMs: Math.max(0, p.timeoutMs - elapsed) });
+      progress({
+        message: `${url}: ${run}/${p.consecutive} healthy in a row (last: ${j.text})`,
+        fraction: run / p.consecutive,
+        remainingMs: Math.max(0, p.timeoutMs - elapsed),
+      });
       if (run >= p.consecutive) {
         ctx.log.info(`${url} healthy ${run} times in a row after ${elapsed} ms`);
         return;
@@ -112,16 +132,23 @@ export const httpAwaitHealthyKind: StepKind<HttpAwaitHealthyParams> = {
       if (elapsed >= p.timeoutMs) break;
       await ctx.sleep(Math.min(p.intervalMs, Math.max(1, p.timeoutMs - elapsed)));
     }
-    throw new StepError('timeout', `${url} did not answer healthy ${p.consecutive} times in a row within ${p.timeoutMs} ms; last answers: ${last.join(', ')}`, {
-      hint: 'check the target (logs, its database); resume the run once it is healthy',
-      where: url,
-      retryable: true,
-    });
+    throw new StepError(
+      'timeout',
+      `${url} did not answer healthy ${p.consecutive} times in a row within ${p.timeoutMs} ms; last answers: ${last.join(', ')}`,
+      {
+        hint: 'check the target (logs, its database); resume the run once it is healthy',
+        where: url,
+        retryable: true,
+      },
+    );
   },
 
   async verify(ctx, p) {
     const url = gateUrl(ctx, p);
-    const j = judge(await stepService(ctx, 'health').probe(url, { timeoutMs: p.requestTimeoutMs, signal: ctx.signal }), p.expectSlot);
+    const j = judge(
+      await stepService(ctx, 'health').probe(url, { timeoutMs: p.requestTimeoutMs, signal: ctx.signal }),
+      p.expectSlot,
+    );
     return { ok: j.ok, evidence: `${url} → ${j.text}` };
   },
 };

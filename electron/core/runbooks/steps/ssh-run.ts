@@ -60,15 +60,24 @@ export class SshStepError extends StepError {
   readonly stderr: string;
   readonly successExitCodes: readonly number[];
   constructor(e: SshCommandError) {
-    const how = e.exitCode !== null ? `exited with ${e.exitCode}` : e.signal ? `was killed by SIG${e.signal}` : 'ended without an exit status';
+    const how =
+      e.exitCode !== null
+        ? `exited with ${e.exitCode}`
+        : e.signal
+          ? `was killed by SIG${e.signal}`
+          : 'ended without an exit status';
     const out = e.stdout.trim() ? `\nstdout: ${tail(e.stdout.trim())}` : '\nstdout: (empty)';
     const err = e.stderr.trim() ? `\nstderr: ${tail(e.stderr.trim())}` : '\nstderr: (empty)';
-    super(e.error.kind as OpErrorKind, `\`${e.command}\` on ${e.host} ${how} (declared success: ${e.successExitCodes.join(', ')})${out}${err}`, {
-      hint: 'read the output above; fix the cause on the host, or declare this exit code in successExitCodes if it means success',
-      where: e.host,
-      retryable: false,
-      cause: e,
-    });
+    super(
+      e.error.kind as OpErrorKind,
+      `\`${e.command}\` on ${e.host} ${how} (declared success: ${e.successExitCodes.join(', ')})${out}${err}`,
+      {
+        hint: 'read the output above; fix the cause on the host, or declare this exit code in successExitCodes if it means success',
+        where: e.host,
+        retryable: false,
+        cause: e,
+      },
+    );
     this.host = e.host;
     this.command = e.command;
     this.exitCode = e.exitCode;
@@ -90,7 +99,13 @@ interface LastRun {
 
 function isLastRun(v: unknown): v is LastRun {
   const o = v as Partial<LastRun> | null;
-  return typeof o === 'object' && o !== null && typeof o.exitCode === 'number' && typeof o.durationMs === 'number' && typeof o.lastLine === 'string';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.exitCode === 'number' &&
+    typeof o.durationMs === 'number' &&
+    typeof o.lastLine === 'string'
+  );
 }
 
 function sshOf(ctx: StepContext, site: string): SshConfig {
@@ -98,15 +113,25 @@ function sshOf(ctx: StepContext, site: string): SshConfig {
 }
 
 /** Runs `check`: exit 0 → true; another exit → false with the output; SSH trouble → throws. */
-async function runCheck(ctx: StepContext, p: SshRunParams, check: string): Promise<{ done: boolean; evidence: string }> {
+async function runCheck(
+  ctx: StepContext,
+  p: SshRunParams,
+  check: string,
+): Promise<{ done: boolean; evidence: string }> {
   const cfg = sshOf(ctx, p.site);
   try {
     const r = await stepService(ctx, 'ssh').exec(cfg, check, { timeoutMs: p.timeoutMs, signal: ctx.signal });
-    return { done: true, evidence: `check \`${check}\` on ${sshTarget(cfg)} exited 0${r.stdout.trim() ? `: ${tail(r.stdout.trim()).split('\n').slice(-1)[0]}` : ''}` };
+    return {
+      done: true,
+      evidence: `check \`${check}\` on ${sshTarget(cfg)} exited 0${r.stdout.trim() ? `: ${tail(r.stdout.trim()).split('\n').slice(-1)[0]}` : ''}`,
+    };
   } catch (e) {
     if (e instanceof SshCommandError) {
       const said = (e.stderr.trim() || e.stdout.trim()).split('\n').slice(-1)[0];
-      return { done: false, evidence: `check \`${check}\` on ${e.host} exited ${e.exitCode ?? `by SIG${e.signal}`}${said ? `: ${said}` : ''}` };
+      return {
+        done: false,
+        evidence: `check \`${check}\` on ${e.host} exited ${e.exitCode ?? `by SIG${e.signal}`}${said ? `: ${said}` : ''}`,
+      };
     }
     throw asStepError(e);
   }
@@ -123,7 +148,9 @@ export const sshRunKind: StepKind<SshRunParams> = {
   async plan(ctx, p) {
     const cfg = sshOf(ctx, p.site);
     const target = sshTarget(cfg);
-    const notes = [`success = exit ${p.successExitCodes.join(' or ')}; anything else fails the step with the command's output`];
+    const notes = [
+      `success = exit ${p.successExitCodes.join(' or ')}; anything else fails the step with the command's output`,
+    ];
     let alreadyDone = false;
     if (p.check !== undefined) {
       const c = await runCheck(ctx, p, p.check);
@@ -132,7 +159,10 @@ export const sshRunKind: StepKind<SshRunParams> = {
     } else notes.push('no check command: it always runs, and only its exit code is evidence');
     return {
       changes: [],
-      commands: [...(p.check !== undefined ? [`ssh ${target}: ${p.check}  # check: exit 0 = already done`] : []), `ssh ${target}: ${p.command}`],
+      commands: [
+        ...(p.check !== undefined ? [`ssh ${target}: ${p.check}  # check: exit 0 = already done`] : []),
+        `ssh ${target}: ${p.command}`,
+      ],
       alreadyDone,
       notes,
       effects: [],
@@ -149,13 +179,24 @@ export const sshRunKind: StepKind<SshRunParams> = {
     progress({ message: `running on ${sshTarget(cfg)}: ${p.command}` });
     let r: ExecResult;
     try {
-      r = await stepService(ctx, 'ssh').exec(cfg, p.command, { successExitCodes: p.successExitCodes, timeoutMs: p.timeoutMs, signal: ctx.signal });
+      r = await stepService(ctx, 'ssh').exec(cfg, p.command, {
+        successExitCodes: p.successExitCodes,
+        timeoutMs: p.timeoutMs,
+        signal: ctx.signal,
+      });
     } catch (e) {
       if (e instanceof SshCommandError) throw new SshStepError(e);
       throw asStepError(e);
     }
-    ctx.log.info(`exit ${r.exitCode} in ${r.durationMs} ms${r.stdout.trim() ? `; stdout: ${tail(r.stdout.trim())}` : ''}${r.stderr.trim() ? `; stderr: ${tail(r.stderr.trim())}` : ''}`);
-    if (ctx.runId !== null) ctx.state.set(LAST_RUN, { exitCode: r.exitCode, durationMs: r.durationMs, lastLine: r.stdout.trim().split('\n').slice(-1)[0] ?? '' } satisfies LastRun);
+    ctx.log.info(
+      `exit ${r.exitCode} in ${r.durationMs} ms${r.stdout.trim() ? `; stdout: ${tail(r.stdout.trim())}` : ''}${r.stderr.trim() ? `; stderr: ${tail(r.stderr.trim())}` : ''}`,
+    );
+    if (ctx.runId !== null)
+      ctx.state.set(LAST_RUN, {
+        exitCode: r.exitCode,
+        durationMs: r.durationMs,
+        lastLine: r.stdout.trim().split('\n').slice(-1)[0] ?? '',
+      } satisfies LastRun);
   },
 
   async verify(ctx, p) {
@@ -164,8 +205,15 @@ export const sshRunKind: StepKind<SshRunParams> = {
       return { ok: c.done, evidence: c.evidence };
     }
     const last = ctx.runId !== null ? ctx.state.get<unknown>(LAST_RUN) : undefined;
-    if (!isLastRun(last)) return { ok: true, evidence: 'the command ended with a declared success exit code (no check command to read anything back)' };
+    if (!isLastRun(last))
+      return {
+        ok: true,
+        evidence: 'the command ended with a declared success exit code (no check command to read anything back)',
+      };
     const out = last.lastLine ? `; last line of stdout: ${last.lastLine}` : '';
-    return { ok: true, evidence: `exited ${last.exitCode} (declared success) in ${last.durationMs} ms${out}; no check command to read anything back` };
+    return {
+      ok: true,
+      evidence: `exited ${last.exitCode} (declared success) in ${last.durationMs} ms${out}; no check command to read anything back`,
+    };
   },
 };

@@ -14,7 +14,10 @@ export function isLoopbackUrl(u: string): boolean {
   try {
     const { hostname, protocol } = new URL(u);
     const h = hostname.replace(/^\[|\]$/g, '');
-    return (protocol === 'http:' || protocol === 'https:') && (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === 'localhost');
+    return (
+      (protocol === 'http:' || protocol === 'https:') &&
+      (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === 'localhost')
+    );
   } catch {
     return false;
   }
@@ -24,20 +27,30 @@ export function isLoopbackUrl(u: string): boolean {
 export function recordOf(env: Environment, name: string): RecordConfig {
   const n = name.replace(/\.$/, '').toLowerCase();
   const rec = env.records.find((r) => r.name.toLowerCase() === n);
-  if (!rec) throw new StepError('invalid-input', `environment ${env.name} has no record "${name}"`, { hint: `use one of: ${env.records.map((r) => r.name).join(', ') || '(none)'}`, where: name });
+  if (!rec)
+    throw new StepError('invalid-input', `environment ${env.name} has no record "${name}"`, {
+      hint: `use one of: ${env.records.map((r) => r.name).join(', ') || '(none)'}`,
+      where: name,
+    });
   return rec;
 }
 
 /** The site `name` of `env.sites`. */
 export function siteOf(env: Environment, name: string): Site {
   const site = env.sites.find((s) => s.name === name);
-  if (!site) throw new StepError('invalid-input', `environment ${env.name} has no site "${name}"`, { hint: `use one of: ${env.sites.map((s) => s.name).join(', ')}`, where: name });
+  if (!site)
+    throw new StepError('invalid-input', `environment ${env.name} has no site "${name}"`, {
+      hint: `use one of: ${env.sites.map((s) => s.name).join(', ')}`,
+      where: name,
+    });
   return site;
 }
 
 /** The site whose value of `rec` is `value` (after normalization by the caller), or null. */
 export function siteForValue(rec: RecordConfig, value: string): string | null {
-  const hit = Object.entries(rec.values).find(([, v]) => v.trim().toLowerCase().replace(/\.$/, '') === value.trim().toLowerCase().replace(/\.$/, ''));
+  const hit = Object.entries(rec.values).find(
+    ([, v]) => v.trim().toLowerCase().replace(/\.$/, '') === value.trim().toLowerCase().replace(/\.$/, ''),
+  );
   return hit ? hit[0] : null;
 }
 
@@ -45,9 +58,16 @@ function named<T>(services: NamedServices<T>, name: string, what: string, envNam
   const item = services.items.get(name);
   if (item) return item;
   const problem = services.problems.get(name);
-  if (problem) throw new StepError('invalid-input', `${what} "${name}" cannot be used: ${problem}`, { where: name, retryable: false });
+  if (problem)
+    throw new StepError('invalid-input', `${what} "${name}" cannot be used: ${problem}`, {
+      where: name,
+      retryable: false,
+    });
   const known = [...services.items.keys(), ...services.problems.keys()];
-  throw new StepError('invalid-input', `environment ${envName} has no ${what} "${name}"`, { hint: `use one of: ${known.join(', ') || '(none)'}`, where: name });
+  throw new StepError('invalid-input', `environment ${envName} has no ${what} "${name}"`, {
+    hint: `use one of: ${known.join(', ') || '(none)'}`,
+    where: name,
+  });
 }
 
 /** Database node `name` from the services bag. */
@@ -83,7 +103,11 @@ export function asStepError(e: unknown, where?: string): unknown {
     const op = (e as { error?: { kind?: unknown; message?: unknown; hint?: unknown; where?: unknown } }).error;
     if (op && typeof op.kind === 'string' && typeof op.message === 'string') {
       const w = typeof op.where === 'string' ? op.where : where;
-      return new StepError(op.kind as ConstructorParameters<typeof StepError>[0], op.message, { ...(typeof op.hint === 'string' ? { hint: op.hint } : {}), ...(w ? { where: w } : {}), cause: e });
+      return new StepError(op.kind as ConstructorParameters<typeof StepError>[0], op.message, {
+        ...(typeof op.hint === 'string' ? { hint: op.hint } : {}),
+        ...(w ? { where: w } : {}),
+        cause: e,
+      });
     }
   }
   return e;

@@ -41,17 +41,35 @@ export const trafficSwitchSlotParams = z
 /** Parsed params of `traffic.switch-slot`. */
 export type TrafficSwitchSlotParams = z.output<typeof trafficSwitchSlotParams>;
 
-type Switching = Required<Pick<SlotRouter, 'switchSlot' | 'planSwitch' | 'verifySlot'>> & Pick<SlotRouter, 'readLiveSlot' | 'kind'>;
+type Switching = Required<Pick<SlotRouter, 'switchSlot' | 'planSwitch' | 'verifySlot'>> &
+  Pick<SlotRouter, 'readLiveSlot' | 'kind'>;
 
 function switching(ctx: StepContext, site: string, slot: string): Switching {
   const s = siteOf(ctx.env, site);
-  if (!s.slots.some((x) => x.name === slot)) throw new StepError('invalid-input', `site ${site} has no slot "${slot}"`, { hint: `use one of: ${s.slots.map((x) => x.name).join(', ')}`, where: site });
+  if (!s.slots.some((x) => x.name === slot))
+    throw new StepError('invalid-input', `site ${site} has no slot "${slot}"`, {
+      hint: `use one of: ${s.slots.map((x) => x.name).join(', ')}`,
+      where: site,
+    });
   const r = routerOf(ctx, site);
-  if (!r.capabilities.switch || !r.switchSlot || !r.planSwitch || !r.verifySlot) throw new StepError('unsupported', `the ${r.kind} router of site ${site} cannot switch slots`, { where: site });
-  return { kind: r.kind, readLiveSlot: r.readLiveSlot.bind(r), switchSlot: r.switchSlot.bind(r), planSwitch: r.planSwitch.bind(r), verifySlot: r.verifySlot.bind(r) };
+  if (!r.capabilities.switch || !r.switchSlot || !r.planSwitch || !r.verifySlot)
+    throw new StepError('unsupported', `the ${r.kind} router of site ${site} cannot switch slots`, { where: site });
+  return {
+    kind: r.kind,
+    readLiveSlot: r.readLiveSlot.bind(r),
+    switchSlot: r.switchSlot.bind(r),
+    planSwitch: r.planSwitch.bind(r),
+    verifySlot: r.verifySlot.bind(r),
+  };
 }
 
-async function verified(ctx: StepContext, r: Switching, slot: string, consecutive: number, timeoutMs: number): Promise<{ ok: boolean; evidence: string }> {
+async function verified(
+  ctx: StepContext,
+  r: Switching,
+  slot: string,
+  consecutive: number,
+  timeoutMs: number,
+): Promise<{ ok: boolean; evidence: string }> {
   try {
     const v = await r.verifySlot(slot, { consecutive, timeoutMs, signal: ctx.signal });
     return { ok: v.verified, evidence: v.verified ? v.evidence : `${v.reason ?? 'not verified'}; ${v.evidence}` };
@@ -60,10 +78,24 @@ async function verified(ctx: StepContext, r: Switching, slot: string, consecutiv
   }
 }
 
-async function doSwitch(ctx: StepContext, r: Switching, site: string, slot: string, upTimeoutMs: number, progress: (m: string) => void): Promise<void> {
+async function doSwitch(
+  ctx: StepContext,
+  r: Switching,
+  site: string,
+  slot: string,
+  upTimeoutMs: number,
+  progress: (m: string) => void,
+): Promise<void> {
   try {
-    const res = await r.switchSlot(slot, { signal: ctx.signal, upTimeoutMs, onProgress: (x) => progress(`${x.phase}: ${x.message}`) });
-    for (const c of res.commands) ctx.log.info(`${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`);
+    const res = await r.switchSlot(slot, {
+      signal: ctx.signal,
+      upTimeoutMs,
+      onProgress: (x) => progress(`${x.phase}: ${x.message}`),
+    });
+    for (const c of res.commands)
+      ctx.log.info(
+        `${c.kind} ${c.target}: ${c.text} → ${c.outcome ?? 'ok'}${c.durationMs !== undefined ? ` (${c.durationMs} ms)` : ''}`,
+      );
     ctx.log.info(`${site}: ${res.summary}`);
   } catch (e) {
     const stderr = (e as { stderr?: unknown }).stderr;
@@ -93,7 +125,9 @@ export const trafficSwitchSlotKind: StepKind<TrafficSwitchSlotParams> = {
     }
     return {
       changes: [{ target: `${p.site} live slot`, before: plan.from ?? 'unknown', after: p.slot }],
-      commands: plan.commands.map((c) => `${c.kind === 'http' ? 'http' : 'ssh'} ${c.target}: ${c.text}${c.outcome ? `  # ${c.outcome}` : ''}`),
+      commands: plan.commands.map(
+        (c) => `${c.kind === 'http' ? 'http' : 'ssh'} ${c.target}: ${c.text}${c.outcome ? `  # ${c.outcome}` : ''}`,
+      ),
       alreadyDone: !plan.changed,
       notes,
       effects: [{ type: 'slot-switch', site: p.site, fromSlot: plan.from, toSlot: p.slot }],
@@ -106,7 +140,9 @@ export const trafficSwitchSlotKind: StepKind<TrafficSwitchSlotParams> = {
   },
 
   async act(ctx, p, progress) {
-    await doSwitch(ctx, switching(ctx, p.site, p.slot), p.site, p.slot, p.upTimeoutMs, (message) => progress({ message }));
+    await doSwitch(ctx, switching(ctx, p.site, p.slot), p.site, p.slot, p.upTimeoutMs, (message) =>
+      progress({ message }),
+    );
   },
 
   async verify(ctx, p) {
@@ -117,7 +153,10 @@ export const trafficSwitchSlotKind: StepKind<TrafficSwitchSlotParams> = {
     const before = recorded.changes.find((c) => c.target === `${p.site} live slot`)?.before ?? null;
     const site = siteOf(ctx.env, p.site);
     if (before === null || !site.slots.some((s) => s.name === before)) {
-      return { ok: false, evidence: `the slot live before the switch is not known (${before ?? 'none recorded'}): switch ${p.site} back by hand` };
+      return {
+        ok: false,
+        evidence: `the slot live before the switch is not known (${before ?? 'none recorded'}): switch ${p.site} back by hand`,
+      };
     }
     const r = switching(ctx, p.site, before);
     await doSwitch(ctx, r, p.site, before, p.upTimeoutMs, (m) => ctx.log.info(m));

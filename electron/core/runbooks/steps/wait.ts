@@ -34,11 +34,23 @@ export const waitKind: StepKind<WaitParams> = {
   params: waitParams,
   defaultTimeoutMs: 86_460_000,
   describe: (p) => `Wait ${p.seconds} s${p.reason ? `: ${p.reason}` : ''}`,
-  plan: async (_ctx, p) => ({ changes: [], commands: [], alreadyDone: false, notes: [`waits ${p.seconds} s with a countdown`], effects: [] }),
+  plan: async (_ctx, p) => ({
+    changes: [],
+    commands: [],
+    alreadyDone: false,
+    notes: [`waits ${p.seconds} s with a countdown`],
+    effects: [],
+  }),
   isDone: async () => ({ done: false, evidence: 'a wait always runs' }),
   async act(ctx, p, progress) {
     const totalMs = Math.round(p.seconds * 1000);
-    await countdown(ctx, ctx.now() + totalMs, totalMs, (s) => `${s} s left${p.reason ? ` (${p.reason})` : ''}`, progress);
+    await countdown(
+      ctx,
+      ctx.now() + totalMs,
+      totalMs,
+      (s) => `${s} s left${p.reason ? ` (${p.reason})` : ''}`,
+      progress,
+    );
   },
   verify: async (_ctx, p) => ({ ok: true, evidence: `waited ${p.seconds} s` }),
 };

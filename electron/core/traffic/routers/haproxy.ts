@@ -20,7 +20,17 @@ import { sshTarget } from '../../ssh/ssh-pool.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
 import { startSwitchSession } from '../switch-session.ts';
 import { SlotRouterError, resolveLiveSlot } from '../slot-router.ts';
-import type { LiveSlotReading, RouterCommand, SlotRouter, SlotRouterCapabilities, SlotVerification, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult, VerifySlotOptions } from '../slot-router.ts';
+import type {
+  LiveSlotReading,
+  RouterCommand,
+  SlotRouter,
+  SlotRouterCapabilities,
+  SlotVerification,
+  SwitchSlotOptions,
+  SwitchSlotPlan,
+  SwitchSlotResult,
+  VerifySlotOptions,
+} from '../slot-router.ts';
 import { verifySlotLive } from '../verify-slot.ts';
 
 /** `srv_op_state` of a running (UP) server. */
@@ -50,7 +60,10 @@ export interface HaproxyServerState {
  * for anything else (e.g. `Can't find backend.`, `Permission denied`), quoting the answer.
  */
 export function parseServersState(text: string): HaproxyServerState[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const version = lines[0];
   if (version !== '1') {
     throw new SlotRouterError(
@@ -64,44 +77,55 @@ export function parseServersState(text: string): HaproxyServerState[] {
   const need = ['be_name', 'srv_name', 'srv_op_state', 'srv_admin_state'];
   const missing = need.filter((c) => !cols.includes(c));
   if (missing.length) throw new SlotRouterError('internal', `HAProxy server state lacks columns ${missing.join(', ')}`);
-  return lines.slice(2).filter((l) => !l.startsWith('#')).map((line) => {
-    const values = line.split(/\s+/);
-    const fields: Record<string, string> = {};
-    cols.forEach((c, i) => {
-      fields[c] = values[i] ?? '';
+  return lines
+    .slice(2)
+    .filter((l) => !l.startsWith('#'))
+    .map((line) => {
+      const values = line.split(/\s+/);
+      const fields: Record<string, string> = {};
+      cols.forEach((c, i) => {
+        fields[c] = values[i] ?? '';
+      });
+      const num = (c: string): number | null => {
+        const v = fields[c];
+        return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
+      };
+      const op = num('srv_op_state');
+      const adm = num('srv_admin_state');
+      if (op === null || adm === null)
+        throw new SlotRouterError('internal', `HAProxy server state row is malformed: ${line.slice(0, 200)}`);
+      return {
+        backend: fields.be_name ?? '',
+        name: fields.srv_name ?? '',
+        addr: fields.srv_addr ?? '',
+        port: num('srv_port'),
+        opState: op,
+        adminState: adm,
+        uweight: num('srv_uweight'),
+        fields,
+      };
     });
-    const num = (c: string): number | null => {
-      const v = fields[c];
-      return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
-    };
-    const op = num('srv_op_state');
-    const adm = num('srv_admin_state');
-    if (op === null || adm === null) throw new SlotRouterError('internal', `HAProxy server state row is malformed: ${line.slice(0, 200)}`);
-    return {
-      backend: fields.be_name ?? '',
-      name: fields.srv_name ?? '',
-      addr: fields.srv_addr ?? '',
-      port: num('srv_port'),
-      opState: op,
-      adminState: adm,
-      uweight: num('srv_uweight'),
-      fields,
-    };
-  });
 }
 
 /** True when the server takes new traffic: running, no maintenance or drain flag, weight > 0. */
 export function serverIsLive(s: Pick<HaproxyServerState, 'opState' | 'adminState' | 'uweight'>): boolean {
-  return s.opState === SRV_OP_RUNNING && (s.adminState & (SRV_ADMF_ANY_MAINT | SRV_ADMF_ANY_DRAIN)) === 0 && s.uweight !== 0;
+  return (
+    s.opState === SRV_OP_RUNNING && (s.adminState & (SRV_ADMF_ANY_MAINT | SRV_ADMF_ANY_DRAIN)) === 0 && s.uweight !== 0
+  );
 }
 
 /**
  * Live slot from the backend's rows. Evidence lists every server as
  * `be/blue op_state=2 admin_state=0` (plus `weight=0` / `drain` / `maint` notes).
  */
-export function haproxyLiveSlot(rows: HaproxyServerState[], backend: string, slots: readonly Pick<Slot, 'name' | 'routerId'>[]): LiveSlotReading {
+export function haproxyLiveSlot(
+  rows: HaproxyServerState[],
+  backend: string,
+  slots: readonly Pick<Slot, 'name' | 'routerId'>[],
+): LiveSlotReading {
   const mine = rows.filter((r) => r.backend === backend);
-  if (mine.length === 0) return { liveSlot: null, evidence: `backend ${backend}: no servers`, reason: `backend ${backend} has no servers` };
+  if (mine.length === 0)
+    return { liveSlot: null, evidence: `backend ${backend}: no servers`, reason: `backend ${backend} has no servers` };
   const evidence = mine
     .map((r) => {
       const notes: string[] = [];
@@ -111,7 +135,11 @@ export function haproxyLiveSlot(rows: HaproxyServerState[], backend: string, slo
       return `${r.backend}/${r.name} op_state=${r.opState} admin_state=${r.adminState}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     })
     .join('; ');
-  return resolveLiveSlot(mine.filter(serverIsLive).map((r) => r.name), slots, evidence);
+  return resolveLiveSlot(
+    mine.filter(serverIsLive).map((r) => r.name),
+    slots,
+    evidence,
+  );
 }
 
 /** HAProxy server names: letters, digits, `_ . : -` (anything else is refused before building a command). */
@@ -157,8 +185,20 @@ export class HaproxyRouter implements SlotRouter {
     if (r.kind !== 'haproxy') throw new Error(`site ${options.site.name} has a ${r.kind} router, not haproxy`);
     // socat parses its address argument (`,` starts options, `!!` splits); HAProxy names are
     // [A-Za-z0-9_.:-]: refuse anything else rather than build a command from it.
-    if (!/^[A-Za-z0-9_.:-]+$/.test(r.backend)) throw new SlotRouterError('invalid-input', `backend name ${JSON.stringify(r.backend)} has characters HAProxy does not allow`, undefined, options.site.name);
-    if (/[,!\s]/.test(r.adminSocket)) throw new SlotRouterError('invalid-input', `admin socket path ${JSON.stringify(r.adminSocket)} contains ",", "!" or spaces, which socat cannot take`, 'move the socket to a plain path', options.site.name);
+    if (!/^[A-Za-z0-9_.:-]+$/.test(r.backend))
+      throw new SlotRouterError(
+        'invalid-input',
+        `backend name ${JSON.stringify(r.backend)} has characters HAProxy does not allow`,
+        undefined,
+        options.site.name,
+      );
+    if (/[,!\s]/.test(r.adminSocket))
+      throw new SlotRouterError(
+        'invalid-input',
+        `admin socket path ${JSON.stringify(r.adminSocket)} contains ",", "!" or spaces, which socat cannot take`,
+        'move the socket to a plain path',
+        options.site.name,
+      );
     this.#o = options;
   }
 
@@ -183,7 +223,13 @@ export class HaproxyRouter implements SlotRouter {
     try {
       rows = parseServersState(out.stdout);
     } catch (e) {
-      if (e instanceof SlotRouterError) throw new SlotRouterError(e.error.kind, `${r.adminSocket} on ${site.name}: ${e.message}`, `check that backend "${r.backend}" exists`, site.name);
+      if (e instanceof SlotRouterError)
+        throw new SlotRouterError(
+          e.error.kind,
+          `${r.adminSocket} on ${site.name}: ${e.message}`,
+          `check that backend "${r.backend}" exists`,
+          site.name,
+        );
       throw e;
     }
     return haproxyLiveSlot(rows, r.backend, site.slots);
@@ -216,7 +262,11 @@ export class HaproxyRouter implements SlotRouter {
     const session = startSwitchSession(site, pool, options);
     const { log, where, phaseMs, progress, fail } = session;
     const shell = (command: string, timeoutMs = 5000): Promise<ExecResult> =>
-      session.shell(command, { timeoutMs, maxOutputBytes: 1024 * 1024, outcome: (x) => `exit ${x.exitCode}${x.stdout.trim() ? `: ${x.stdout.trim().split('\n')[0]}` : ''}` });
+      session.shell(command, {
+        timeoutMs,
+        maxOutputBytes: 1024 * 1024,
+        outcome: (x) => `exit ${x.exitCode}${x.stdout.trim() ? `: ${x.stdout.trim().split('\n')[0]}` : ''}`,
+      });
     /** A `set …` command: HAProxy answers nothing (or a blank line) on success, words otherwise. */
     const set = async (command: string): Promise<void> => {
       const out = (await shell(haproxyApiCommand(r.adminSocket, command))).stdout.trim();
@@ -229,18 +279,39 @@ export class HaproxyRouter implements SlotRouter {
     return session.guard(async () => {
       const slot = session.slot(to);
       const bad = site.slots.find((s) => !HAPROXY_NAME.test(s.routerId));
-      if (bad) throw fail('invalid-input', `slot ${bad.name}'s routerId ${JSON.stringify(bad.routerId)} is not an HAProxy server name`, 'fix sites[].slots[].routerId');
+      if (bad)
+        throw fail(
+          'invalid-input',
+          `slot ${bad.name}'s routerId ${JSON.stringify(bad.routerId)} is not an HAProxy server name`,
+          'fix sites[].slots[].routerId',
+        );
 
       progress('read', `show servers state ${r.backend}`);
       const rows0 = await state();
       const before = haproxyLiveSlot(rows0, r.backend, site.slots);
-      const row = (rows: HaproxyServerState[], id: string): HaproxyServerState | undefined => rows.find((x) => x.name.toLowerCase() === id.toLowerCase());
+      const row = (rows: HaproxyServerState[], id: string): HaproxyServerState | undefined =>
+        rows.find((x) => x.name.toLowerCase() === id.toLowerCase());
       const target = row(rows0, slot.routerId);
-      if (!target) throw fail('invalid-input', `backend ${r.backend} has no server ${slot.routerId} (slot ${to})`, 'fix sites[].slots[].routerId');
+      if (!target)
+        throw fail(
+          'invalid-input',
+          `backend ${r.backend} has no server ${slot.routerId} (slot ${to})`,
+          'fix sites[].slots[].routerId',
+        );
       if (before.liveSlot === to) {
-        return session.unchanged(to, before, `${to} is already the only live slot of ${site.name} (${before.evidence}): nothing to do`, planOnly);
+        return session.unchanged(
+          to,
+          before,
+          `${to} is already the only live slot of ${site.name} (${before.evidence}): nothing to do`,
+          planOnly,
+        );
       }
-      if (target.uweight === 0) throw fail('conflict', `server ${r.backend}/${target.name} has weight 0: it would take no traffic`, `set its weight first (set server ${r.backend}/${target.name} weight 100%)`);
+      if (target.uweight === 0)
+        throw fail(
+          'conflict',
+          `server ${r.backend}/${target.name} has weight 0: it would take no traffic`,
+          `set its weight first (set server ${r.backend}/${target.name} weight 100%)`,
+        );
       const toMaint = site.slots
         .filter((o) => o.name !== to)
         .map((o) => row(rows0, o.routerId))
@@ -248,12 +319,30 @@ export class HaproxyRouter implements SlotRouter {
 
       const wasOut = !serverIsLive(target);
       if (planOnly) {
-        const api = (command: string, outcome?: string): RouterCommand => ({ kind: 'shell', target: where, text: haproxyApiCommand(r.adminSocket, command), ...(outcome ? { outcome } : {}) });
+        const api = (command: string, outcome?: string): RouterCommand => ({
+          kind: 'shell',
+          target: where,
+          text: haproxyApiCommand(r.adminSocket, command),
+          ...(outcome ? { outcome } : {}),
+        });
         const commands: RouterCommand[] = [
           ...(wasOut ? [api(`set server ${r.backend}/${target.name} state ready`)] : []),
-          { kind: 'shell', target: where, text: this.command(), outcome: `repeated until ${r.backend}/${target.name} is UP (op_state 2), ≤ ${options.upTimeoutMs ?? 10_000} ms; else put back in maintenance` },
+          {
+            kind: 'shell',
+            target: where,
+            text: this.command(),
+            outcome: `repeated until ${r.backend}/${target.name} is UP (op_state 2), ≤ ${options.upTimeoutMs ?? 10_000} ms; else put back in maintenance`,
+          },
           ...toMaint.map((o) => api(`set server ${r.backend}/${o.name} state maint`)),
-          ...(r.serverStateFile ? [{ kind: 'shell' as const, target: where, text: haproxyPersistStateCommand(r.adminSocket, r.serverStateFile) }] : []),
+          ...(r.serverStateFile
+            ? [
+                {
+                  kind: 'shell' as const,
+                  target: where,
+                  text: haproxyPersistStateCommand(r.adminSocket, r.serverStateFile),
+                },
+              ]
+            : []),
           { kind: 'shell', target: where, text: this.command(), outcome: `read-back: only ${target.name} live` },
         ];
         const summary = `switch ${site.name} from ${before.liveSlot ?? 'no single slot'} to ${to}: ${wasOut ? `${target.name} ready, ` : ''}wait until UP, then ${toMaint.map((o) => o.name).join(', ') || 'nothing'} to maintenance${r.serverStateFile ? ', save state' : ' (no server-state file: a reload would undo it)'}`;
@@ -279,7 +368,11 @@ export class HaproxyRouter implements SlotRouter {
       phaseMs['wait-up'] = Math.round(performance.now() - t0);
       if (!up) {
         if (wasOut) await set(`set server ${r.backend}/${target.name} state maint`).catch(() => {});
-        throw fail('timeout', `${r.backend}/${target.name} did not come UP within ${upTimeout} ms (op_state ${lastRow?.opState ?? '?'}, admin_state ${lastRow?.adminState ?? '?'}); ${wasOut ? 'put back in maintenance; ' : ''}traffic stays on ${before.liveSlot ?? 'the current servers'}`, `check slot ${to}'s health (${slot.url}${slot.healthPath})`);
+        throw fail(
+          'timeout',
+          `${r.backend}/${target.name} did not come UP within ${upTimeout} ms (op_state ${lastRow?.opState ?? '?'}, admin_state ${lastRow?.adminState ?? '?'}); ${wasOut ? 'put back in maintenance; ' : ''}traffic stays on ${before.liveSlot ?? 'the current servers'}`,
+          `check slot ${to}'s health (${slot.url}${slot.healthPath})`,
+        );
       }
 
       const t1 = performance.now();
@@ -295,13 +388,22 @@ export class HaproxyRouter implements SlotRouter {
           await shell(haproxyPersistStateCommand(r.adminSocket, r.serverStateFile));
         } catch (e) {
           const stderr = String((e as { stderr?: unknown }).stderr ?? '');
-          throw fail('internal', `switched to ${to}, but the state could not be saved to ${r.serverStateFile} (${toOpError(e).message}): a reload would undo the switch`, 'check that the SSH user can write the server-state file', stderr);
+          throw fail(
+            'internal',
+            `switched to ${to}, but the state could not be saved to ${r.serverStateFile} (${toOpError(e).message}): a reload would undo the switch`,
+            'check that the SSH user can write the server-state file',
+            stderr,
+          );
         }
       }
 
       progress('read-back', `show servers state ${r.backend}`);
       const after = haproxyLiveSlot(await state(), r.backend, site.slots);
-      if (after.liveSlot !== to) throw fail('internal', `after the switch HAProxy reports ${after.liveSlot ?? 'no single live slot'} (${after.evidence}${after.reason ? `; ${after.reason}` : ''})`);
+      if (after.liveSlot !== to)
+        throw fail(
+          'internal',
+          `after the switch HAProxy reports ${after.liveSlot ?? 'no single live slot'} (${after.evidence}${after.reason ? `; ${after.reason}` : ''})`,
+        );
       return {
         from: before.liveSlot,
         to,
@@ -317,6 +419,15 @@ export class HaproxyRouter implements SlotRouter {
 
   /** See {@link SlotRouter.verifySlot}: HAProxy's state names `expected` and the entry URL serves it. */
   verifySlot(expected: string, options: VerifySlotOptions = {}): Promise<SlotVerification> {
-    return verifySlotLive(this.#o.site, { command: this.command(), target: sshTarget(this.#o.site.ssh), readLiveSlot: (signal) => this.readLiveSlot(signal) }, expected, options);
+    return verifySlotLive(
+      this.#o.site,
+      {
+        command: this.command(),
+        target: sshTarget(this.#o.site.ssh),
+        readLiveSlot: (signal) => this.readLiveSlot(signal),
+      },
+      expected,
+      options,
+    );
   }
 }

@@ -16,7 +16,17 @@ import { sshTarget } from '../../ssh/ssh-pool.ts';
 import type { SshPool } from '../../ssh/ssh-pool.ts';
 import { startSwitchSession } from '../switch-session.ts';
 import { SlotRouterError, resolveLiveSlot } from '../slot-router.ts';
-import type { LiveSlotReading, RouterCommand, SlotRouter, SlotRouterCapabilities, SlotVerification, SwitchSlotOptions, SwitchSlotPlan, SwitchSlotResult, VerifySlotOptions } from '../slot-router.ts';
+import type {
+  LiveSlotReading,
+  RouterCommand,
+  SlotRouter,
+  SlotRouterCapabilities,
+  SlotVerification,
+  SwitchSlotOptions,
+  SwitchSlotPlan,
+  SwitchSlotResult,
+  VerifySlotOptions,
+} from '../slot-router.ts';
 import { getEntrySlot, verifySlotLive } from '../verify-slot.ts';
 
 /** One `server` directive of an `upstream` block. */
@@ -52,7 +62,13 @@ export function parseNginxUpstream(text: string): NginxUpstreamServer[] {
       const raw = words[1];
       const address = raw.startsWith('unix:') || /:\d+$/.test(raw) || /^\[.*\]:\d+$/.test(raw) ? raw : `${raw}:80`;
       const params = words.slice(2);
-      servers.push({ upstream: m[1]!, address, params, down: params.includes('down'), backup: params.includes('backup') });
+      servers.push({
+        upstream: m[1]!,
+        address,
+        params,
+        down: params.includes('down'),
+        backup: params.includes('backup'),
+      });
     }
     re.lastIndex = end + 1;
   }
@@ -64,11 +80,16 @@ export function parseNginxUpstream(text: string): NginxUpstreamServer[] {
  * Live slot from parsed servers: servers not marked `down` and not `backup` take traffic; when
  * every primary server is `down`, the backups do (nginx uses backups only then).
  */
-export function nginxLiveSlot(servers: NginxUpstreamServer[], slots: readonly Pick<Slot, 'name' | 'routerId'>[]): LiveSlotReading {
+export function nginxLiveSlot(
+  servers: NginxUpstreamServer[],
+  slots: readonly Pick<Slot, 'name' | 'routerId'>[],
+): LiveSlotReading {
   const evidence =
     servers.length === 0
       ? 'no server lines'
-      : servers.map((s) => `upstream ${s.upstream}: server ${s.address}${s.params.length ? ` ${s.params.join(' ')}` : ''}`).join('; ');
+      : servers
+          .map((s) => `upstream ${s.upstream}: server ${s.address}${s.params.length ? ` ${s.params.join(' ')}` : ''}`)
+          .join('; ');
   let live = servers.filter((s) => !s.down && !s.backup);
   if (live.length === 0) live = servers.filter((s) => !s.down && s.backup);
   const ids = [...new Set(live.map((s) => s.address))];
@@ -105,9 +126,14 @@ export function renderNginxUpstream(text: string, to: string, slotAddresses: rea
     blocks.push({ bodyStart: re.lastIndex, bodyEnd: end });
     re.lastIndex = end + 1;
   }
-  if (blocks.length === 0) throw new SlotRouterError('invalid-input', 'no "upstream NAME { … }" block in the upstream file');
+  if (blocks.length === 0)
+    throw new SlotRouterError('invalid-input', 'no "upstream NAME { … }" block in the upstream file');
   /** `start` is where the statement's first word begins (comments and spacing before it stay). */
-  interface Stmt { start: number; end: number; words: string[] }
+  interface Stmt {
+    start: number;
+    end: number;
+    words: string[];
+  }
   const statements = (b: { bodyStart: number; bodyEnd: number }): Stmt[] => {
     const out: Stmt[] = [];
     let pos = b.bodyStart;
@@ -130,16 +156,35 @@ export function renderNginxUpstream(text: string, to: string, slotAddresses: rea
     if ((start === 0 || masked[start - 1] === '\n') && masked[end] === '\n') end++;
     return { start, end, text: '' };
   };
-  const serverLine = (s: Stmt): string => `server ${to}${s.words.slice(2).filter((w) => w !== 'down' && w !== 'backup').map((w) => ` ${w}`).join('')};`;
+  const serverLine = (s: Stmt): string =>
+    `server ${to}${s.words
+      .slice(2)
+      .filter((w) => w !== 'down' && w !== 'backup')
+      .map((w) => ` ${w}`)
+      .join('')};`;
   for (const b of blocks) {
-    const slotServers = statements(b).filter((st) => st.words[0] === 'server' && st.words[1] !== undefined && wanted.has(normalizeAddress(st.words[1]).toLowerCase()));
-    slotServers.forEach((st, i) => edits.push(i === 0 ? { start: st.start, end: st.end, text: serverLine(st) } : removal(st)));
+    const slotServers = statements(b).filter(
+      (st) =>
+        st.words[0] === 'server' &&
+        st.words[1] !== undefined &&
+        wanted.has(normalizeAddress(st.words[1]).toLowerCase()),
+    );
+    slotServers.forEach((st, i) =>
+      edits.push(i === 0 ? { start: st.start, end: st.end, text: serverLine(st) } : removal(st)),
+    );
   }
   if (edits.length === 0) {
-    if (blocks.length !== 1) throw new SlotRouterError('invalid-input', `no upstream server line names a slot (${slotAddresses.join(', ')}) and there are ${blocks.length} upstream blocks: cannot tell which one to switch`);
+    if (blocks.length !== 1)
+      throw new SlotRouterError(
+        'invalid-input',
+        `no upstream server line names a slot (${slotAddresses.join(', ')}) and there are ${blocks.length} upstream blocks: cannot tell which one to switch`,
+      );
     const servers = statements(blocks[0]!).filter((st) => st.words[0] === 'server');
-    if (servers.length === 0) throw new SlotRouterError('invalid-input', 'the upstream block has no server line to switch');
-    servers.forEach((st, i) => edits.push(i === 0 ? { start: st.start, end: st.end, text: serverLine(st) } : removal(st)));
+    if (servers.length === 0)
+      throw new SlotRouterError('invalid-input', 'the upstream block has no server line to switch');
+    servers.forEach((st, i) =>
+      edits.push(i === 0 ? { start: st.start, end: st.end, text: serverLine(st) } : removal(st)),
+    );
   }
   let out = text;
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
@@ -188,7 +233,8 @@ export class NginxRouter implements SlotRouter {
   readonly #o: NginxRouterOptions;
 
   constructor(options: NginxRouterOptions) {
-    if (options.site.router.kind !== 'nginx') throw new Error(`site ${options.site.name} has a ${options.site.router.kind} router, not nginx`);
+    if (options.site.router.kind !== 'nginx')
+      throw new Error(`site ${options.site.name} has a ${options.site.router.kind} router, not nginx`);
     this.#o = options;
   }
 
@@ -207,7 +253,12 @@ export class NginxRouter implements SlotRouter {
       servers = parseNginxUpstream(r.stdout);
     } catch (e) {
       if (e instanceof SlotRouterError) {
-        throw new SlotRouterError('internal', `${file} on ${site.name}: ${e.message}`, 'the upstream file must hold "upstream NAME { server HOST:PORT; }"', site.name);
+        throw new SlotRouterError(
+          'internal',
+          `${file} on ${site.name}: ${e.message}`,
+          'the upstream file must hold "upstream NAME { server HOST:PORT; }"',
+          site.name,
+        );
       }
       throw e;
     }
@@ -240,23 +291,51 @@ export class NginxRouter implements SlotRouter {
     const { log, where, phaseMs, progress, fail } = session;
     const { signal } = options;
     const run = (command: string, text: string, timeoutMs: number, stdin?: string): Promise<ExecResult> =>
-      session.shell(command, { text, timeoutMs, maxOutputBytes: 256 * 1024, ...(stdin !== undefined ? { stdin } : {}), outcome: (x) => `exit ${x.exitCode}` });
+      session.shell(command, {
+        text,
+        timeoutMs,
+        maxOutputBytes: 256 * 1024,
+        ...(stdin !== undefined ? { stdin } : {}),
+        outcome: (x) => `exit ${x.exitCode}`,
+      });
     return session.guard(async () => {
       const slot = session.slot(to);
-      if (!isNginxServerAddress(slot.routerId)) throw fail('invalid-input', `slot ${to}'s routerId ${JSON.stringify(slot.routerId)} is not an nginx server address (HOST:PORT or unix:/path)`, 'fix sites[].slots[].routerId');
+      if (!isNginxServerAddress(slot.routerId))
+        throw fail(
+          'invalid-input',
+          `slot ${to}'s routerId ${JSON.stringify(slot.routerId)} is not an nginx server address (HOST:PORT or unix:/path)`,
+          'fix sites[].slots[].routerId',
+        );
 
       progress('read', `reading ${r.upstreamFile}`);
       const t0 = performance.now();
-      const current = await run(`cat -- ${shellQuote(r.upstreamFile)}`, `cat -- ${shellQuote(r.upstreamFile)}`, this.#o.timeoutMs ?? 5000);
+      const current = await run(
+        `cat -- ${shellQuote(r.upstreamFile)}`,
+        `cat -- ${shellQuote(r.upstreamFile)}`,
+        this.#o.timeoutMs ?? 5000,
+      );
       const before = nginxLiveSlot(parseNginxUpstream(current.stdout), site.slots);
       if (before.liveSlot === to) {
-        return session.unchanged(to, before, `${to} is already the live slot of ${site.name} (${before.evidence}): nothing to do`, planOnly);
+        return session.unchanged(
+          to,
+          before,
+          `${to} is already the live slot of ${site.name} (${before.evidence}): nothing to do`,
+          planOnly,
+        );
       }
       let next: string;
       try {
-        next = renderNginxUpstream(current.stdout, slot.routerId, site.slots.map((s) => s.routerId));
+        next = renderNginxUpstream(
+          current.stdout,
+          slot.routerId,
+          site.slots.map((s) => s.routerId),
+        );
       } catch (e) {
-        throw fail('invalid-input', `${r.upstreamFile}: ${(e as Error).message}`, 'the upstream file must hold "upstream NAME { server HOST:PORT; }"');
+        throw fail(
+          'invalid-input',
+          `${r.upstreamFile}: ${(e as Error).message}`,
+          'the upstream file must hold "upstream NAME { server HOST:PORT; }"',
+        );
       }
       phaseMs.read = Math.round(performance.now() - t0);
       const healthUrl = `${slot.url.replace(/\/+$/, '')}${slot.healthPath}`;
@@ -264,19 +343,61 @@ export class NginxRouter implements SlotRouter {
       const scriptText = `${script}\n# stdin: the new ${r.upstreamFile} (${next.length} bytes): ${next.replace(/\s+/g, ' ').trim()}`;
       if (planOnly) {
         const commands: RouterCommand[] = [
-          ...(options.dangerouslySkipHealthCheck ? [] : [{ kind: 'http' as const, target: new URL(healthUrl).origin, text: `GET ${healthUrl}`, outcome: `must answer 2xx (slot ${to})` }]),
-          { kind: 'shell', target: where, text: scriptText, outcome: 'exit 3/4: nginx -t / reload failed, old file restored' },
-          { kind: 'shell', target: where, text: `cat -- ${shellQuote(r.upstreamFile)}`, outcome: `read-back: must name ${slot.routerId}` },
+          ...(options.dangerouslySkipHealthCheck
+            ? []
+            : [
+                {
+                  kind: 'http' as const,
+                  target: new URL(healthUrl).origin,
+                  text: `GET ${healthUrl}`,
+                  outcome: `must answer 2xx (slot ${to})`,
+                },
+              ]),
+          {
+            kind: 'shell',
+            target: where,
+            text: scriptText,
+            outcome: 'exit 3/4: nginx -t / reload failed, old file restored',
+          },
+          {
+            kind: 'shell',
+            target: where,
+            text: `cat -- ${shellQuote(r.upstreamFile)}`,
+            outcome: `read-back: must name ${slot.routerId}`,
+          },
         ];
-        return { from: before.liveSlot, to, changed: true, summary: `switch ${site.name} from ${before.liveSlot ?? 'no single slot'} to ${to}: ${r.upstreamFile} → server ${slot.routerId}, nginx -t, nginx -s reload`, reads: log.commands, commands, fileBefore: current.stdout, fileAfter: next };
+        return {
+          from: before.liveSlot,
+          to,
+          changed: true,
+          summary: `switch ${site.name} from ${before.liveSlot ?? 'no single slot'} to ${to}: ${r.upstreamFile} → server ${slot.routerId}, nginx -t, nginx -s reload`,
+          reads: log.commands,
+          commands,
+          fileBefore: current.stdout,
+          fileAfter: next,
+        };
       }
 
       if (!options.dangerouslySkipHealthCheck) {
         progress('preflight', `checking ${slot.url}${slot.healthPath}`);
         const url = healthUrl;
-        const a = await log.run({ kind: 'http', target: new URL(url).origin, text: `GET ${url}` }, () => getEntrySlot(url, { timeoutMs: 2000, ...(signal ? { signal } : {}) }), (x) => `${x.status ?? x.error} slot=${x.slot ?? '-'}`);
-        if (a.status === null || a.status < 200 || a.status >= 300) throw fail('unsafe-plan', `slot ${to} is not healthy (${url}: ${a.status ?? a.error}): traffic stays on ${before.liveSlot ?? 'the current upstream'}`, 'bring the slot up first');
-        if (a.slot !== null && a.slot !== to) throw fail('unsafe-plan', `${url} answers as slot ${a.slot}, not ${to}: the slot's url or routerId is wrong`, 'fix sites[].slots[]');
+        const a = await log.run(
+          { kind: 'http', target: new URL(url).origin, text: `GET ${url}` },
+          () => getEntrySlot(url, { timeoutMs: 2000, ...(signal ? { signal } : {}) }),
+          (x) => `${x.status ?? x.error} slot=${x.slot ?? '-'}`,
+        );
+        if (a.status === null || a.status < 200 || a.status >= 300)
+          throw fail(
+            'unsafe-plan',
+            `slot ${to} is not healthy (${url}: ${a.status ?? a.error}): traffic stays on ${before.liveSlot ?? 'the current upstream'}`,
+            'bring the slot up first',
+          );
+        if (a.slot !== null && a.slot !== to)
+          throw fail(
+            'unsafe-plan',
+            `${url} answers as slot ${a.slot}, not ${to}: the slot's url or routerId is wrong`,
+            'fix sites[].slots[]',
+          );
       }
 
       progress('switch', `writing ${r.upstreamFile} → ${slot.routerId}, nginx -t, nginx -s reload`);
@@ -287,16 +408,42 @@ export class NginxRouter implements SlotRouter {
         const code = (e as { exitCode?: unknown }).exitCode;
         const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
         const said = stderr.split('\n').find((l) => /emerg|error|fail/i.test(l)) ?? stderr.split('\n')[0] ?? '';
-        if (code === NGINX_SWITCH_EXIT.testFailed) throw fail('conflict', `nginx -t rejected the new upstream (${said}); the old ${r.upstreamFile} was restored, ${before.liveSlot ?? 'the old upstream'} still serves`, 'fix the nginx configuration or the slot\'s routerId', stderr);
-        if (code === NGINX_SWITCH_EXIT.reloadFailed) throw fail('conflict', `nginx -s reload failed (${said}); the old ${r.upstreamFile} was restored`, 'is nginx running with the configured -p/-c? (router.nginxCommand)', stderr);
-        if (typeof code === 'number') throw fail('internal', `could not replace ${r.upstreamFile} (exit ${code}: ${said})`, 'the SSH user must be able to write the file and its directory', stderr);
+        if (code === NGINX_SWITCH_EXIT.testFailed)
+          throw fail(
+            'conflict',
+            `nginx -t rejected the new upstream (${said}); the old ${r.upstreamFile} was restored, ${before.liveSlot ?? 'the old upstream'} still serves`,
+            "fix the nginx configuration or the slot's routerId",
+            stderr,
+          );
+        if (code === NGINX_SWITCH_EXIT.reloadFailed)
+          throw fail(
+            'conflict',
+            `nginx -s reload failed (${said}); the old ${r.upstreamFile} was restored`,
+            'is nginx running with the configured -p/-c? (router.nginxCommand)',
+            stderr,
+          );
+        if (typeof code === 'number')
+          throw fail(
+            'internal',
+            `could not replace ${r.upstreamFile} (exit ${code}: ${said})`,
+            'the SSH user must be able to write the file and its directory',
+            stderr,
+          );
         throw e;
       }
       phaseMs.switch = Math.round(performance.now() - t1);
 
       progress('read-back', `reading ${r.upstreamFile} back`);
-      const after = await log.run({ kind: 'shell', target: where, text: `cat -- ${shellQuote(r.upstreamFile)}` }, () => this.readLiveSlot(signal), (x) => x.evidence);
-      if (after.liveSlot !== to) throw fail('internal', `after the switch ${r.upstreamFile} names ${after.liveSlot ?? 'no single slot'} (${after.evidence})`);
+      const after = await log.run(
+        { kind: 'shell', target: where, text: `cat -- ${shellQuote(r.upstreamFile)}` },
+        () => this.readLiveSlot(signal),
+        (x) => x.evidence,
+      );
+      if (after.liveSlot !== to)
+        throw fail(
+          'internal',
+          `after the switch ${r.upstreamFile} names ${after.liveSlot ?? 'no single slot'} (${after.evidence})`,
+        );
       return {
         from: before.liveSlot,
         to,
@@ -314,6 +461,15 @@ export class NginxRouter implements SlotRouter {
   verifySlot(expected: string, options: VerifySlotOptions = {}): Promise<SlotVerification> {
     const { site } = this.#o;
     const file = site.router.kind === 'nginx' ? site.router.upstreamFile : '';
-    return verifySlotLive(site, { command: `cat -- ${shellQuote(file)}`, target: sshTarget(site.ssh), readLiveSlot: (signal) => this.readLiveSlot(signal) }, expected, options);
+    return verifySlotLive(
+      site,
+      {
+        command: `cat -- ${shellQuote(file)}`,
+        target: sshTarget(site.ssh),
+        readLiveSlot: (signal) => this.readLiveSlot(signal),
+      },
+      expected,
+      options,
+    );
   }
 }

@@ -16,10 +16,19 @@ export interface DbNodeRowProps {
 export function DbNodeRow({ node, color, clock }: DbNodeRowProps) {
   const stale = observationFreshness(node.observedAt, clock).stale;
   const badge = stateBadge(node.state, { stale });
-  const notes = [node.walReceiver ? `WAL ${node.walReceiver}` : null, node.replayPaused ? 'replay paused' : null, node.viaSsh ? 'via SSH' : null].filter(Boolean);
+  const notes = [
+    node.walReceiver ? `WAL ${node.walReceiver}` : null,
+    node.replayPaused ? 'replay paused' : null,
+    node.viaSsh ? 'via SSH' : null,
+  ].filter(Boolean);
   return (
     <>
-      <tr className="db-row" data-testid={`db-node-${node.name}`} data-state={node.state} data-stale={stale ? 'true' : undefined}>
+      <tr
+        className="db-row"
+        data-testid={`db-node-${node.name}`}
+        data-state={node.state}
+        data-stale={stale ? 'true' : undefined}
+      >
         <th scope="row">
           <span className="legend-swatch" style={{ background: color }} />
           <span className="mono">{node.name}</span>

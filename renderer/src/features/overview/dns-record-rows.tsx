@@ -58,7 +58,12 @@ export function DnsRecordRows({ record, sites, clock }: DnsRecordRowsProps) {
         </th>
       </tr>
       {rows.map((row) => (
-        <tr key={row.provider} className="dns-row" data-testid={`dns-row-${record.name}-${row.provider}`} data-mismatch={row.valueMismatch || undefined}>
+        <tr
+          key={row.provider}
+          className="dns-row"
+          data-testid={`dns-row-${record.name}-${row.provider}`}
+          data-mismatch={row.valueMismatch || undefined}
+        >
           <th scope="row" className="dns-provider">
             <span className="strong">{row.provider}</span>
             <span className="muted small">{row.kind}</span>
@@ -69,7 +74,11 @@ export function DnsRecordRows({ record, sites, clock }: DnsRecordRowsProps) {
           <td className="dns-served" data-testid={`dns-served-${record.name}-${row.provider}`}>
             {row.served.length === 0 && <span className="muted">no nameservers configured</span>}
             {row.served.map((cell) => (
-              <div key={cell.nameserver} className={`served-line${cell.valuesMatchApi === false ? ' mismatch' : ''}`} data-nameserver={cell.nameserver}>
+              <div
+                key={cell.nameserver}
+                className={`served-line${cell.valuesMatchApi === false ? ' mismatch' : ''}`}
+                data-nameserver={cell.nameserver}
+              >
                 <span className="ns mono muted">{cell.nameserver}</span>
                 <AnswerLine
                   answer={cell.answer}
@@ -91,7 +100,11 @@ export function DnsRecordRows({ record, sites, clock }: DnsRecordRowsProps) {
             ))}
           </td>
           <td className="dns-points-cell">
-            {row.pointsTo ? <strong className="site-ref">{row.pointsTo}</strong> : <span className="tone-text-unknown">no single site</span>}
+            {row.pointsTo ? (
+              <strong className="site-ref">{row.pointsTo}</strong>
+            ) : (
+              <span className="tone-text-unknown">no single site</span>
+            )}
           </td>
         </tr>
       ))}
@@ -99,7 +112,17 @@ export function DnsRecordRows({ record, sites, clock }: DnsRecordRowsProps) {
   );
 }
 
-function AnswerLine({ answer, text, site, clock }: { answer: DnsAnswer; text: string; site: string | null; clock: ViewClock }) {
+function AnswerLine({
+  answer,
+  text,
+  site,
+  clock,
+}: {
+  answer: DnsAnswer;
+  text: string;
+  site: string | null;
+  clock: ViewClock;
+}) {
   if (answer.state !== 'ok') {
     return (
       <span className="answer answer-unknown" data-state="unknown">

@@ -17,7 +17,10 @@ export function formatAnswer(answer: DnsAnswer): string {
 }
 
 /** Name of the site whose address equals every value, or null (none, several or mixed). */
-export function siteForValues(values: readonly string[], sites: readonly Pick<SiteStatus, 'name' | 'address'>[]): string | null {
+export function siteForValues(
+  values: readonly string[],
+  sites: readonly Pick<SiteStatus, 'name' | 'address'>[],
+): string | null {
   if (values.length === 0) return null;
   const names = new Set(values.map((v) => sites.find((s) => s.address === v)?.name ?? null));
   if (names.size !== 1) return null;
@@ -50,7 +53,10 @@ export interface ProviderRow {
 }
 
 /** One table row per provider: the API answer and one cell per nameserver, sorted by name. */
-export function providerRow(view: DnsProviderView, sites: readonly Pick<SiteStatus, 'name' | 'address'>[]): ProviderRow {
+export function providerRow(
+  view: DnsProviderView,
+  sites: readonly Pick<SiteStatus, 'name' | 'address'>[],
+): ProviderRow {
   const served = Object.keys(view.served)
     .sort()
     .map((nameserver): ServedCell => {

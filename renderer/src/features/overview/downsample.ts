@@ -38,7 +38,11 @@ export function downsampleMinMax(
   const width = bucketCount > 1 ? Math.max(1, to - from) / (bucketCount - 1) : Infinity;
   const out: SeriesPoint[] = [];
 
-  interface Bucket { min: SeriesPoint & { v: number } | null; max: SeriesPoint & { v: number } | null; gap: SeriesPoint | null }
+  interface Bucket {
+    min: (SeriesPoint & { v: number }) | null;
+    max: (SeriesPoint & { v: number }) | null;
+    gap: SeriesPoint | null;
+  }
   const flush = (b: Bucket): void => {
     const kept: SeriesPoint[] = [];
     if (b.min) kept.push(b.min);

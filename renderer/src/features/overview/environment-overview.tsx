@@ -20,12 +20,25 @@ export function EnvironmentOverview() {
   const workspaceError = useWorkspaceStore((s) => s.error);
   const connection = useConnectionStore((s) => s.status);
 
-  if (workspaceError) return <DataNotice tone="bad" title="Could not load the workspace" error={workspaceError} testId="notice-error" />;
+  if (workspaceError)
+    return <DataNotice tone="bad" title="Could not load the workspace" error={workspaceError} testId="notice-error" />;
   if (!entry) {
-    if (snapshotError) return <DataNotice tone="bad" title={`Could not load environment ${env ?? ''}`} error={snapshotError} testId="notice-error" />;
+    if (snapshotError)
+      return (
+        <DataNotice
+          tone="bad"
+          title={`Could not load environment ${env ?? ''}`}
+          error={snapshotError}
+          testId="notice-error"
+        />
+      );
     const refused = connection?.state === 'auth-refused';
     return (
-      <DataNotice tone={refused ? 'bad' : 'neutral'} title={refused ? 'The host refused this page’s token.' : 'Waiting for the first snapshot…'} testId="notice-waiting">
+      <DataNotice
+        tone={refused ? 'bad' : 'neutral'}
+        title={refused ? 'The host refused this page’s token.' : 'Waiting for the first snapshot…'}
+        testId="notice-waiting"
+      >
         {connection?.detail && <p className="muted">{connection.detail}</p>}
       </DataNotice>
     );
@@ -34,18 +47,29 @@ export function EnvironmentOverview() {
   const snap = entry.snapshot;
   const sites = [...snap.sites].sort((a, b) => roleOrder[a.role] - roleOrder[b.role]);
   const age = freshness(entry.receivedAt, now, pollIntervalMs);
-  const clock: ViewClock = { hostNow, generatedAt: snap.generatedAt, pollIntervalMs, snapshotStale: age.kind !== 'fresh' };
+  const clock: ViewClock = {
+    hostNow,
+    generatedAt: snap.generatedAt,
+    pollIntervalMs,
+    snapshotStale: age.kind !== 'fresh',
+  };
   return (
     <div className="overview">
       {age.kind === 'stale' && (
-        <DataNotice tone="stale" title={`Data is ${formatAge(age.ageMs ?? 0)} old — what you see may no longer be true.`} testId="notice-stale">
+        <DataNotice
+          tone="stale"
+          title={`Data is ${formatAge(age.ageMs ?? 0)} old — what you see may no longer be true.`}
+          testId="notice-stale"
+        >
           <p className="muted">
             The last snapshot of {snap.environment} arrived {formatAge(age.ageMs ?? 0)} ago
             {connection && connection.state !== 'connected' ? ` and the connection is ${connection.state}` : ''}.
           </p>
         </DataNotice>
       )}
-      {snapshotError && <DataNotice tone="bad" title="The last refresh failed" error={snapshotError} testId="notice-error" />}
+      {snapshotError && (
+        <DataNotice tone="bad" title="The last refresh failed" error={snapshotError} testId="notice-error" />
+      )}
       <div className="overview-grid">
         {sites.map((site) => (
           <SiteCard

@@ -40,7 +40,9 @@ export function LagChart({ env, nodes, now, rpoObjectiveSeconds }: LagChartProps
   const to = Math.floor(now / redrawEveryMs) * redrawEveryMs;
   const from = to - chartWindowMs;
   const nodeKey = nodes.map((n) => n.name).join(',');
-  const filled = nodes.filter((n) => (buffers[seriesBufferKey(env, 'replication-lag-bytes', n.name)]?.length ?? 0) > 0).length;
+  const filled = nodes.filter(
+    (n) => (buffers[seriesBufferKey(env, 'replication-lag-bytes', n.name)]?.length ?? 0) > 0,
+  ).length;
   const lines = useMemo(() => {
     const build = (metric: SeriesMetric) =>
       nodes.map((node, i) => ({
@@ -55,9 +57,17 @@ export function LagChart({ env, nodes, now, rpoObjectiveSeconds }: LagChartProps
   const empty = [...lines.bytes, ...lines.seconds].every((l) => l.points.length === 0);
   // for tests and for people reading the DOM: how many points are drawn and how far back
   const drawn = lines.bytes.reduce((n, l) => n + l.points.length, 0);
-  const oldest = lines.bytes.reduce((t, l) => (l.points.length > 0 ? Math.min(t, l.points[0]!.t) : t), Number.POSITIVE_INFINITY);
+  const oldest = lines.bytes.reduce(
+    (t, l) => (l.points.length > 0 ? Math.min(t, l.points[0]!.t) : t),
+    Number.POSITIVE_INFINITY,
+  );
   return (
-    <div className="lag-chart" data-testid="lag-chart" data-points={drawn} data-oldest={Number.isFinite(oldest) ? oldest : 0}>
+    <div
+      className="lag-chart"
+      data-testid="lag-chart"
+      data-points={drawn}
+      data-oldest={Number.isFinite(oldest) ? oldest : 0}
+    >
       <div className="chart-legend">
         {nodes.map((n, i) => (
           <span key={n.name} className="legend-item">
@@ -72,7 +82,17 @@ export function LagChart({ env, nodes, now, rpoObjectiveSeconds }: LagChartProps
         <p className="muted chart-empty">No lag samples yet for this environment.</p>
       ) : (
         <div className="charts-row">
-          <MetricChart title="lag, bytes" lines={lines.bytes} from={from} to={to} format={formatBytes} axis={formatBytesAxis} referenceY={0} referenceLabel="" minSpan={1024} />
+          <MetricChart
+            title="lag, bytes"
+            lines={lines.bytes}
+            from={from}
+            to={to}
+            format={formatBytes}
+            axis={formatBytesAxis}
+            referenceY={0}
+            referenceLabel=""
+            minSpan={1024}
+          />
           <MetricChart
             title="lag, seconds"
             lines={lines.seconds}
@@ -104,7 +124,17 @@ interface MetricChartProps {
 }
 
 /** One metric over the window; memoised so it redraws only when its inputs change. */
-const MetricChart = memo(function MetricChart({ title, lines, from, to, format, axis, referenceY, referenceLabel, minSpan = 1 }: MetricChartProps) {
+const MetricChart = memo(function MetricChart({
+  title,
+  lines,
+  from,
+  to,
+  format,
+  axis,
+  referenceY,
+  referenceLabel,
+  minSpan = 1,
+}: MetricChartProps) {
   const ticks = useMemo(() => timeTicks(from, to, 10 * 60 * 1000), [from, to]);
   return (
     <figure className="metric-chart">
@@ -130,7 +160,10 @@ const MetricChart = memo(function MetricChart({ title, lines, from, to, format, 
             tick={{ fontSize: 10 }}
             allowDecimals
             // Keep the objective on screen: how close the line runs to it is the point.
-            domain={[0, (dataMax: number) => Math.max(Number.isFinite(dataMax) ? dataMax : 0, referenceY * 1.15, minSpan)]}
+            domain={[
+              0,
+              (dataMax: number) => Math.max(Number.isFinite(dataMax) ? dataMax : 0, referenceY * 1.15, minSpan),
+            ]}
           />
           <Tooltip
             isAnimationActive={false}
@@ -139,10 +172,25 @@ const MetricChart = memo(function MetricChart({ title, lines, from, to, format, 
             contentStyle={{ background: 'var(--panel-raised)', border: '1px solid var(--border-strong)', fontSize: 12 }}
           />
           {referenceY > 0 && (
-            <ReferenceLine y={referenceY} stroke="var(--warn)" strokeDasharray="4 3" label={{ value: referenceLabel, position: 'insideTopRight', fill: 'var(--warn)', fontSize: 10 }} />
+            <ReferenceLine
+              y={referenceY}
+              stroke="var(--warn)"
+              strokeDasharray="4 3"
+              label={{ value: referenceLabel, position: 'insideTopRight', fill: 'var(--warn)', fontSize: 10 }}
+            />
           )}
           {lines.map((l) => (
-            <Line key={l.node} data={l.points} dataKey="v" name={l.node} stroke={l.color} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
+            <Line
+              key={l.node}
+              data={l.points}
+              dataKey="v"
+              name={l.node}
+              stroke={l.color}
+              dot={false}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+              connectNulls={false}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

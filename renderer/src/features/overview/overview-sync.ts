@@ -38,7 +38,11 @@ export function startOverviewSync(client: ConsoleClient): () => void {
   offs.push(
     useWorkspaceStore.subscribe((s, prev) => {
       // A new workspace object arrives after every (re)connect: re-read the environment then too.
-      if (s.selectedEnv !== null && (s.selectedEnv !== prev.selectedEnv || (s.workspace !== null && s.workspace !== prev.workspace))) void loadEnvironment(s.selectedEnv);
+      if (
+        s.selectedEnv !== null &&
+        (s.selectedEnv !== prev.selectedEnv || (s.workspace !== null && s.workspace !== prev.workspace))
+      )
+        void loadEnvironment(s.selectedEnv);
     }),
   );
 

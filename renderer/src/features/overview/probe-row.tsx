@@ -64,7 +64,9 @@ export function ProbeRow({ probe, label, live = false, testId, liveTestId, clock
             ) : probe.state === 'unhealthy' ? (
               <span className="reason tone-text-bad">
                 <Icon name="cross" /> {probe.reason ?? 'failing'}
-                {probe.consecutiveFailures > 0 && <span className="muted"> · {probe.consecutiveFailures} failures in a row</span>}
+                {probe.consecutiveFailures > 0 && (
+                  <span className="muted"> · {probe.consecutiveFailures} failures in a row</span>
+                )}
               </span>
             ) : null}
             <FreshnessTag observedAt={probe.lastCheckedAt} clock={clock} />

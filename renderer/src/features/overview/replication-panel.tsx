@@ -31,8 +31,12 @@ export function ReplicationPanel({ env, databases, now, clock, rpoObjectiveSecon
                 <th scope="col">node</th>
                 <th scope="col">role</th>
                 <th scope="col">state</th>
-                <th scope="col" className="num">lag bytes</th>
-                <th scope="col" className="num">lag time</th>
+                <th scope="col" className="num">
+                  lag bytes
+                </th>
+                <th scope="col" className="num">
+                  lag time
+                </th>
                 <th scope="col">detail</th>
               </tr>
             </thead>

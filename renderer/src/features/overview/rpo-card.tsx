@@ -10,20 +10,30 @@ export function RpoCard({ rpo, stale }: { rpo: RpoStatus; stale: boolean }) {
   const badge = verdictBadge(rpo.verdict, { stale });
   const gauge = objectiveGauge(rpo.nowSeconds, rpo.objectiveSeconds);
   return (
-    <section className={`card objective-card tone-edge-${badge.tone}`} data-testid="rpo-card" data-verdict={rpo.verdict} aria-label="RPO">
+    <section
+      className={`card objective-card tone-edge-${badge.tone}`}
+      data-testid="rpo-card"
+      data-verdict={rpo.verdict}
+      aria-label="RPO"
+    >
       <header className="card-head">
         <h2>RPO now</h2>
         <StateBadge badge={badge} size="sm" testId="rpo-verdict" />
       </header>
       <div className="objective-figures">
-        <span className={`big-figure tone-text-${badge.tone}`}>{rpo.nowSeconds === null ? 'unknown' : formatSeconds(rpo.nowSeconds)}</span>
+        <span className={`big-figure tone-text-${badge.tone}`}>
+          {rpo.nowSeconds === null ? 'unknown' : formatSeconds(rpo.nowSeconds)}
+        </span>
         <span className="muted">
-          of {formatSeconds(rpo.objectiveSeconds)} objective{rpo.lagBytes !== null && ` · ${formatBytes(rpo.lagBytes)} behind`}
+          of {formatSeconds(rpo.objectiveSeconds)} objective
+          {rpo.lagBytes !== null && ` · ${formatBytes(rpo.lagBytes)} behind`}
         </span>
       </div>
       <ObjectiveBar
         tone={badge.tone}
-        segments={[{ fraction: gauge.valueFraction, className: 'fill-value', title: `lag ${formatSeconds(rpo.nowSeconds)}` }]}
+        segments={[
+          { fraction: gauge.valueFraction, className: 'fill-value', title: `lag ${formatSeconds(rpo.nowSeconds)}` },
+        ]}
         objectiveFraction={gauge.objectiveFraction}
         objectiveLabel={`objective ${formatSeconds(rpo.objectiveSeconds)}`}
       />

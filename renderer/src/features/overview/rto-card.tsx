@@ -10,18 +10,29 @@ export function RtoCard({ rto, stale }: { rto: RtoStatus; stale: boolean }) {
   const badge = verdictBadge(rto.verdict, { stale });
   const { segments, gauge } = rtoSegments(rto);
   return (
-    <section className={`card objective-card tone-edge-${badge.tone}`} data-testid="rto-card" data-verdict={rto.verdict} aria-label="RTO">
+    <section
+      className={`card objective-card tone-edge-${badge.tone}`}
+      data-testid="rto-card"
+      data-verdict={rto.verdict}
+      aria-label="RTO"
+    >
       <header className="card-head">
         <h2>RTO estimate</h2>
         <StateBadge badge={badge} size="sm" testId="rto-verdict" />
       </header>
       <div className="objective-figures">
-        <span className={`big-figure tone-text-${badge.tone}`}>{rto.estimateSeconds === null ? 'unknown' : formatSeconds(rto.estimateSeconds)}</span>
+        <span className={`big-figure tone-text-${badge.tone}`}>
+          {rto.estimateSeconds === null ? 'unknown' : formatSeconds(rto.estimateSeconds)}
+        </span>
         <span className="muted">of {formatSeconds(rto.objectiveSeconds)} objective</span>
       </div>
       <ObjectiveBar
         tone={badge.tone}
-        segments={segments.map((s) => ({ fraction: s.fraction, className: `fill-${s.part}`, title: `${s.label} ${formatSeconds(s.seconds)}` }))}
+        segments={segments.map((s) => ({
+          fraction: s.fraction,
+          className: `fill-${s.part}`,
+          title: `${s.label} ${formatSeconds(s.seconds)}`,
+        }))}
         objectiveFraction={gauge.objectiveFraction}
         objectiveLabel={`objective ${formatSeconds(rto.objectiveSeconds)}`}
       />

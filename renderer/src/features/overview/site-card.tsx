@@ -29,7 +29,11 @@ export function SiteCard({ site, dbNodes, clock }: SiteCardProps) {
     : Math.min(...staleProbes.map((p) => p.lastCheckedAt as number));
   const live = site.liveSlot;
   return (
-    <section className={`card site-card tone-edge-${badge.tone}`} data-testid={`site-card-${site.name}`} aria-label={`Site ${site.name}`}>
+    <section
+      className={`card site-card tone-edge-${badge.tone}`}
+      data-testid={`site-card-${site.name}`}
+      aria-label={`Site ${site.name}`}
+    >
       <header className="site-head">
         <div className="site-title">
           <h2>{site.name}</h2>
@@ -49,7 +53,13 @@ export function SiteCard({ site, dbNodes, clock }: SiteCardProps) {
       </header>
 
       <div className="site-state">
-        <StateBadge badge={badge} text={site.state} size="lg" testId={`site-state-${site.name}`} dataState={site.state} />
+        <StateBadge
+          badge={badge}
+          text={site.state}
+          size="lg"
+          testId={`site-state-${site.name}`}
+          dataState={site.state}
+        />
         <span className="site-reason">{site.reason}</span>
         {staleProbes.length > 0 && (
           <span className="freshness freshness-stale" data-testid={`site-stale-${site.name}`}>
@@ -72,7 +82,9 @@ export function SiteCard({ site, dbNodes, clock }: SiteCardProps) {
           <tr>
             <th scope="col">target</th>
             <th scope="col">health</th>
-            <th scope="col" className="num">latency</th>
+            <th scope="col" className="num">
+              latency
+            </th>
             <th scope="col">recent</th>
             <th scope="col">detail</th>
           </tr>
@@ -121,7 +133,9 @@ export function SiteCard({ site, dbNodes, clock }: SiteCardProps) {
               {site.dbRole}
             </span>
             {dbNodes.length > 0 && <span className="muted small mono">{dbNodes.join(', ')}</span>}
-            {site.dbRole === 'unknown' && <span className="unknown-note">role could not be read — see Replication</span>}
+            {site.dbRole === 'unknown' && (
+              <span className="unknown-note">role could not be read — see Replication</span>
+            )}
           </dd>
         </div>
       </dl>

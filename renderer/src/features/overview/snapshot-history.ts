@@ -19,7 +19,11 @@ export const cadenceWindow = 9;
  * The entry after receiving `snapshot`: unchanged (same object) when it is not newer than the
  * current one, else the new snapshot with the cadence history appended (bounded).
  */
-export function acceptSnapshot(current: SnapshotEntry | undefined, snapshot: EnvironmentSnapshot, receivedAt: number): SnapshotEntry {
+export function acceptSnapshot(
+  current: SnapshotEntry | undefined,
+  snapshot: EnvironmentSnapshot,
+  receivedAt: number,
+): SnapshotEntry {
   if (current && snapshot.generatedAt <= current.snapshot.generatedAt) return current;
   const recent = [...(current?.recentGeneratedAt ?? []), snapshot.generatedAt].slice(-cadenceWindow);
   return { snapshot, receivedAt, recentGeneratedAt: recent };

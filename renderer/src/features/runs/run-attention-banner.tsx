@@ -26,7 +26,12 @@ export function RunAttentionBanner() {
   return (
     <div className="attention" data-testid="attention-banner">
       {runs.map(({ r, why }) => (
-        <div key={r.runId} className={`notice attention-row tone-${why === 'interrupted' ? 'bad' : 'warn'}`} data-testid={`attention-${r.runId}`} data-why={why}>
+        <div
+          key={r.runId}
+          className={`notice attention-row tone-${why === 'interrupted' ? 'bad' : 'warn'}`}
+          data-testid={`attention-${r.runId}`}
+          data-why={why}
+        >
           <Icon name="warn" size={14} />
           <div className="attention-body">
             <strong>
@@ -42,7 +47,12 @@ export function RunAttentionBanner() {
             </div>
           </div>
           <div className="attention-actions">
-            <button type="button" className="btn btn-sm" onClick={() => void actions.openRun(r.runId)} data-testid={`open-run-${r.runId}`}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => void actions.openRun(r.runId)}
+              data-testid={`open-run-${r.runId}`}
+            >
               Open
             </button>
             {why === 'interrupted' && (
@@ -53,7 +63,9 @@ export function RunAttentionBanner() {
                 disabled={!connected}
                 onClick={() => {
                   void actions.openRun(r.runId);
-                  void (continueActionFor(r.status) === 'rollback' ? actions.rollback(r.runId) : actions.resume(r.runId));
+                  void (continueActionFor(r.status) === 'rollback'
+                    ? actions.rollback(r.runId)
+                    : actions.resume(r.runId));
                 }}
               >
                 {continueActionFor(r.status) === 'rollback' ? 'Continue rollback' : 'Resume'}

@@ -22,7 +22,12 @@ export function RunChangeTable({ stepId, changes }: { stepId: string; changes: S
       </thead>
       <tbody>
         {rows.map((r, i) => (
-          <tr key={i} className={r.unchanged ? 'is-unchanged' : undefined} data-testid={`plan-change-${stepId}`} data-target={changes[i]!.target}>
+          <tr
+            key={i}
+            className={r.unchanged ? 'is-unchanged' : undefined}
+            data-testid={`plan-change-${stepId}`}
+            data-target={changes[i]!.target}
+          >
             <th scope="row" className="change-target">
               {r.scope && <span className="change-scope">{r.scope}</span>}
               <span className="mono">{r.subject}</span>

@@ -22,7 +22,14 @@ export interface ParsedCommand {
   note: string | null;
 }
 
-const labels: Record<CommandKind, string> = { sql: 'SQL', ssh: 'SSH', api: 'API', nsupdate: 'DNS update', dig: 'DNS query', other: 'step' };
+const labels: Record<CommandKind, string> = {
+  sql: 'SQL',
+  ssh: 'SSH',
+  api: 'API',
+  nsupdate: 'DNS update',
+  dig: 'DNS query',
+  other: 'step',
+};
 
 /** Split `text  # note` at the last two-space-hash separator (a `#` inside the command stays). */
 function splitNote(line: string): { body: string; note: string | null } {
@@ -34,7 +41,14 @@ function splitNote(line: string): { body: string; note: string | null } {
 /** Parse one plan command line (never throws: unknown shapes are `other`, shown as is). */
 export function parseCommand(line: string): ParsedCommand {
   const { body, note } = splitNote(line);
-  const make = (kind: CommandKind, target: string | null, text: string, copy = text): ParsedCommand => ({ kind, label: labels[kind], target, text, copy, note });
+  const make = (kind: CommandKind, target: string | null, text: string, copy = text): ParsedCommand => ({
+    kind,
+    label: labels[kind],
+    target,
+    text,
+    copy,
+    note,
+  });
   let m = /^SQL (.+?): (.+)$/s.exec(body);
   if (m) return make('sql', m[1]!, m[2]!, m[2]!.endsWith(';') ? m[2]! : `${m[2]!};`);
   m = /^ssh (\S+?): (.+)$/s.exec(body);
@@ -45,12 +59,20 @@ export function parseCommand(line: string): ParsedCommand {
     // A JSON body reads best on its own line; words after the URL ("until 2 healthy…") stay on it.
     const json = rest !== undefined && /^[[{]/.test(rest);
     // The URL is in the text already: no separate target.
-    return make('api', null, rest === undefined ? `${method} ${url}` : json ? `${method} ${url}\n${rest}` : `${method} ${url} ${rest}`, rest === undefined ? `${method} ${url}` : `${method} ${url} ${rest}`);
+    return make(
+      'api',
+      null,
+      rest === undefined ? `${method} ${url}` : json ? `${method} ${url}\n${rest}` : `${method} ${url} ${rest}`,
+      rest === undefined ? `${method} ${url}` : `${method} ${url} ${rest}`,
+    );
   }
   m = /^http (\S+?): (.+)$/s.exec(body);
   if (m) return make('api', m[1]!, m[2]!);
   if (body.startsWith('nsupdate')) {
-    const [head = 'nsupdate', ...statements] = body.split(/;\s*/).map((p) => p.trim()).filter(Boolean);
+    const [head = 'nsupdate', ...statements] = body
+      .split(/;\s*/)
+      .map((p) => p.trim())
+      .filter(Boolean);
     const server = statements.find((s) => s.startsWith('server '))?.slice('server '.length) ?? null;
     const script = statements.join('\n');
     // `nsupdate (TSIG-signed)`: the parenthesis says how it is sent; keep it as the note.

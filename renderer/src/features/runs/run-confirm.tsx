@@ -22,18 +22,23 @@ export function RunConfirm({ plan, overrides }: { plan: RunPlan; overrides: Safe
   const enabled = gate.enabled && connected;
   const steps = plan.steps.filter((s) => !s.plan?.alreadyDone).length;
   return (
-    <section className={`card confirm-card${overrides.length > 0 ? ' has-overrides' : ''}`} data-testid="confirm-card" aria-label="Confirm">
+    <section
+      className={`card confirm-card${overrides.length > 0 ? ' has-overrides' : ''}`}
+      data-testid="confirm-card"
+      aria-label="Confirm"
+    >
       <header className="card-head">
         <h2>Confirm</h2>
       </header>
       <p className="confirm-lead">
-        Runs <strong>{plan.runbook.name}</strong> on <span className="env-name">{plan.env}</span>: {steps} step{steps === 1 ? '' : 's'} act on live
-        systems{plan.steps.length > steps ? `, ${plan.steps.length - steps} already done` : ''}.
+        Runs <strong>{plan.runbook.name}</strong> on <span className="env-name">{plan.env}</span>: {steps} step
+        {steps === 1 ? '' : 's'} act on live systems
+        {plan.steps.length > steps ? `, ${plan.steps.length - steps} already done` : ''}.
       </p>
       {overrides.length > 0 && (
         <p className="confirm-overrides" data-testid="confirm-overrides">
-          <Icon name="warn" /> Runs despite {overrides.length} refusal{overrides.length === 1 ? '' : 's'}: {overrides.map((o) => o.rule).join(', ')}. Your reasons go
-          into the audit log.
+          <Icon name="warn" /> Runs despite {overrides.length} refusal{overrides.length === 1 ? '' : 's'}:{' '}
+          {overrides.map((o) => o.rule).join(', ')}. Your reasons go into the audit log.
         </p>
       )}
       <label className="field-label" htmlFor="confirm-input">
@@ -54,7 +59,13 @@ export function RunConfirm({ plan, overrides }: { plan: RunPlan; overrides: Safe
           if (e.key === 'Enter' && enabled) void execute();
         }}
       />
-      <button type="button" className={`btn btn-run${overrides.length > 0 ? ' btn-run-forced' : ''}`} data-testid="run-button" disabled={!enabled} onClick={() => void execute()}>
+      <button
+        type="button"
+        className={`btn btn-run${overrides.length > 0 ? ' btn-run-forced' : ''}`}
+        data-testid="run-button"
+        disabled={!enabled}
+        onClick={() => void execute()}
+      >
         {executing ? 'Starting…' : `Run ${plan.runbook.name} on ${plan.env}`}
       </button>
       {blockers.length > 0 && (

@@ -44,7 +44,13 @@ export function RunDnsNow({ env }: { env: string }) {
                     <th scope="row">{i === 0 ? row.provider : ''}</th>
                     <td className="mono muted small">{cell.nameserver}</td>
                     <td className={`mono${cell.answer.state === 'ok' ? '' : ' tone-text-unknown'}`}>{cell.text}</td>
-                    <td className="small">{cell.site ? <span className="site-ref">{cell.site}</span> : <span className="tone-text-unknown">—</span>}</td>
+                    <td className="small">
+                      {cell.site ? (
+                        <span className="site-ref">{cell.site}</span>
+                      ) : (
+                        <span className="tone-text-unknown">—</span>
+                      )}
+                    </td>
                   </tr>
                 ));
               })}

@@ -144,19 +144,40 @@ export function recoveryView(
       : from === 'run-start'
         ? `From the run’s start (no failure of the site traffic left was seen when it started) ${reached}.`
         : `From the run’s start (or the first failed probe, when a failure triggered it) ${reached}.`;
-  const view = (state: RecoveryView['state'], tone: Tone, text: string, fromText: string | null = null): RecoveryView => ({ state, tone, text, detail, from, fromText });
+  const view = (
+    state: RecoveryView['state'],
+    tone: Tone,
+    text: string,
+    fromText: string | null = null,
+  ): RecoveryView => ({ state, tone, text, detail, from, fromText });
   if (recoveryMs !== null) {
     const measured = formatDurationMs(recoveryMs);
     const fromText =
-      from === 'first-failed-probe' && at !== null && basis ? `from the first failed probe at ${formatStartedAt(at, basis.now)}` : from === 'run-start' ? 'from run start' : null;
-    if (rtoObjectiveSeconds === null) return view('no-objective', 'neutral', `${measured} (no RTO objective)`, fromText);
+      from === 'first-failed-probe' && at !== null && basis
+        ? `from the first failed probe at ${formatStartedAt(at, basis.now)}`
+        : from === 'run-start'
+          ? 'from run start'
+          : null;
+    if (rtoObjectiveSeconds === null)
+      return view('no-objective', 'neutral', `${measured} (no RTO objective)`, fromText);
     const ok = recoveryMs <= rtoObjectiveSeconds * 1000;
-    return view(ok ? 'ok' : 'breach', ok ? 'ok' : 'bad', `${measured} of ${formatSeconds(rtoObjectiveSeconds)} RTO`, fromText);
+    return view(
+      ok ? 'ok' : 'breach',
+      ok ? 'ok' : 'bad',
+      `${measured} of ${formatSeconds(rtoObjectiveSeconds)} RTO`,
+      fromText,
+    );
   }
   if (!movesTraffic) return view('not-applicable', 'neutral', 'not measured — this runbook moves no DNS');
-  if (status !== 'succeeded' && !isRunLive(status)) return view('not-applicable', 'neutral', `not measured — the run ended ${status}`);
-  if (endedAgoMs !== null && endedAgoMs > recoveryWaitMs) return view('not-measured', 'unknown', 'not measured — the new site was never reached through DNS');
-  return view('measuring', 'unknown', `measuring…${rtoObjectiveSeconds === null ? '' : ` (RTO ${formatSeconds(rtoObjectiveSeconds)})`}`);
+  if (status !== 'succeeded' && !isRunLive(status))
+    return view('not-applicable', 'neutral', `not measured — the run ended ${status}`);
+  if (endedAgoMs !== null && endedAgoMs > recoveryWaitMs)
+    return view('not-measured', 'unknown', 'not measured — the new site was never reached through DNS');
+  return view(
+    'measuring',
+    'unknown',
+    `measuring…${rtoObjectiveSeconds === null ? '' : ` (RTO ${formatSeconds(rtoObjectiveSeconds)})`}`,
+  );
 }
 
 /** True when the plan points a DNS record at a site (the runs whose recovery time is measured). */

@@ -17,7 +17,11 @@ export type Attention = 'interrupted' | 'paused' | null;
  *   driving it right now.
  * @param drivenHere a run call for this run is in flight from this page
  */
-export function attentionOf(run: Pick<RunSummary, 'runId' | 'status'>, lock: LockInfo | null, drivenHere: boolean): Attention {
+export function attentionOf(
+  run: Pick<RunSummary, 'runId' | 'status'>,
+  lock: LockInfo | null,
+  drivenHere: boolean,
+): Attention {
   if (run.status === 'paused') return 'paused';
   if (run.status !== 'running' && run.status !== 'rolling-back') return null;
   if (drivenHere) return null;
@@ -28,7 +32,8 @@ export function attentionOf(run: Pick<RunSummary, 'runId' | 'status'>, lock: Loc
 }
 
 /** What continuing an interrupted run calls: a stopped rollback continues as a rollback. */
-export const continueActionFor = (status: RunStatus): 'resume' | 'rollback' => (status === 'rolling-back' || status === 'rollback-failed' ? 'rollback' : 'resume');
+export const continueActionFor = (status: RunStatus): 'resume' | 'rollback' =>
+  status === 'rolling-back' || status === 'rollback-failed' ? 'rollback' : 'resume';
 
 export interface HistoryRow {
   runId: string;
@@ -58,8 +63,19 @@ export function historyRow(r: RunSummary, now: number): HistoryRow {
     kind: r.kind,
     status: r.status,
     started: formatStartedAt(r.createdAt, now),
-    duration: r.durationMs !== null ? formatDurationMs(r.durationMs) : r.finishedAt !== null ? '—' : r.status === 'paused' ? 'paused' : 'running',
-    recovery: recoveryView(r.recoveryMs, r.rtoObjectiveSeconds, moves, endedAgo, r.status, { from: r.recoveryFrom, startedAt: r.recoveryStartedAt, now }),
+    duration:
+      r.durationMs !== null
+        ? formatDurationMs(r.durationMs)
+        : r.finishedAt !== null
+          ? '—'
+          : r.status === 'paused'
+            ? 'paused'
+            : 'running',
+    recovery: recoveryView(r.recoveryMs, r.rtoObjectiveSeconds, moves, endedAgo, r.status, {
+      from: r.recoveryFrom,
+      startedAt: r.recoveryStartedAt,
+      now,
+    }),
     actor: r.actor,
     detail: r.detail,
   };

@@ -19,7 +19,9 @@ export function RunHistory() {
     <section className="card run-history" data-testid="run-history" aria-label="Run history">
       <header className="card-head">
         <h2>Run history</h2>
-        <span className="muted small">{history === null ? 'loading…' : `${rows.length} most recent`} · click a run to open it</span>
+        <span className="muted small">
+          {history === null ? 'loading…' : `${rows.length} most recent`} · click a run to open it
+        </span>
       </header>
       {error && <p className="inline-error">Could not read the run history: {error.message}</p>}
       {history !== null && rows.length === 0 && <p className="muted">No runs on this environment yet.</p>}
@@ -62,12 +64,21 @@ export function RunHistory() {
                 <td title={r.detail ?? undefined} className="status-cell">
                   <StateBadge badge={runStatusBadge(r.status)} size="sm" dataState={r.status} />
                   {attentionOf(r, lock, inFlight[r.runId] !== undefined) === 'interrupted' && (
-                    <StateBadge badge={{ tone: 'bad', icon: 'warn', label: 'interrupted' }} size="sm" testId={`run-interrupted-${r.runId}`} />
+                    <StateBadge
+                      badge={{ tone: 'bad', icon: 'warn', label: 'interrupted' }}
+                      size="sm"
+                      testId={`run-interrupted-${r.runId}`}
+                    />
                   )}
                 </td>
                 <td className="mono">{r.started}</td>
                 <td className="mono num">{r.duration}</td>
-                <td className={`tone-text-${r.recovery.tone} recovery-cell`} data-state={r.recovery.state} data-recovery-from={r.recovery.from ?? undefined} title={r.recovery.detail}>
+                <td
+                  className={`tone-text-${r.recovery.tone} recovery-cell`}
+                  data-state={r.recovery.state}
+                  data-recovery-from={r.recovery.from ?? undefined}
+                  title={r.recovery.detail}
+                >
                   {r.recovery.text}
                   {r.recovery.fromText && <span className="recovery-from muted small"> ({r.recovery.fromText})</span>}
                 </td>

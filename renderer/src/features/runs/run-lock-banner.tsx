@@ -22,7 +22,12 @@ export function RunLockBanner() {
   const ours = lock.runId !== null && lock.runId === openRunId;
   const tone = lock.stale ? 'bad' : ours ? 'neutral' : 'warn';
   return (
-    <div className={`notice lock-banner tone-${tone}`} role={lock.stale ? 'alert' : 'status'} data-testid="lock-banner" data-stale={lock.stale || undefined}>
+    <div
+      className={`notice lock-banner tone-${tone}`}
+      role={lock.stale ? 'alert' : 'status'}
+      data-testid="lock-banner"
+      data-stale={lock.stale || undefined}
+    >
       <Icon name="lock" size={14} />
       <div className="lock-body">
         <div>
@@ -32,7 +37,12 @@ export function RunLockBanner() {
           </strong>{' '}
           Run{' '}
           {lock.runId ? (
-            <button type="button" className="link-button mono" onClick={() => void actions.openRun(lock.runId!)} data-testid="lock-run">
+            <button
+              type="button"
+              className="link-button mono"
+              onClick={() => void actions.openRun(lock.runId!)}
+              data-testid="lock-run"
+            >
               {shortId(lock.runId)}
             </button>
           ) : (
@@ -49,15 +59,20 @@ export function RunLockBanner() {
         </div>
         {lock.stale && lock.staleReason && <div className="muted">Why stale: {lock.staleReason}</div>}
         {lock.stale && reason === null && (
-          <button type="button" className="btn btn-breakglass btn-sm" data-testid="break-lock-button" onClick={() => setReason('')}>
+          <button
+            type="button"
+            className="btn btn-breakglass btn-sm"
+            data-testid="break-lock-button"
+            onClick={() => setReason('')}
+          >
             <Icon name="warn" size={11} /> break lock…
           </button>
         )}
         {lock.stale && reason !== null && (
           <div className="breakglass lock-break">
             <label className="small" htmlFor="break-lock-reason">
-              Breaking the lock lets another run start while run {shortId(lock.runId)} may still hold state. Prefer <strong>Resume</strong> on that run. Why is it
-              safe? (audited, ≥ {minOverrideReasonChars} characters)
+              Breaking the lock lets another run start while run {shortId(lock.runId)} may still hold state. Prefer{' '}
+              <strong>Resume</strong> on that run. Why is it safe? (audited, ≥ {minOverrideReasonChars} characters)
             </label>
             <div className="lock-break-row">
               <input

@@ -18,7 +18,12 @@ export interface RunOverrideControlProps {
 export function RunOverrideControl({ rule, steps, reason, onChange }: RunOverrideControlProps) {
   if (reason === undefined) {
     return (
-      <button type="button" className="btn btn-breakglass btn-sm" data-testid={`override-${rule}`} onClick={() => onChange('')}>
+      <button
+        type="button"
+        className="btn btn-breakglass btn-sm"
+        data-testid={`override-${rule}`}
+        onClick={() => onChange('')}
+      >
         <Icon name="warn" size={11} /> override…
       </button>
     );

@@ -12,7 +12,14 @@ export function RunPanel({ runId }: { runId: string }) {
   const close = useRunsStore((s) => s.closeRun);
   const interrupted = useRunsStore((s) => {
     const t = s.timelines[runId];
-    return t !== undefined && attentionOf({ runId, status: t.status }, s.lock && s.lock.env === t.env ? s.lock : null, s.inFlight[runId] !== undefined) === 'interrupted';
+    return (
+      t !== undefined &&
+      attentionOf(
+        { runId, status: t.status },
+        s.lock && s.lock.env === t.env ? s.lock : null,
+        s.inFlight[runId] !== undefined,
+      ) === 'interrupted'
+    );
   });
   if (!tl) {
     return error ? (

@@ -32,8 +32,16 @@ export function RunPlanPanel() {
             {skipped > 0 && ` · ${skipped} already done`} · computed {formatStartedAt(plan.createdAt, now)}
             {receivedAt !== null && ` (${formatAge(now - receivedAt)} ago)`} from live state
           </span>
-          {refusing > 0 && <span className="plan-refusing tone-text-bad small strong">{refusing} safety rule{refusing === 1 ? '' : 's'} block{refusing === 1 ? 's' : ''} this run</span>}
-          {plan.runbook.onFailure === 'rollback' && <span className="kind-pill" title="When a step fails for good, the rollbacks run automatically">auto-rollback on failure</span>}
+          {refusing > 0 && (
+            <span className="plan-refusing tone-text-bad small strong">
+              {refusing} safety rule{refusing === 1 ? '' : 's'} block{refusing === 1 ? 's' : ''} this run
+            </span>
+          )}
+          {plan.runbook.onFailure === 'rollback' && (
+            <span className="kind-pill" title="When a step fails for good, the rollbacks run automatically">
+              auto-rollback on failure
+            </span>
+          )}
         </header>
         {plan.runbook.description && <p className="plan-desc muted">{plan.runbook.description}</p>}
         <ol className="plan-steps">

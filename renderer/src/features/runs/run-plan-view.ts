@@ -20,7 +20,11 @@ export interface ChangeRow {
 }
 
 const cell = (v: string | null): { text: string; kind: ChangeRow['beforeKind'] } =>
-  v === null ? { text: 'absent', kind: 'absent' } : v === 'unknown' ? { text: 'unknown', kind: 'unknown' } : { text: v, kind: 'value' };
+  v === null
+    ? { text: 'absent', kind: 'absent' }
+    : v === 'unknown'
+      ? { text: 'unknown', kind: 'unknown' }
+      : { text: v, kind: 'value' };
 
 /** One diff row: `provider: record TYPE` targets split into scope and subject. */
 export function changeRow(c: StepChange): ChangeRow {

@@ -30,7 +30,8 @@ export const ruleTitles: Record<SafetyRuleName, string> = {
 
 /** Badge of a verdict; an overridden refusal reads `overridden` (warn), never pass-green. */
 export function verdictBadge(verdict: RuleSummary['verdict'] | SafetyVerdict['verdict'], overridden = false): Badge {
-  if (overridden && verdict !== 'pass' && verdict !== 'not-applicable') return { tone: 'warn', icon: 'warn', label: 'overridden' };
+  if (overridden && verdict !== 'pass' && verdict !== 'not-applicable')
+    return { tone: 'warn', icon: 'warn', label: 'overridden' };
   switch (verdict) {
     case 'pass':
       return { tone: 'ok', icon: 'check', label: 'pass' };
@@ -49,7 +50,8 @@ export function verdictBadge(verdict: RuleSummary['verdict'] | SafetyVerdict['ve
 export type OverrideDrafts = Partial<Record<SafetyRuleName, string>>;
 
 /** True when the reason is long enough to be sent. */
-export const reasonValid = (reason: string | undefined): boolean => (reason ?? '').trim().length >= minOverrideReasonChars;
+export const reasonValid = (reason: string | undefined): boolean =>
+  (reason ?? '').trim().length >= minOverrideReasonChars;
 
 /** The overrides to send: one per drafted rule with a valid reason that has an overridable blocking verdict. */
 export function overridesToSend(blocking: readonly SafetyVerdict[], drafts: OverrideDrafts): SafetyOverride[] {
@@ -100,14 +102,28 @@ export interface RuleView {
 }
 
 /** The rules panel: one line per rule, blocking ones first, in the contract's order otherwise. */
-export function ruleViews(rules: readonly RuleSummary[], blocking: readonly SafetyVerdict[], overrides: readonly SafetyOverride[]): RuleView[] {
+export function ruleViews(
+  rules: readonly RuleSummary[],
+  blocking: readonly SafetyVerdict[],
+  overrides: readonly SafetyOverride[],
+): RuleView[] {
   const rank = { refuse: 0, unknown: 1, pass: 2, 'not-applicable': 3 } as const;
   return rules
     .map((r, i): RuleView & { i: number } => {
       const mine = blocking.filter((v) => v.rule === r.rule && v.verdict !== 'pass');
       const overridable = mine.length > 0 && mine.every((v) => v.overridable);
       const overridden = overridable && applyOverrides(mine, overrides).unresolved.length === 0;
-      return { i, rule: r.rule, title: ruleTitles[r.rule] ?? r.rule, verdict: r.verdict, badge: verdictBadge(r.verdict, overridden), evidence: r.evidence, blocking: mine, overridable, overridden };
+      return {
+        i,
+        rule: r.rule,
+        title: ruleTitles[r.rule] ?? r.rule,
+        verdict: r.verdict,
+        badge: verdictBadge(r.verdict, overridden),
+        evidence: r.evidence,
+        blocking: mine,
+        overridable,
+        overridden,
+      };
     })
     .sort((a, b) => rank[a.verdict] - rank[b.verdict] || a.i - b.i)
     .map(({ i: _i, ...v }) => v);
@@ -152,10 +168,16 @@ export function confirmGate(i: ConfirmInput): ConfirmGate {
   const needOverride = unresolved.filter((v) => v.overridable);
   if (needOverride.length > 0) {
     const rules = [...new Set(needOverride.map((v) => v.rule))];
-    blockers.push(`${rules.join(', ')} ${rules.length === 1 ? 'needs' : 'need'} an override with a reason (≥ ${minOverrideReasonChars} characters).`);
+    blockers.push(
+      `${rules.join(', ')} ${rules.length === 1 ? 'needs' : 'need'} an override with a reason (≥ ${minOverrideReasonChars} characters).`,
+    );
   }
-  if (i.lock?.held) blockers.push(`Environment ${i.plan.env} is locked by run ${shortId(i.lock.runId)}${i.lock.stale ? ' (stale)' : ''}.`);
-  if (i.now - i.planReceivedAt > planMaxAgeMs) blockers.push('The plan is older than 10 min — live state may have moved on; plan again.');
+  if (i.lock?.held)
+    blockers.push(
+      `Environment ${i.plan.env} is locked by run ${shortId(i.lock.runId)}${i.lock.stale ? ' (stale)' : ''}.`,
+    );
+  if (i.now - i.planReceivedAt > planMaxAgeMs)
+    blockers.push('The plan is older than 10 min — live state may have moved on; plan again.');
   if (!typedMatches) blockers.push(`Type ${i.plan.env} exactly to confirm.`);
   if (i.busy) blockers.push('A run call is in progress.');
   return { enabled: blockers.length === 0, blockers, typedMatches };

@@ -17,7 +17,11 @@ import { ObjectiveBar } from '../../ui/objective-bar.tsx';
 import { RunSafetyPanel } from './run-safety-panel.tsx';
 import { StateBadge } from '../../ui/state-badge.tsx';
 
-const pauseWords = { approval: 'waiting for an approval', safety: 'refused by a safety rule', 'step-failed': 'a step failed (retryable)' } as const;
+const pauseWords = {
+  approval: 'waiting for an approval',
+  safety: 'refused by a safety rule',
+  'step-failed': 'a step failed (retryable)',
+} as const;
 
 export function RunStatusCard({ tl }: { tl: RunTimeline }) {
   const now = useClockStore((s) => s.now);
@@ -32,7 +36,11 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
   const close = useRunsStore((s) => s.closeRun);
   const connected = useConnectionStore((s) => s.status?.state === 'connected');
 
-  const attention = attentionOf({ runId: tl.runId, status: tl.status }, lock && lock.env === tl.env ? lock : null, inFlight !== undefined);
+  const attention = attentionOf(
+    { runId: tl.runId, status: tl.status },
+    lock && lock.env === tl.env ? lock : null,
+    inFlight !== undefined,
+  );
   const interrupted = attention === 'interrupted';
   const badge = interrupted ? interruptedBadge : runStatusBadge(tl.status);
   const live = isRunLive(tl.status);
@@ -47,7 +55,9 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
   const pauseRules = ruleViews(
     [...new Set(pauseVerdicts.map((v) => v.rule))].map((rule) => ({
       rule,
-      verdict: pauseVerdicts.some((v) => v.rule === rule && v.verdict === 'refuse') ? ('refuse' as const) : ('unknown' as const),
+      verdict: pauseVerdicts.some((v) => v.rule === rule && v.verdict === 'refuse')
+        ? ('refuse' as const)
+        : ('unknown' as const),
       evidence: pauseVerdicts.filter((v) => v.rule === rule).map((v) => `step ${v.stepId}: ${v.evidence}`),
     })),
     pauseVerdicts,
@@ -58,24 +68,39 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
   // An approval pause continues with Approve (on the step), not Resume.
   const canResume = (tl.status === 'paused' && tl.pause?.reason !== 'approval') || attention === 'interrupted';
   const resumeKind = continueActionFor(tl.status);
-  const canRollback = tl.rollbacksOffered.length > 0 && ['aborted', 'failed', 'paused', 'rollback-failed'].includes(tl.status);
+  const canRollback =
+    tl.rollbacksOffered.length > 0 && ['aborted', 'failed', 'paused', 'rollback-failed'].includes(tl.status);
   const moves = movesTraffic(tl.plan);
-  const recovery = recoveryView(tl.recoveryMs, tl.rtoObjectiveSeconds, moves, live ? null : endedAt === undefined ? null : now - endedAt, tl.status, {
-    from: tl.recoveryFrom,
-    startedAt: tl.recoveryStartedAt,
-    now,
-  });
+  const recovery = recoveryView(
+    tl.recoveryMs,
+    tl.rtoObjectiveSeconds,
+    moves,
+    live ? null : endedAt === undefined ? null : now - endedAt,
+    tl.status,
+    {
+      from: tl.recoveryFrom,
+      startedAt: tl.recoveryStartedAt,
+      now,
+    },
+  );
   const showRecovery = !live || tl.recoveryMs !== null;
 
   return (
-    <section className={`card run-status-card tone-edge-${badge.tone === 'neutral' ? 'live' : badge.tone}`} data-testid="run-status-card" aria-label="Run status">
+    <section
+      className={`card run-status-card tone-edge-${badge.tone === 'neutral' ? 'live' : badge.tone}`}
+      data-testid="run-status-card"
+      aria-label="Run status"
+    >
       <header className="run-status-head">
         <span data-testid="run-status" data-status={tl.status} className={`run-status status-${tl.status}`}>
           <StateBadge badge={badge} size="lg" dataState={interrupted ? 'interrupted' : tl.status} />
         </span>
         <span className="run-total" title="total run time">
           <span className="field-label">total</span>
-          <span className={`mono run-total-value${live && !interrupted && tl.status !== 'paused' ? ' is-live' : ''}`} data-testid="run-duration">
+          <span
+            className={`mono run-total-value${live && !interrupted && tl.status !== 'paused' ? ' is-live' : ''}`}
+            data-testid="run-duration"
+          >
             {formatDurationMs(elapsed)}
           </span>
         </span>
@@ -114,14 +139,18 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
           <Icon name="warn" />
           <div>
             <strong>Interrupted.</strong> The journal says {tl.status}, but no live process holds the lock of {tl.env}
-            {lock?.stale && lock.staleReason ? ` (${lock.staleReason})` : ''}. Resume it: completed steps are not executed again, and the interrupted step
-            checks whether its effect is already there.
+            {lock?.stale && lock.staleReason ? ` (${lock.staleReason})` : ''}. Resume it: completed steps are not
+            executed again, and the interrupted step checks whether its effect is already there.
           </div>
         </div>
       )}
 
       {tl.pause && (
-        <div className={`run-callout tone-${tl.pause.reason === 'approval' ? 'warn' : 'bad'}`} data-testid="pause-reason" data-reason={tl.pause.reason}>
+        <div
+          className={`run-callout tone-${tl.pause.reason === 'approval' ? 'warn' : 'bad'}`}
+          data-testid="pause-reason"
+          data-reason={tl.pause.reason}
+        >
           <Icon name={tl.pause.reason === 'approval' ? 'lock' : 'warn'} />
           <div>
             <strong>Paused — {pauseWords[tl.pause.reason]}</strong>
@@ -148,7 +177,13 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
       )}
 
       {pauseRules.length > 0 && (
-        <RunSafetyPanel title="Refused at this step" rules={pauseRules} snapshotAt={null} drafts={drafts} onDraft={(rule, reason) => setResumeDraft(tl.runId, rule, reason)} />
+        <RunSafetyPanel
+          title="Refused at this step"
+          rules={pauseRules}
+          snapshotAt={null}
+          drafts={drafts}
+          onDraft={(rule, reason) => setResumeDraft(tl.runId, rule, reason)}
+        />
       )}
 
       {showRecovery && (
@@ -168,7 +203,13 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
           {tl.recoveryMs !== null && tl.rtoObjectiveSeconds !== null && (
             <ObjectiveBar
               tone={recovery.tone}
-              segments={[{ fraction: recoveryGauge(tl.recoveryMs, tl.rtoObjectiveSeconds).fill, className: 'fill-value', title: recovery.text }]}
+              segments={[
+                {
+                  fraction: recoveryGauge(tl.recoveryMs, tl.rtoObjectiveSeconds).fill,
+                  className: 'fill-value',
+                  title: recovery.text,
+                },
+              ]}
               objectiveFraction={recoveryGauge(tl.recoveryMs, tl.rtoObjectiveSeconds).marker}
               objectiveLabel={`RTO ${tl.rtoObjectiveSeconds} s`}
             />
@@ -187,17 +228,38 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
             title={stillRefused ? 'Override the refusal with a reason first, or fix its cause' : undefined}
             onClick={() => void (resumeKind === 'rollback' ? actions.rollback(tl.runId) : actions.resume(tl.runId))}
           >
-            {inFlight === 'resume' ? 'Resuming…' : resumeKind === 'rollback' ? 'Continue rollback' : overrides.length > 0 ? 'Resume with override' : 'Resume'}
+            {inFlight === 'resume'
+              ? 'Resuming…'
+              : resumeKind === 'rollback'
+                ? 'Continue rollback'
+                : overrides.length > 0
+                  ? 'Resume with override'
+                  : 'Resume'}
           </button>
         )}
         {canAbort && (
-          <button type="button" className="btn btn-danger" data-testid="abort-button" disabled={!connected} title="Stops after the current step; rollbacks are then offered" onClick={() => void actions.abort(tl.runId)}>
+          <button
+            type="button"
+            className="btn btn-danger"
+            data-testid="abort-button"
+            disabled={!connected}
+            title="Stops after the current step; rollbacks are then offered"
+            onClick={() => void actions.abort(tl.runId)}
+          >
             Abort
           </button>
         )}
         {canRollback && (
-          <button type="button" className="btn btn-warn" data-testid="rollback-button" disabled={busy} onClick={() => void actions.rollback(tl.runId)}>
-            {inFlight === 'rollback' ? 'Rolling back…' : `Roll back ${tl.rollbacksOffered.length} step${tl.rollbacksOffered.length === 1 ? '' : 's'}`}
+          <button
+            type="button"
+            className="btn btn-warn"
+            data-testid="rollback-button"
+            disabled={busy}
+            onClick={() => void actions.rollback(tl.runId)}
+          >
+            {inFlight === 'rollback'
+              ? 'Rolling back…'
+              : `Roll back ${tl.rollbacksOffered.length} step${tl.rollbacksOffered.length === 1 ? '' : 's'}`}
           </button>
         )}
         {!live && (
@@ -206,7 +268,13 @@ export function RunStatusCard({ tl }: { tl: RunTimeline }) {
           </button>
         )}
         {live && (
-          <button type="button" className="link-button" data-testid="close-run" onClick={close} title="Reopen it from the history">
+          <button
+            type="button"
+            className="link-button"
+            data-testid="close-run"
+            onClick={close}
+            title="Reopen it from the history"
+          >
             {tl.status === 'running' && !interrupted ? 'hide (the run goes on)' : 'back to runbooks'}
           </button>
         )}

@@ -58,7 +58,10 @@ export function startRunSync(client: ConsoleClient): () => void {
     }
     const s = store.getState();
     const valid = r.value.filter((b) => b.error === null);
-    const selected = s.selectedRunbook !== null && valid.some((b) => b.name === s.selectedRunbook) ? s.selectedRunbook : (valid[0]?.name ?? null);
+    const selected =
+      s.selectedRunbook !== null && valid.some((b) => b.name === s.selectedRunbook)
+        ? s.selectedRunbook
+        : (valid[0]?.name ?? null);
     store.getState().patch({ runbooks: r.value, runbooksError: null, selectedRunbook: selected });
   }
 
@@ -88,7 +91,12 @@ export function startRunSync(client: ConsoleClient): () => void {
     const gen = ++generation;
     store.getState().resetFor(env);
     const open = store.getState().openRunId;
-    await Promise.all([loadRunbooks(env, gen), loadHistory(env, gen), loadLock(env, gen), open ? loadRun(open) : Promise.resolve(null)]);
+    await Promise.all([
+      loadRunbooks(env, gen),
+      loadHistory(env, gen),
+      loadLock(env, gen),
+      open ? loadRun(open) : Promise.resolve(null),
+    ]);
   }
 
   /** History and lock after run events (several events in a burst → one re-read). */
@@ -125,7 +133,8 @@ export function startRunSync(client: ConsoleClient): () => void {
       // Events are lost while disconnected, the stop of a run driven from here among them: it
       // no longer counts as driven from here (as when a pending call failed); after the
       // reconnect its lock and detail are read again.
-      if (c.state !== 'connected' && Object.keys(store.getState().inFlight).length > 0) store.getState().patch({ inFlight: {} });
+      if (c.state !== 'connected' && Object.keys(store.getState().inFlight).length > 0)
+        store.getState().patch({ inFlight: {} });
     }),
   );
 
@@ -133,7 +142,13 @@ export function startRunSync(client: ConsoleClient): () => void {
     client.on('run-recovery-measured', ({ runId, recovery }) => {
       const tl = store.getState().timelines[runId];
       if (tl) {
-        const measured = { ...tl, recoveryMs: recovery.ms, recoveryFrom: recovery.from, recoveryStartedAt: recovery.startedAt, rtoObjectiveSeconds: recovery.rtoObjectiveSeconds };
+        const measured = {
+          ...tl,
+          recoveryMs: recovery.ms,
+          recoveryFrom: recovery.from,
+          recoveryStartedAt: recovery.startedAt,
+          rtoObjectiveSeconds: recovery.rtoObjectiveSeconds,
+        };
         store.getState().patch({ timelines: { ...store.getState().timelines, [runId]: measured } });
       }
       scheduleRefresh();
@@ -152,7 +167,12 @@ export function startRunSync(client: ConsoleClient): () => void {
   offs.push(
     useWorkspaceStore.subscribe((w, prev) => {
       // A new workspace object arrives after every (re)connect: re-read everything then too.
-      if (w.selectedEnv !== null && w.workspace !== null && (w.selectedEnv !== prev.selectedEnv || w.workspace !== prev.workspace)) void loadEnv(w.selectedEnv);
+      if (
+        w.selectedEnv !== null &&
+        w.workspace !== null &&
+        (w.selectedEnv !== prev.selectedEnv || w.workspace !== prev.workspace)
+      )
+        void loadEnv(w.selectedEnv);
     }),
   );
 
@@ -181,7 +201,16 @@ export function startRunSync(client: ConsoleClient): () => void {
       const { env, selectedRunbook } = store.getState();
       if (env === null || selectedRunbook === null) return;
       const gen = generation;
-      store.getState().patch({ planning: true, planError: null, plan: null, planReceivedAt: null, drafts: {}, confirmText: '', executeError: null, openRunId: null });
+      store.getState().patch({
+        planning: true,
+        planError: null,
+        plan: null,
+        planReceivedAt: null,
+        drafts: {},
+        confirmText: '',
+        executeError: null,
+        openRunId: null,
+      });
       const r = await client.api.planRun({ env, runbook: selectedRunbook });
       if (gen !== generation || store.getState().selectedRunbook !== selectedRunbook) return;
       if (r.ok) store.getState().patch({ planning: false, plan: r.value, planReceivedAt: Date.now() });
@@ -203,13 +232,19 @@ export function startRunSync(client: ConsoleClient): () => void {
         // confirmed plan and show it; driven from here until it stops — unless it already did.
         store.getState().adoptRun(runId, plan);
         const tl = store.getState().timelines[runId];
-        if (tl && tl.eventCount > 0 && tl.status !== 'running' && tl.status !== 'rolling-back') store.getState().setInFlight(runId, null);
+        if (tl && tl.eventCount > 0 && tl.status !== 'running' && tl.status !== 'rolling-back')
+          store.getState().setInFlight(runId, null);
         // The plan ran: it cannot run again (the engine forgets it); keep it on the timeline only.
         store.getState().patch({ plan: null, planReceivedAt: null, drafts: {}, confirmText: '' });
         void loadRun(runId);
       } else if (lostAnswer(r.error)) {
         // no answer: whether it started is unknown until the history (or its events) say so
-        store.getState().patch({ executeError: { ...r.error, hint: `${lostAnswerNotice(r.error)} Check the run history before running it again.` } });
+        store.getState().patch({
+          executeError: {
+            ...r.error,
+            hint: `${lostAnswerNotice(r.error)} Check the run history before running it again.`,
+          },
+        });
       } else {
         store.getState().patch({ executeError: r.error });
       }
@@ -224,7 +259,10 @@ export function startRunSync(client: ConsoleClient): () => void {
       if (!r.ok) store.getState().setRunError(runId, r.error);
       else {
         const tl = store.getState().timelines[runId];
-        if (tl && isRunLive(tl.status)) store.getState().patch({ timelines: { ...store.getState().timelines, [runId]: { ...tl, abortRequested: true } } });
+        if (tl && isRunLive(tl.status))
+          store
+            .getState()
+            .patch({ timelines: { ...store.getState().timelines, [runId]: { ...tl, abortRequested: true } } });
       }
       await loadRun(runId);
       scheduleRefresh();

@@ -12,7 +12,17 @@ import { useRunsStore } from './runs-store.ts';
 import { Icon } from '../../ui/icon.tsx';
 import { RunStepProgress } from './run-step-progress.tsx';
 
-export function RunTimelineStep({ tl, step, last, interrupted = false }: { tl: RunTimeline; step: TimelineStep; last: boolean; interrupted?: boolean }) {
+export function RunTimelineStep({
+  tl,
+  step,
+  last,
+  interrupted = false,
+}: {
+  tl: RunTimeline;
+  step: TimelineStep;
+  last: boolean;
+  interrupted?: boolean;
+}) {
   const now = useClockStore((s) => s.now);
   const approve = useRunsStore((s) => s.actions.approve);
   const inFlight = useRunsStore((s) => s.inFlight[tl.runId]);
@@ -28,7 +38,12 @@ export function RunTimelineStep({ tl, step, last, interrupted = false }: { tl: R
   const open = expanded ?? (inProgress || step.state === 'failed');
   const awaiting = step.state === 'awaiting-approval' && tl.status === 'paused';
   return (
-    <li className={`tl-step state-${stopped ? 'interrupted' : step.state}${last ? ' is-last' : ''}`} data-testid={testId} data-state={step.state} data-phase={step.phase}>
+    <li
+      className={`tl-step state-${stopped ? 'interrupted' : step.state}${last ? ' is-last' : ''}`}
+      data-testid={testId}
+      data-state={step.state}
+      data-phase={step.phase}
+    >
       <div className="tl-rail" aria-hidden="true">
         <span className={`tl-dot tone-${badge.tone}`}>
           <Icon name={badge.icon} size={12} />
@@ -48,7 +63,11 @@ export function RunTimelineStep({ tl, step, last, interrupted = false }: { tl: R
               {step.attempts} attempts
             </span>
           )}
-          <span className={`tl-duration mono${running ? ' is-live' : ''}`} data-testid={`step-duration-${step.id}`} title={running ? 'running for' : 'took'}>
+          <span
+            className={`tl-duration mono${running ? ' is-live' : ''}`}
+            data-testid={`step-duration-${step.id}`}
+            title={running ? 'running for' : 'took'}
+          >
             {elapsed === null ? '—' : formatDurationMs(elapsed)}
           </span>
         </div>
@@ -62,7 +81,13 @@ export function RunTimelineStep({ tl, step, last, interrupted = false }: { tl: R
               The run is paused here until a person approves this step.
               {tl.pause?.detail && <span className="muted"> {tl.pause.detail}</span>}
             </span>
-            <button type="button" className="btn btn-primary btn-sm" data-testid={`approve-${step.id}`} disabled={inFlight !== undefined} onClick={() => void approve(tl.runId, step.id)}>
+            <button
+              type="button"
+              className="btn btn-primary btn-sm"
+              data-testid={`approve-${step.id}`}
+              disabled={inFlight !== undefined}
+              onClick={() => void approve(tl.runId, step.id)}
+            >
               {inFlight === 'approve' ? 'Approving…' : 'Approve'}
             </button>
           </div>
@@ -84,7 +109,13 @@ export function RunTimelineStep({ tl, step, last, interrupted = false }: { tl: R
         )}
         {step.logs.length > 0 && (
           <div className="tl-logs">
-            <button type="button" className="link-button tl-logs-toggle" aria-expanded={open} data-testid={`step-logs-toggle-${step.id}`} onClick={() => setExpanded(!open)}>
+            <button
+              type="button"
+              className="link-button tl-logs-toggle"
+              aria-expanded={open}
+              data-testid={`step-logs-toggle-${step.id}`}
+              onClick={() => setExpanded(!open)}
+            >
               {open ? 'hide' : 'show'} {step.logs.length} log line{step.logs.length === 1 ? '' : 's'}
             </button>
             {open && (

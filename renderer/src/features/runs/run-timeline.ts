@@ -14,7 +14,14 @@
  * journal wins only when it is at least as new, so a late answer never rewinds a step.
  */
 import type { OpError } from '../../../../shared/result.ts';
-import type { PauseReason, RunEvent, RunOutcome, RunStatus, StepPhase, StepState } from '../../../../shared/runs/run-event.ts';
+import type {
+  PauseReason,
+  RunEvent,
+  RunOutcome,
+  RunStatus,
+  StepPhase,
+  StepState,
+} from '../../../../shared/runs/run-event.ts';
 import type { RunPlan } from '../../../../shared/runs/run-plan.ts';
 import type { RecoveryFrom, RunDetail, RunStepDetail } from '../../../../shared/runs/run-summary.ts';
 import type { SafetyVerdict } from '../../../../shared/runs/safety-verdict.ts';
@@ -135,7 +142,11 @@ export function emptyTimeline(runId: string, init: Partial<RunTimeline> = {}): R
 }
 
 /** A pending step from its id, kind and title. */
-export function pendingStep(phase: StepPhase, index: number, s: { id: string; kind: string; title: string }): TimelineStep {
+export function pendingStep(
+  phase: StepPhase,
+  index: number,
+  s: { id: string; kind: string; title: string },
+): TimelineStep {
   return {
     phase,
     id: s.id,
@@ -206,7 +217,9 @@ export function reduceRunEvent(tl: RunTimeline | undefined, e: RunEvent, receive
         const old = existing.get(s.id);
         // A resumed run keeps what its steps already did; the rollback phase starts afresh per call
         // but keeps steps that were already undone.
-        return old ? { ...old, index: i, kind: s.kind || old.kind, title: s.title || old.title } : pendingStep(e.phase, i, s);
+        return old
+          ? { ...old, index: i, kind: s.kind || old.kind, title: s.title || old.title }
+          : pendingStep(e.phase, i, s);
       });
       return {
         ...t,
@@ -287,7 +300,11 @@ export function reduceRunEvent(tl: RunTimeline | undefined, e: RunEvent, receive
         abortRequested: false,
       };
       if (e.reason !== 'approval' || !e.stepId) return paused;
-      return updateStep(paused, 'run', e.stepId, (s) => ({ ...s, state: 'awaiting-approval', updatedAt: Math.max(s.updatedAt, e.at) }));
+      return updateStep(paused, 'run', e.stepId, (s) => ({
+        ...s,
+        state: 'awaiting-approval',
+        updatedAt: Math.max(s.updatedAt, e.at),
+      }));
     }
     case 'run-finished':
       return {
@@ -326,7 +343,8 @@ export function mergeLogs(a: readonly LogLine[], b: readonly LogLine[]): LogLine
 function stepFromDetail(d: RunStepDetail, live: TimelineStep | undefined, authoritative: boolean): TimelineStep {
   const stamp = detailStepStamp(d);
   const logs = mergeLogs(live?.logs ?? [], d.logs);
-  if (live && !authoritative && live.updatedAt > stamp) return { ...live, logs, kind: live.kind || d.kind, title: live.title === live.id ? d.title : live.title };
+  if (live && !authoritative && live.updatedAt > stamp)
+    return { ...live, logs, kind: live.kind || d.kind, title: live.title === live.id ? d.title : live.title };
   const stillActing = d.state === 'acting' || d.state === 'verifying';
   return {
     phase: d.phase,
@@ -379,7 +397,14 @@ export function mergeRunDetail(tl: RunTimeline | undefined, d: RunDetail, eventC
   const liveNewer = !authoritative && base.updatedAt > stamp;
   const awaiting = steps.find((s) => s.state === 'awaiting-approval');
   const pauseFromDetail: RunPause | null =
-    d.status === 'paused' ? { reason: d.pauseReason ?? 'step-failed', stepId: awaiting?.id ?? base.pause?.stepId ?? '', detail: d.detail ?? '', verdicts: base.pause?.verdicts ?? [] } : null;
+    d.status === 'paused'
+      ? {
+          reason: d.pauseReason ?? 'step-failed',
+          stepId: awaiting?.id ?? base.pause?.stepId ?? '',
+          detail: d.detail ?? '',
+          verdicts: base.pause?.verdicts ?? [],
+        }
+      : null;
   return {
     ...base,
     env: d.env,
@@ -422,7 +447,9 @@ export function applyOutcome(tl: RunTimeline | undefined, o: RunOutcome): RunTim
       durationMs: s.durationMs ?? x.durationMs,
       evidence: s.evidence,
       error: s.error,
-      ...(s.state === 'acting' || s.state === 'verifying' ? {} : { progress: null, progressAt: null, progressReceivedAt: null }),
+      ...(s.state === 'acting' || s.state === 'verifying'
+        ? {}
+        : { progress: null, progressAt: null, progressReceivedAt: null }),
     }));
   }
   const paused = o.status === 'paused';
@@ -430,7 +457,14 @@ export function applyOutcome(tl: RunTimeline | undefined, o: RunOutcome): RunTim
     ...t,
     status: o.status,
     detail: o.detail,
-    pause: paused ? { reason: o.pauseReason ?? 'step-failed', stepId: t.pause?.stepId ?? t.steps.find((s) => s.state === 'awaiting-approval')?.id ?? '', detail: o.detail ?? '', verdicts: t.pause?.verdicts ?? [] } : null,
+    pause: paused
+      ? {
+          reason: o.pauseReason ?? 'step-failed',
+          stepId: t.pause?.stepId ?? t.steps.find((s) => s.state === 'awaiting-approval')?.id ?? '',
+          detail: o.detail ?? '',
+          verdicts: t.pause?.verdicts ?? [],
+        }
+      : null,
     durationMs: o.durationMs ?? t.durationMs,
     rollbacksOffered: o.rollbacksOffered,
     abortRequested: isRunLive(o.status) ? t.abortRequested : false,
@@ -461,12 +495,24 @@ export function runElapsedMs(tl: RunTimeline, now: number): number | null {
 /** The step the run is at: the acting one, else the one it paused at, else null. */
 export function currentStep(tl: RunTimeline): TimelineStep | null {
   const all = [...tl.steps, ...tl.rollbackSteps];
-  return all.find((s) => s.state === 'acting' || s.state === 'verifying') ?? all.find((s) => s.state === 'awaiting-approval') ?? null;
+  return (
+    all.find((s) => s.state === 'acting' || s.state === 'verifying') ??
+    all.find((s) => s.state === 'awaiting-approval') ??
+    null
+  );
 }
 
 /** Counts of steps per end state, for the status line ("3 of 4 verified, 1 skipped"). */
 export function stepCounts(steps: readonly TimelineStep[]): Record<StepState, number> {
-  const c: Record<StepState, number> = { pending: 0, 'awaiting-approval': 0, acting: 0, verifying: 0, verified: 0, failed: 0, skipped: 0 };
+  const c: Record<StepState, number> = {
+    pending: 0,
+    'awaiting-approval': 0,
+    acting: 0,
+    verifying: 0,
+    verified: 0,
+    failed: 0,
+    skipped: 0,
+  };
   for (const s of steps) c[s.state]++;
   return c;
 }

@@ -27,7 +27,13 @@ export function RunTimeline({ tl, interrupted = false }: { tl: Timeline; interru
           <h3 className="tl-phase-title">Rollback (last step first)</h3>
           <ol className="tl-list tl-rollback" data-testid="timeline-rollback">
             {tl.rollbackSteps.map((s, i) => (
-              <RunTimelineStep key={`rb-${s.id}`} tl={tl} step={s} last={i === tl.rollbackSteps.length - 1} interrupted={interrupted} />
+              <RunTimelineStep
+                key={`rb-${s.id}`}
+                tl={tl}
+                step={s}
+                last={i === tl.rollbackSteps.length - 1}
+                interrupted={interrupted}
+              />
             ))}
           </ol>
         </>

@@ -109,7 +109,8 @@ export function RunbookPicker() {
         <div className="runbook-errors-toggle small">
           {!(showErrors ?? !hasPlan) && (
             <span className="tone-text-bad">
-              <Icon name="cross" /> {invalid.length} invalid runbook file{invalid.length === 1 ? '' : 's'}: {invalid.map((r) => r.name).join(', ')}{' '}
+              <Icon name="cross" /> {invalid.length} invalid runbook file{invalid.length === 1 ? '' : 's'}:{' '}
+              {invalid.map((r) => r.name).join(', ')}{' '}
             </span>
           )}
           <button type="button" className="link-button" onClick={() => setShowErrors(!(showErrors ?? !hasPlan))}>

@@ -8,7 +8,9 @@ import { isRunLive } from './run-timeline.ts';
 import { useRunsStore } from './runs-store.ts';
 
 export function RunbooksTabPills() {
-  const attention = useRunsStore((s) => (s.history ?? []).filter((r) => attentionOf(r, s.lock, s.inFlight[r.runId] !== undefined) !== null).length);
+  const attention = useRunsStore(
+    (s) => (s.history ?? []).filter((r) => attentionOf(r, s.lock, s.inFlight[r.runId] !== undefined) !== null).length,
+  );
   // "live" only for a run that is really moving (a paused or interrupted one counts as attention).
   const openLive = useRunsStore((s) => {
     const tl = s.openRunId === null ? undefined : s.timelines[s.openRunId];
@@ -24,7 +26,11 @@ export function RunbooksTabPills() {
         </span>
       )}
       {attention > 0 && (
-        <span className="nav-pill tone-bad" title="runs that need a person (interrupted or paused)" data-testid="nav-attention">
+        <span
+          className="nav-pill tone-bad"
+          title="runs that need a person (interrupted or paused)"
+          data-testid="nav-attention"
+        >
           <Icon name="warn" size={10} />
           {attention}
         </span>

@@ -22,7 +22,8 @@ export function RunbooksView() {
   const planning = useRunsStore((s) => s.planning);
   const planError = useRunsStore((s) => s.planError);
 
-  if (workspaceError) return <DataNotice tone="bad" title="Could not load the workspace" error={workspaceError} testId="notice-error" />;
+  if (workspaceError)
+    return <DataNotice tone="bad" title="Could not load the workspace" error={workspaceError} testId="notice-error" />;
   if (env === null) return <DataNotice tone="neutral" title="Waiting for the workspace…" testId="notice-waiting" />;
 
   return (
@@ -42,8 +43,8 @@ export function RunbooksView() {
         <DataNotice tone="bad" title="Could not plan this runbook" error={planError} testId="plan-error" />
       ) : (
         <div className="card plan-placeholder muted">
-          Choose a runbook and press <strong>Plan</strong>: Standby reads the live state and shows every change, every command and every safety
-          rule’s verdict before anything runs. Nothing changes until you confirm.
+          Choose a runbook and press <strong>Plan</strong>: Standby reads the live state and shows every change, every
+          command and every safety rule’s verdict before anything runs. Nothing changes until you confirm.
         </div>
       )}
       <RunHistory />

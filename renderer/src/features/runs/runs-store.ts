@@ -34,7 +34,17 @@ export interface RunActions {
 export const maxTimelines = 20;
 
 const noop = async (): Promise<void> => {};
-const noActions: RunActions = { plan: noop, execute: noop, approve: noop, abort: noop, resume: noop, rollback: noop, openRun: noop, breakLock: noop, refresh: noop };
+const noActions: RunActions = {
+  plan: noop,
+  execute: noop,
+  approve: noop,
+  abort: noop,
+  resume: noop,
+  rollback: noop,
+  openRun: noop,
+  breakLock: noop,
+  refresh: noop,
+};
 
 export interface RunsStore {
   /** Environment the runbooks, history and lock below belong to. */
@@ -177,15 +187,26 @@ export const useRunsStore = create<RunsStore>()((set, get) => ({
   selectRunbook: (name) => {
     if (name === get().selectedRunbook) return;
     // A plan belongs to one runbook: choosing another one drops it (and what was typed for it).
-    set({ selectedRunbook: name, plan: null, planReceivedAt: null, planError: null, drafts: {}, confirmText: '', executeError: null, openRunId: null });
+    set({
+      selectedRunbook: name,
+      plan: null,
+      planReceivedAt: null,
+      planError: null,
+      drafts: {},
+      confirmText: '',
+      executeError: null,
+      openRunId: null,
+    });
   },
   setDraft: (rule, reason) => set({ drafts: withDraft(get().drafts, rule, reason) }),
-  setResumeDraft: (runId, rule, reason) => set({ resumeDrafts: { ...get().resumeDrafts, [runId]: withDraft(get().resumeDrafts[runId] ?? {}, rule, reason) } }),
+  setResumeDraft: (runId, rule, reason) =>
+    set({ resumeDrafts: { ...get().resumeDrafts, [runId]: withDraft(get().resumeDrafts[runId] ?? {}, rule, reason) } }),
   setConfirmText: (confirmText) => set({ confirmText }),
   closeRun: () => set({ openRunId: null, openRunError: null }),
   applyEvent: (e, receivedAt) => {
     const timelines = { ...get().timelines, [e.runId]: reduceRunEvent(get().timelines[e.runId], e, receivedAt) };
-    const endedReceivedAt = e.type === 'run-finished' ? { ...get().endedReceivedAt, [e.runId]: receivedAt } : get().endedReceivedAt;
+    const endedReceivedAt =
+      e.type === 'run-finished' ? { ...get().endedReceivedAt, [e.runId]: receivedAt } : get().endedReceivedAt;
     let runNotices = get().runNotices;
     if ((e.type === 'run-finished' || e.type === 'run-paused') && runNotices[e.runId] !== undefined) {
       // The run stopped: the answer that did not come no longer matters.
@@ -195,12 +216,25 @@ export const useRunsStore = create<RunsStore>()((set, get) => ({
     set({ timelines: bounded(timelines, get().openRunId), endedReceivedAt, runNotices });
   },
   applyDetail: (d, eventCountAtRequest) =>
-    set({ timelines: bounded({ ...get().timelines, [d.runId]: mergeRunDetail(get().timelines[d.runId], d, eventCountAtRequest) }, get().openRunId) }),
-  applyOutcome: (o) => set({ timelines: bounded({ ...get().timelines, [o.runId]: applyOutcome(get().timelines[o.runId], o) }, get().openRunId) }),
+    set({
+      timelines: bounded(
+        { ...get().timelines, [d.runId]: mergeRunDetail(get().timelines[d.runId], d, eventCountAtRequest) },
+        get().openRunId,
+      ),
+    }),
+  applyOutcome: (o) =>
+    set({
+      timelines: bounded({ ...get().timelines, [o.runId]: applyOutcome(get().timelines[o.runId], o) }, get().openRunId),
+    }),
   adoptRun: (runId, plan) => {
     const existing = get().timelines[runId];
     const seeded = existing ? { ...existing, plan: existing.plan ?? plan } : timelineFromPlan(runId, plan);
-    set({ timelines: bounded({ ...get().timelines, [runId]: seeded }, runId), openRunId: runId, openRunError: null, inFlight: { ...get().inFlight, [runId]: 'execute' } });
+    set({
+      timelines: bounded({ ...get().timelines, [runId]: seeded }, runId),
+      openRunId: runId,
+      openRunError: null,
+      inFlight: { ...get().inFlight, [runId]: 'execute' },
+    });
   },
   patch: (p) => set(p),
   setInFlight: (runId, call) => {

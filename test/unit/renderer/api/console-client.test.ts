@@ -65,7 +65,11 @@ test('deriveApi has exactly the contract methods and checks arguments before the
   assert.equal(!bad.ok && bad.error.kind, 'invalid-input');
   assert.equal(calls.length, 0, 'invalid arguments never leave');
   await api.getSeries({ env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', sinceMs: 0 });
-  assert.deepEqual(calls[0], ['getSeries', { env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', sinceMs: 0, maxPoints: 600 }], 'defaults applied');
+  assert.deepEqual(
+    calls[0],
+    ['getSeries', { env: 'lab', metric: 'replication-lag-bytes', key: 'pg-replica', sinceMs: 0, maxPoints: 600 }],
+    'defaults applied',
+  );
 });
 
 test('a call is answered by the result with its id; events are validated before listeners see them', async () => {
@@ -87,7 +91,11 @@ test('a call is answered by the result with its id; events are validated before 
   } finally {
     console.warn = warn;
   }
-  ws().receive({ type: 'event', name: 'samples', payload: { env: 'lab', metric: 'replication-lag-bytes', key: 'k', points: [{ t: 1, v: null }] } });
+  ws().receive({
+    type: 'event',
+    name: 'samples',
+    payload: { env: 'lab', metric: 'replication-lag-bytes', key: 'k', points: [{ t: 1, v: null }] },
+  });
   assert.equal(got.length, 1, 'the invalid payload was dropped');
   c.close();
 });
@@ -107,15 +115,50 @@ test('run, lock and snapshot events are checked against their schemas before any
     ws().receive({ type: 'event', name: 'run', payload: { type: 'run-finished', runId: 'r' } });
     ws().receive({ type: 'event', name: 'lock-changed', payload: { env: 'lab', lock: { held: 'yes' } } });
     ws().receive({ type: 'event', name: 'snapshot', payload: { env: 'lab', snapshot: { environment: 'lab' } } });
-    ws().receive({ type: 'event', name: 'run-recovery-measured', payload: { runId: 'r', env: 'lab', recovery: { ms: -1, from: 'run-start', startedAt: 1, rtoObjectiveSeconds: 60 } } });
+    ws().receive({
+      type: 'event',
+      name: 'run-recovery-measured',
+      payload: {
+        runId: 'r',
+        env: 'lab',
+        recovery: { ms: -1, from: 'run-start', startedAt: 1, rtoObjectiveSeconds: 60 },
+      },
+    });
   } finally {
     console.warn = warn;
   }
   assert.deepEqual(got, [], 'every malformed payload was dropped');
   assert.equal(warned, 4, 'and said so');
-  ws().receive({ type: 'event', name: 'run', payload: { type: 'run-finished', runId: 'r', at: 5, status: 'succeeded', durationMs: 4, detail: null, rollbacksOffered: [] } });
-  ws().receive({ type: 'event', name: 'lock-changed', payload: { env: 'lab', lock: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null } } });
-  ws().receive({ type: 'event', name: 'run-recovery-measured', payload: { runId: 'r', env: 'lab', recovery: { ms: 4200, from: 'run-start', startedAt: 1, rtoObjectiveSeconds: 60 } } });
+  ws().receive({
+    type: 'event',
+    name: 'run',
+    payload: {
+      type: 'run-finished',
+      runId: 'r',
+      at: 5,
+      status: 'succeeded',
+      durationMs: 4,
+      detail: null,
+      rollbacksOffered: [],
+    },
+  });
+  ws().receive({
+    type: 'event',
+    name: 'lock-changed',
+    payload: {
+      env: 'lab',
+      lock: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null },
+    },
+  });
+  ws().receive({
+    type: 'event',
+    name: 'run-recovery-measured',
+    payload: {
+      runId: 'r',
+      env: 'lab',
+      recovery: { ms: 4200, from: 'run-start', startedAt: 1, rtoObjectiveSeconds: 60 },
+    },
+  });
   assert.deepEqual(got, ['run run-finished', 'lock lab false', 'recovery 4200']);
   c.close();
 });

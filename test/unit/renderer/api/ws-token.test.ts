@@ -7,7 +7,10 @@ test('the token is taken from the page URL and stripped, other parameters and th
     token: 'abc123',
     cleanedHref: 'http://127.0.0.1:7420/?env=lab#dns',
   });
-  assert.deepEqual(takeTokenFromUrl('http://127.0.0.1:7420/?token=abc'), { token: 'abc', cleanedHref: 'http://127.0.0.1:7420/' });
+  assert.deepEqual(takeTokenFromUrl('http://127.0.0.1:7420/?token=abc'), {
+    token: 'abc',
+    cleanedHref: 'http://127.0.0.1:7420/',
+  });
 });
 
 test('no token parameter leaves the URL untouched; an empty one is stripped but not used', () => {
@@ -16,7 +19,10 @@ test('no token parameter leaves the URL untouched; an empty one is stripped but 
 });
 
 test('WebSocket URL: same host, ws or wss after the page scheme, token encoded', () => {
-  assert.equal(wsUrlFor({ protocol: 'http:', host: '127.0.0.1:7420' }, 'a b&c'), 'ws://127.0.0.1:7420/ws?token=a%20b%26c');
+  assert.equal(
+    wsUrlFor({ protocol: 'http:', host: '127.0.0.1:7420' }, 'a b&c'),
+    'ws://127.0.0.1:7420/ws?token=a%20b%26c',
+  );
   assert.equal(wsUrlFor({ protocol: 'https:', host: '[::1]:7420' }, 't'), 'wss://[::1]:7420/ws?token=t');
   assert.equal(wsUrlFor({ protocol: 'http:', host: 'localhost:1' }, null), 'ws://localhost:1/ws');
   assert.equal(httpUrlForWs('ws://h:1/ws?token=t'), 'http://h:1/ws?token=t');

@@ -7,8 +7,13 @@ test('results, events and errors of the contract decode', () => {
     ok: true,
     message: { type: 'result', id: 3, result: { ok: true, value: { a: 1 } } },
   });
-  const err = decodeServerMessage('{"type":"result","id":4,"result":{"ok":false,"error":{"kind":"unreachable","message":"down","hint":"start it"}}}');
-  assert.equal(err.ok && err.message.type === 'result' && !err.message.result.ok && err.message.result.error.kind, 'unreachable');
+  const err = decodeServerMessage(
+    '{"type":"result","id":4,"result":{"ok":false,"error":{"kind":"unreachable","message":"down","hint":"start it"}}}',
+  );
+  assert.equal(
+    err.ok && err.message.type === 'result' && !err.message.result.ok && err.message.result.error.kind,
+    'unreachable',
+  );
   const ev = decodeServerMessage('{"type":"event","name":"samples","payload":{"x":1}}');
   assert.ok(ev.ok && ev.message.type === 'event' && ev.message.name === 'samples');
   const e = decodeServerMessage('{"type":"error","error":{"kind":"invalid-input","message":"bad","hint":"h"}}');

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeUnknown, estimatePollIntervalMs, formatAge, freshness, isStale, observationFreshness, type ViewClock } from '../../../../renderer/src/ui/age.ts';
+import {
+  describeUnknown,
+  estimatePollIntervalMs,
+  formatAge,
+  freshness,
+  isStale,
+  observationFreshness,
+  type ViewClock,
+} from '../../../../renderer/src/ui/age.ts';
 
 test('formatAge reads like an operator speaks', () => {
   assert.equal(formatAge(0), '0 s');

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatBytesAxis, formatMs, formatSeconds, formatTtl } from '../../../../renderer/src/ui/format.ts';
+import {
+  formatBytes,
+  formatBytesAxis,
+  formatMs,
+  formatSeconds,
+  formatTtl,
+} from '../../../../renderer/src/ui/format.ts';
 
 test('bytes use binary units', () => {
   assert.equal(formatBytes(0), '0 B');

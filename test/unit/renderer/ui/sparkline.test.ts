@@ -14,7 +14,8 @@ test('a failed probe breaks the line and is marked', () => {
 test('the y scale starts at zero and has a floor, so 1–2 ms noise stays flat', () => {
   const g = sparklineGeometry([1, 2, 1], 20, 22, 20);
   assert.equal(g.scaleMaxMs, 20);
-  for (const d of g.paths) for (const y of [...d.matchAll(/[ML][\d.]+ ([\d.]+)/g)].map((m) => Number(m[1]))) assert.ok(y >= 18, `y=${y}`);
+  for (const d of g.paths)
+    for (const y of [...d.matchAll(/[ML][\d.]+ ([\d.]+)/g)].map((m) => Number(m[1]))) assert.ok(y >= 18, `y=${y}`);
 });
 
 test('empty and all-failed histories', () => {

@@ -6,7 +6,10 @@ import type { HealthState } from '../../../../shared/status.ts';
 test('each health state has its own tone, icon and word', () => {
   const states: HealthState[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
   const badges = states.map((s) => stateBadge(s));
-  assert.deepEqual(badges.map((b) => b.label), states);
+  assert.deepEqual(
+    badges.map((b) => b.label),
+    states,
+  );
   assert.equal(new Set(badges.map((b) => b.tone)).size, 4);
   assert.equal(new Set(badges.map((b) => b.icon)).size, 4, 'not colour alone');
 });
@@ -29,7 +32,8 @@ test('stale good data loses its green; stale bad data stays bad', () => {
 });
 
 test('DNS flag badges carry the flag name as text', () => {
-  for (const f of ['providers-disagree', 'api-served-mismatch', 'ttl-exceeds-rto', 'unknown'] as const) assert.equal(dnsFlagBadge(f).label, f);
+  for (const f of ['providers-disagree', 'api-served-mismatch', 'ttl-exceeds-rto', 'unknown'] as const)
+    assert.equal(dnsFlagBadge(f).label, f);
   assert.equal(dnsFlagBadge('providers-disagree').tone, 'bad');
   assert.equal(dnsFlagBadge('ttl-exceeds-rto').tone, 'warn');
 });

@@ -11,7 +11,17 @@ import { stepWorld } from './step-fakes.ts';
 
 test('the registry holds every built-in kind of issue 3', () => {
   assert.deepEqual(createBuiltinStepRegistry().names(), [
-    'approval', 'db.await-lag', 'db.fence', 'db.promote', 'db.rejoin', 'dns.set-records', 'dns.set-ttl', 'http.await-healthy', 'ssh.run', 'traffic.switch-slot', 'wait',
+    'approval',
+    'db.await-lag',
+    'db.fence',
+    'db.promote',
+    'db.rejoin',
+    'dns.set-records',
+    'dns.set-ttl',
+    'http.await-healthy',
+    'ssh.run',
+    'traffic.switch-slot',
+    'wait',
   ]);
   assert.equal(builtinStepKinds.length, 11);
 });
@@ -31,20 +41,43 @@ steps:
   const r = parseRunbook(yaml, '/ws/failover.yaml', registry);
   assert.equal(r.ok, true, r.ok ? '' : JSON.stringify(r.issues));
   if (r.ok) assert.deepEqual(r.runbook.steps[1]!.params, { node: 'pg-primary', mode: 'hard' });
-  const bad = parseRunbook(yaml.replace('site: failover, ttlSeconds', 'site: failover, value: 127.0.0.3, ttlSeconds'), '/ws/failover.yaml', registry);
+  const bad = parseRunbook(
+    yaml.replace('site: failover, ttlSeconds', 'site: failover, value: 127.0.0.3, ttlSeconds'),
+    '/ws/failover.yaml',
+    registry,
+  );
   assert.equal(bad.ok, false);
-  if (!bad.ok) assert.match(`${bad.issues[0]!.line} ${bad.issues[0]!.message}`, /^8 .*exactly one of "site" or "value"/);
+  if (!bad.ok)
+    assert.match(`${bad.issues[0]!.line} ${bad.issues[0]!.message}`, /^8 .*exactly one of "site" or "value"/);
 });
 
 test('wait counts down every second; approval is a gate the engine pauses at', async () => {
   const w = stepWorld();
   await waitKind.act(w.ctx(), waitParams.parse({ seconds: 2.5, reason: 'drain' }), (p) => w.progress.push(p));
-  assert.deepEqual(w.progress.map((p) => [p.message, p.remainingMs]), [['3 s left (drain)', 2500], ['2 s left (drain)', 1500], ['1 s left (drain)', 500], ['0 s left (drain)', 0]]);
+  assert.deepEqual(
+    w.progress.map((p) => [p.message, p.remainingMs]),
+    [
+      ['3 s left (drain)', 2500],
+      ['2 s left (drain)', 1500],
+      ['1 s left (drain)', 500],
+      ['0 s left (drain)', 0],
+    ],
+  );
   assert.equal(w.clock.t - 1_000_000, 2500);
 
   const h = makeHarness({ kinds: [approvalKind] });
   try {
-    const rb = parseParams({ version: 1, name: 'gate', description: '', kind: 'custom', onFailure: 'pause', steps: [{ id: 'go', kind: 'approval', params: {}, continueOnError: false }] }, h.registry);
+    const rb = parseParams(
+      {
+        version: 1,
+        name: 'gate',
+        description: '',
+        kind: 'custom',
+        onFailure: 'pause',
+        steps: [{ id: 'go', kind: 'approval', params: {}, continueOnError: false }],
+      },
+      h.registry,
+    );
     const plan = await h.engine.planRun(rb, 'lab');
     assert.ok(plan.ok);
     if (!plan.ok) return;
@@ -60,5 +93,12 @@ test('wait counts down every second; approval is a gate the engine pauses at', a
 });
 
 test('a run target without the services a step needs fails clearly, not with a TypeError', () => {
-  assert.throws(() => stepService({ services: {} }, 'dns'), (e: unknown) => e instanceof StepError && e.kind === 'internal' && !e.retryable && /the run target has no "dns" service/.test(e.message));
+  assert.throws(
+    () => stepService({ services: {} }, 'dns'),
+    (e: unknown) =>
+      e instanceof StepError &&
+      e.kind === 'internal' &&
+      !e.retryable &&
+      /the run target has no "dns" service/.test(e.message),
+  );
 });

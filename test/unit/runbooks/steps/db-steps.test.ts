@@ -26,7 +26,10 @@ test('db.await-lag: finds the replica and primary from live roles, declares db-a
   assert.equal(dbAwaitLagParams.safeParse({ timeoutMs: 1000 }).success, false, 'a bound is required');
   // two replicas and no name: ambiguous
   w.nodes.get('pg-primary')!.role = 'replica';
-  await assert.rejects(dbAwaitLagKind.plan(w.ctx(), lagP), (e: unknown) => e instanceof StepError && /cannot tell which node is the replica: 2 observed/.test(e.message));
+  await assert.rejects(
+    dbAwaitLagKind.plan(w.ctx(), lagP),
+    (e: unknown) => e instanceof StepError && /cannot tell which node is the replica: 2 observed/.test(e.message),
+  );
 });
 
 test('db.fence: plan declares db-fence with the state now; hard is done only when down, soft when writes are refused', async () => {
@@ -37,7 +40,10 @@ test('db.fence: plan declares db-fence with the state now; hard is done only whe
   assert.equal(p.alreadyDone, false);
   w.nodes.get('pg-primary')!.readOnly = true;
   assert.equal((await dbFenceKind.isDone(w.ctx(), fenceP)).done, false, 'read-only is not a hard fence');
-  assert.equal((await dbFenceKind.isDone(w.ctx(), dbFenceParams.parse({ node: 'pg-primary', mode: 'soft' }))).done, true);
+  assert.equal(
+    (await dbFenceKind.isDone(w.ctx(), dbFenceParams.parse({ node: 'pg-primary', mode: 'soft' }))).done,
+    true,
+  );
   await dbFenceKind.act(w.ctx(), fenceP, () => {});
   const v = await dbFenceKind.verify(w.ctx(), fenceP);
   assert.equal(v.ok, true);
@@ -51,8 +57,14 @@ test('db.fence: a node that cannot be asked is never fenced — plan says unknow
   const p = await dbFenceKind.plan(w.ctx(), fenceP);
   assert.equal(p.changes[0]!.before, 'unknown');
   assert.ok(p.notes.some((n) => /cannot ask pg-primary now/.test(n)));
-  await assert.rejects(dbFenceKind.isDone(w.ctx(), fenceP), (e: unknown) => e instanceof StepError && e.kind === 'unreachable' && e.retryable);
-  await assert.rejects(dbFenceKind.act(w.ctx(), fenceP, () => {}), (e: unknown) => e instanceof StepError && e.retryable);
+  await assert.rejects(
+    dbFenceKind.isDone(w.ctx(), fenceP),
+    (e: unknown) => e instanceof StepError && e.kind === 'unreachable' && e.retryable,
+  );
+  await assert.rejects(
+    dbFenceKind.act(w.ctx(), fenceP, () => {}),
+    (e: unknown) => e instanceof StepError && e.retryable,
+  );
 });
 
 test('db.promote: effect db-promote is judged by fence-before-promote and lag-within-rpo; promoted = out of recovery and writable', async () => {
@@ -62,7 +74,12 @@ test('db.promote: effect db-promote is judged by fence-before-promote and lag-wi
   assert.deepEqual(promote.changes, [{ target: 'pg-replica role', before: 'replica', after: 'primary' }]);
   const fence = await dbFenceKind.plan(w.ctx(), fenceP);
   const lag = await dbAwaitLagKind.plan(w.ctx(), lagP);
-  const rules = (steps: SafetyStep[], judge: 'plan' | { stepId: string } = 'plan') => evaluateSafety({ snapshot: labSnapshot({ db: { 'pg-replica': { lagSeconds: 30, lagBytes: 9999 } } }), steps, judge });
+  const rules = (steps: SafetyStep[], judge: 'plan' | { stepId: string } = 'plan') =>
+    evaluateSafety({
+      snapshot: labSnapshot({ db: { 'pg-replica': { lagSeconds: 30, lagBytes: 9999 } } }),
+      steps,
+      judge,
+    });
   const alone = rules([{ id: 'promote', effects: promote.effects, state: 'planned' }]);
   assert.equal(alone.find((v) => v.rule === 'fence-before-promote')?.verdict, 'refuse');
   assert.equal(alone.find((v) => v.rule === 'lag-within-rpo')?.verdict, 'refuse', 'lag 30 s is over the 5 s RPO');
@@ -71,9 +88,26 @@ test('db.promote: effect db-promote is judged by fence-before-promote and lag-wi
     { id: 'fence', effects: fence.effects, state: 'planned' },
     { id: 'promote', effects: promote.effects, state: 'planned' },
   ]);
-  assert.deepEqual(full.filter((v) => v.stepId === 'promote').map((v) => `${v.rule} ${v.verdict}`).sort(), ['fence-before-promote pass', 'lag-within-rpo pass']);
-  const beforeAct = rules([{ id: 'lag', effects: lag.effects, state: 'verified' }, { id: 'fence', effects: fence.effects, state: 'failed' }, { id: 'promote', effects: promote.effects, state: 'pending' }], { stepId: 'promote' });
-  assert.equal(beforeAct.find((v) => v.rule === 'fence-before-promote')?.verdict, 'refuse', 'a fence that did not verify does not count');
+  assert.deepEqual(
+    full
+      .filter((v) => v.stepId === 'promote')
+      .map((v) => `${v.rule} ${v.verdict}`)
+      .sort(),
+    ['fence-before-promote pass', 'lag-within-rpo pass'],
+  );
+  const beforeAct = rules(
+    [
+      { id: 'lag', effects: lag.effects, state: 'verified' },
+      { id: 'fence', effects: fence.effects, state: 'failed' },
+      { id: 'promote', effects: promote.effects, state: 'pending' },
+    ],
+    { stepId: 'promote' },
+  );
+  assert.equal(
+    beforeAct.find((v) => v.rule === 'fence-before-promote')?.verdict,
+    'refuse',
+    'a fence that did not verify does not count',
+  );
 
   assert.equal((await dbPromoteKind.isDone(w.ctx(), promoteP)).done, false);
   await dbPromoteKind.act(w.ctx(), promoteP, () => {});
@@ -91,11 +125,15 @@ test('db.rejoin: done when streaming from the source; a down node is not an erro
   const rejoin = dbRejoinParams.parse({ node: 'pg-primary', source: 'pg-replica' });
   assert.equal(dbRejoinParams.safeParse({ node: 'a', source: 'a' }).success, false);
   const running = await dbRejoinKind.plan(w.ctx(), rejoin);
-  assert.ok(running.notes.some((n) => /runs as a primary now: the rejoin refuses it unless an earlier step fences it/.test(n)));
+  assert.ok(
+    running.notes.some((n) => /runs as a primary now: the rejoin refuses it unless an earlier step fences it/.test(n)),
+  );
   await dbFenceKind.act(w.ctx(), fenceP, () => {});
   await dbPromoteKind.act(w.ctx(), promoteP, () => {});
   const p = await dbRejoinKind.plan(w.ctx(), rejoin);
-  assert.deepEqual(p.changes, [{ target: 'pg-primary role', before: 'unknown', after: 'replica streaming from pg-replica' }]);
+  assert.deepEqual(p.changes, [
+    { target: 'pg-primary role', before: 'unknown', after: 'replica streaming from pg-replica' },
+  ]);
   assert.equal(p.alreadyDone, false);
   assert.equal((await dbRejoinKind.isDone(w.ctx(), rejoin)).done, false);
   const phases: string[] = [];
@@ -104,10 +142,17 @@ test('db.rejoin: done when streaming from the source; a down node is not an erro
   assert.equal((await dbRejoinKind.verify(w.ctx(), rejoin)).ok, true);
   assert.equal((await dbRejoinKind.isDone(w.ctx(), rejoin)).done, true);
   const back = dbRejoinParams.parse({ node: 'pg-replica', source: 'pg-primary' });
-  await assert.rejects(dbRejoinKind.act(w.ctx(), back, () => {}), (e: unknown) => e instanceof StepError && e.kind === 'unsafe-plan' && /running as a primary/.test(e.message));
+  await assert.rejects(
+    dbRejoinKind.act(w.ctx(), back, () => {}),
+    (e: unknown) => e instanceof StepError && e.kind === 'unsafe-plan' && /running as a primary/.test(e.message),
+  );
 });
 
 test('unknown nodes are invalid-input naming the known ones', async () => {
   const w = stepWorld();
-  await assert.rejects(dbFenceKind.plan(w.ctx(), dbFenceParams.parse({ node: 'pg-x' })), (e: unknown) => e instanceof StepError && e.kind === 'invalid-input' && e.hint === 'use one of: pg-primary, pg-replica');
+  await assert.rejects(
+    dbFenceKind.plan(w.ctx(), dbFenceParams.parse({ node: 'pg-x' })),
+    (e: unknown) =>
+      e instanceof StepError && e.kind === 'invalid-input' && e.hint === 'use one of: pg-primary, pg-replica',
+  );
 });

@@ -17,7 +17,10 @@ test('plan: lowers the TTL at each provider (values kept), announces the old-TTL
     { target: 'powerdns: app.lab.test A', before: '127.0.0.2 TTL 30', after: '127.0.0.2 TTL 5' },
     { target: 'bind: app.lab.test A', before: '127.0.0.2 TTL 30', after: '127.0.0.2 TTL 5' },
   ]);
-  assert.ok(p.notes.includes('then waits out the old TTL (30 s) with a countdown, once every nameserver serves 5 s'), p.notes.join('\n'));
+  assert.ok(
+    p.notes.includes('then waits out the old TTL (30 s) with a countdown, once every nameserver serves 5 s'),
+    p.notes.join('\n'),
+  );
   assert.deepEqual(p.effects, []);
   assert.equal(p.alreadyDone, false);
 });
@@ -33,9 +36,15 @@ test('act: writes, waits until served, then counts the old TTL down (remainingMs
   assert.equal(countdown[0]!.remainingMs, 30_000);
   assert.equal(countdown.at(-1)!.remainingMs, 0);
   assert.equal(countdown.at(-1)!.fraction, 1);
-  assert.ok(countdown.every((p, i) => i === 0 || p.remainingMs! < countdown[i - 1]!.remainingMs!), 'the countdown decreases');
+  assert.ok(
+    countdown.every((p, i) => i === 0 || p.remainingMs! < countdown[i - 1]!.remainingMs!),
+    'the countdown decreases',
+  );
   const servedAt = w.progress.findIndex((p) => p.message === '2/2 nameservers serve the new answer');
-  assert.ok(servedAt >= 0 && servedAt < w.progress.indexOf(countdown[0]!), 'the countdown starts once every nameserver serves the new TTL');
+  assert.ok(
+    servedAt >= 0 && servedAt < w.progress.indexOf(countdown[0]!),
+    'the countdown starts once every nameserver serves the new TTL',
+  );
   const v = await kind.verify(w.ctx(), lower);
   assert.equal(v.ok, true, v.evidence);
   const d = await kind.isDone(w.ctx(), lower);
@@ -48,9 +57,11 @@ test('a retried act continues the original countdown instead of restarting it', 
   const ac = new AbortController();
   const ctx = w.ctx({ signal: ac.signal, stepId: 'ttl' });
   let reports = 0;
-  await assert.rejects(kind.act(ctx, lower, (p) => {
-    if (p.remainingMs !== undefined && ++reports === 11) ac.abort(new Error('step timeout'));
-  }));
+  await assert.rejects(
+    kind.act(ctx, lower, (p) => {
+      if (p.remainingMs !== undefined && ++reports === 11) ac.abort(new Error('step timeout'));
+    }),
+  );
   const before = w.clock.t;
   const d = await kind.isDone(w.ctx({ stepId: 'ttl' }), lower);
   assert.equal(d.done, false);
@@ -70,7 +81,14 @@ test('the wait is skipped only when the old TTL was already ≤ the new one', as
   const p = await kind.plan(w.ctx({ runId: null }), lower);
   assert.deepEqual(p.changes, [], 'a lower TTL is never raised');
   assert.equal(p.alreadyDone, false);
-  assert.ok(p.notes.some((n) => /^waits 30 s: the TTL is already 5 s or lower, but not lowered by this run: the normal TTL \(30 s\) may still be cached$/.test(n)), p.notes.join('\n'));
+  assert.ok(
+    p.notes.some((n) =>
+      /^waits 30 s: the TTL is already 5 s or lower, but not lowered by this run: the normal TTL \(30 s\) may still be cached$/.test(
+        n,
+      ),
+    ),
+    p.notes.join('\n'),
+  );
   assert.equal((await kind.isDone(w.ctx(), lower)).done, false);
 
   // a record whose normal TTL is within the new bound owes nothing: skipped at once
@@ -104,9 +122,11 @@ test('a console killed mid-drain resumes the countdown from the deadline in the 
     const killedAt = await (async () => {
       const state = new RunJournal(first).stepState('run-1', 'run', 'lower-ttl', () => w.clock.t);
       let reports = 0;
-      await assert.rejects(kind.act(w.ctx({ signal: ac.signal, stepId: 'lower-ttl', state }), lower, (p) => {
-        if (p.remainingMs !== undefined && ++reports === 11) ac.abort(new Error('SIGKILL'));
-      }));
+      await assert.rejects(
+        kind.act(w.ctx({ signal: ac.signal, stepId: 'lower-ttl', state }), lower, (p) => {
+          if (p.remainingMs !== undefined && ++reports === 11) ac.abort(new Error('SIGKILL'));
+        }),
+      );
       return w.clock.t;
     })();
     first.close();
@@ -114,19 +134,30 @@ test('a console killed mid-drain resumes the countdown from the deadline in the 
     const second = openStore(path);
     try {
       const state = new RunJournal(second).stepState('run-1', 'run', 'lower-ttl', () => w.clock.t);
-      assert.equal(state.get('drainDeadline:app.lab.test'), killedAt + 20_000, 'the deadline was in the journal before the countdown began');
+      assert.equal(
+        state.get('drainDeadline:app.lab.test'),
+        killedAt + 20_000,
+        'the deadline was in the journal before the countdown began',
+      );
       const d = await kind.isDone(w.ctx({ stepId: 'lower-ttl', state }), lower);
       assert.equal(d.done, false);
       assert.match(d.evidence, /a wait of 20 s is owed: the countdown this run started/);
       const left: number[] = [];
-      await kind.act(w.ctx({ stepId: 'lower-ttl', state }), lower, (p) => p.remainingMs !== undefined && left.push(p.remainingMs));
+      await kind.act(
+        w.ctx({ stepId: 'lower-ttl', state }),
+        lower,
+        (p) => p.remainingMs !== undefined && left.push(p.remainingMs),
+      );
       assert.equal(left[0], 20_000, 'the remaining drain, not the 30 s normal TTL again');
       assert.equal(w.clock.t - killedAt, 20_000);
       assert.deepEqual([w.dns.powerdns.writes.length, w.dns.bind.writes.length], [1, 1], 'the TTL is written once');
       assert.equal((await kind.isDone(w.ctx({ stepId: 'lower-ttl', state }), lower)).done, true);
       // without the journal's deadline the step could only assume the normal TTL is still cached
       const forgetful = await kind.isDone(w.ctx({ runId: 'run-2', stepId: 'lower-ttl' }), lower);
-      assert.match(forgetful.evidence, /a wait of 30 s is owed: the TTL is already 5 s or lower, but not lowered by this run/);
+      assert.match(
+        forgetful.evidence,
+        /a wait of 30 s is owed: the TTL is already 5 s or lower, but not lowered by this run/,
+      );
     } finally {
       second.close();
     }

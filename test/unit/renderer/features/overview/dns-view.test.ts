@@ -7,7 +7,14 @@ const sites = [
   { name: 'primary', address: '127.0.0.2' },
   { name: 'failover', address: '127.0.0.3' },
 ];
-const ok = (values: string[], ttl: number | null): DnsAnswer => ({ state: 'ok', values, ttlSeconds: ttl, latencyMs: 1, observedAt: 1, lastGoodAt: 1 });
+const ok = (values: string[], ttl: number | null): DnsAnswer => ({
+  state: 'ok',
+  values,
+  ttlSeconds: ttl,
+  latencyMs: 1,
+  observedAt: 1,
+  lastGoodAt: 1,
+});
 
 test('answers read as "value · TTL n"', () => {
   assert.equal(formatAnswer(ok(['127.0.0.2'], 30)), '127.0.0.2 · TTL 30');
@@ -36,9 +43,19 @@ test('a nameserver serving other values than the API is marked, an unknown one i
     pointsTo: null,
   };
   const row = providerRow(view, sites);
-  assert.deepEqual(row.served.map((c) => c.nameserver), ['127.0.0.1:15353', '127.0.0.1:15354', '127.0.0.1:15355'], 'sorted');
-  assert.deepEqual(row.served.map((c) => c.valuesMatchApi), [true, false, null]);
-  assert.deepEqual(row.served.map((c) => c.ttlMatchesApi), [false, true, null]);
+  assert.deepEqual(
+    row.served.map((c) => c.nameserver),
+    ['127.0.0.1:15353', '127.0.0.1:15354', '127.0.0.1:15355'],
+    'sorted',
+  );
+  assert.deepEqual(
+    row.served.map((c) => c.valuesMatchApi),
+    [true, false, null],
+  );
+  assert.deepEqual(
+    row.served.map((c) => c.ttlMatchesApi),
+    [false, true, null],
+  );
   assert.equal(row.served[1]!.site, 'failover');
   assert.equal(row.valueMismatch, true);
   assert.equal(row.apiText, '127.0.0.2 · TTL 30');

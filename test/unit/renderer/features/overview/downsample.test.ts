@@ -14,27 +14,48 @@ test('short input is returned as a copy, unchanged', () => {
 });
 
 test('3600 points become at most maxPoints, oldest first', () => {
-  const out = downsampleMinMax(series(3600, (i) => Math.sin(i / 50)), 400);
+  const out = downsampleMinMax(
+    series(3600, (i) => Math.sin(i / 50)),
+    400,
+  );
   assert.ok(out.length <= 400, `got ${out.length}`);
   assert.ok(out.length >= 300, 'uses most of the budget');
   for (let i = 1; i < out.length; i++) assert.ok(out[i]!.t > out[i - 1]!.t, 'strictly increasing time');
 });
 
 test('a one-sample spike survives downsampling (min/max, not average)', () => {
-  const out = downsampleMinMax(series(3600, (i) => (i === 1777 ? 500_000 : 1000)), 100);
-  assert.ok(out.some((p) => p.v === 500_000), 'spike kept');
-  assert.ok(out.some((p) => p.v === 1000), 'baseline kept');
+  const out = downsampleMinMax(
+    series(3600, (i) => (i === 1777 ? 500_000 : 1000)),
+    100,
+  );
+  assert.ok(
+    out.some((p) => p.v === 500_000),
+    'spike kept',
+  );
+  assert.ok(
+    out.some((p) => p.v === 1000),
+    'baseline kept',
+  );
 });
 
 test('a dip survives too', () => {
-  const out = downsampleMinMax(series(3600, (i) => (i === 42 ? 0 : 10)), 50);
+  const out = downsampleMinMax(
+    series(3600, (i) => (i === 42 ? 0 : 10)),
+    50,
+  );
   assert.ok(out.some((p) => p.v === 0));
 });
 
 test('gaps (null) are kept so the line still breaks, within the bound', () => {
-  const out = downsampleMinMax(series(3000, (i) => (i >= 1000 && i < 1100 ? null : i)), 300);
+  const out = downsampleMinMax(
+    series(3000, (i) => (i >= 1000 && i < 1100 ? null : i)),
+    300,
+  );
   assert.ok(out.length <= 300, `got ${out.length}`);
-  assert.ok(out.some((p) => p.v === null), 'gap kept');
+  assert.ok(
+    out.some((p) => p.v === null),
+    'gap kept',
+  );
 });
 
 test('range filters points outside the window', () => {
@@ -47,7 +68,10 @@ test('range filters points outside the window', () => {
 
 test('degenerate bounds: maxPoints below 2 is raised to 2; empty input gives empty output', () => {
   assert.deepEqual(downsampleMinMax([], 10), []);
-  const out = downsampleMinMax(series(100, (i) => i), 1);
+  const out = downsampleMinMax(
+    series(100, (i) => i),
+    1,
+  );
   assert.ok(out.length <= 2 && out.length >= 1);
 });
 

@@ -22,15 +22,30 @@ test('unknown value is an empty bar; RPO 0 does not divide by zero', () => {
 });
 
 test('RTO parts share the gauge scale and add up to the estimate', () => {
-  const rto: RtoStatus = { verdict: 'ok', estimateSeconds: 42.8, objectiveSeconds: 60, parts: { detectionSeconds: 2.8, runbookSeconds: 10, dnsTtlSeconds: 30 }, explanation: '' };
+  const rto: RtoStatus = {
+    verdict: 'ok',
+    estimateSeconds: 42.8,
+    objectiveSeconds: 60,
+    parts: { detectionSeconds: 2.8, runbookSeconds: 10, dnsTtlSeconds: 30 },
+    explanation: '',
+  };
   const { segments, gauge } = rtoSegments(rto);
   const sum = segments.reduce((s, p) => s + p.fraction, 0);
   assert.ok(Math.abs(sum - gauge.valueFraction) < 1e-9);
-  assert.deepEqual(segments.map((s) => s.part), ['detection', 'runbook', 'dns-ttl']);
+  assert.deepEqual(
+    segments.map((s) => s.part),
+    ['detection', 'runbook', 'dns-ttl'],
+  );
 });
 
 test('unknown DNS TTL: zero width, seconds null', () => {
-  const rto: RtoStatus = { verdict: 'unknown', estimateSeconds: null, objectiveSeconds: 60, parts: { detectionSeconds: 2.8, runbookSeconds: 10, dnsTtlSeconds: null }, explanation: '' };
+  const rto: RtoStatus = {
+    verdict: 'unknown',
+    estimateSeconds: null,
+    objectiveSeconds: 60,
+    parts: { detectionSeconds: 2.8, runbookSeconds: 10, dnsTtlSeconds: null },
+    explanation: '',
+  };
   const dns = rtoSegments(rto).segments[2]!;
   assert.equal(dns.seconds, null);
   assert.equal(dns.fraction, 0);

@@ -17,9 +17,19 @@ const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 const okv = <T>(value: T): Result<T> => ({ ok: true, value });
 
 // Only what the sync layer and the snapshot store read.
-const snapshot = (env: string, generatedAt: number) => ({ env, generatedAt, databases: [{ name: `${env}-db` }] }) as unknown as EnvironmentSnapshot;
-const environment = (name: string) => ({ name, sites: [], objectives: { rtoSeconds: 60, rpoSeconds: 5 }, probeIntervalMs: 1000, pollIntervalMs: 1000 });
-const workspace = (): WorkspaceInfo => ({ path: '/w/workspace.yaml', environments: [environment('lab'), environment('prod')] });
+const snapshot = (env: string, generatedAt: number) =>
+  ({ env, generatedAt, databases: [{ name: `${env}-db` }] }) as unknown as EnvironmentSnapshot;
+const environment = (name: string) => ({
+  name,
+  sites: [],
+  objectives: { rtoSeconds: 60, rpoSeconds: 5 },
+  probeIntervalMs: 1000,
+  pollIntervalMs: 1000,
+});
+const workspace = (): WorkspaceInfo => ({
+  path: '/w/workspace.yaml',
+  environments: [environment('lab'), environment('prod')],
+});
 
 const calls: string[] = [];
 let generatedAt = 1_000;

@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptSnapshot, cadenceWindow, hostNow } from '../../../../../renderer/src/features/overview/snapshot-history.ts';
+import {
+  acceptSnapshot,
+  cadenceWindow,
+  hostNow,
+} from '../../../../../renderer/src/features/overview/snapshot-history.ts';
 import type { EnvironmentSnapshot } from '../../../../../shared/status.ts';
 
-const snap = (generatedAt: number): EnvironmentSnapshot => ({ generatedAt } as EnvironmentSnapshot);
+const snap = (generatedAt: number): EnvironmentSnapshot => ({ generatedAt }) as EnvironmentSnapshot;
 
 test('a newer snapshot replaces the current one and extends the cadence history', () => {
   const a = acceptSnapshot(undefined, snap(1000), 5);

@@ -21,7 +21,9 @@ test('SSH lines keep host:port in the target and the command intact', () => {
 });
 
 test('HTTP API calls: method + URL as target, JSON body on its own line', () => {
-  const c = parseCommand('PATCH http://127.0.0.1:18081/api/v1/servers/localhost/zones/lab.test. {"rrsets":[{"name":"app.lab.test."}]}  # after a GET of the RRset (PowerDNS has no conditional write)');
+  const c = parseCommand(
+    'PATCH http://127.0.0.1:18081/api/v1/servers/localhost/zones/lab.test. {"rrsets":[{"name":"app.lab.test."}]}  # after a GET of the RRset (PowerDNS has no conditional write)',
+  );
   assert.equal(c.kind, 'api');
   assert.equal(c.target, null, 'the URL is in the text');
   assert.ok(c.text.startsWith('PATCH http://127.0.0.1:18081/api/v1/servers/localhost/zones/lab.test.\n'));
@@ -30,7 +32,9 @@ test('HTTP API calls: method + URL as target, JSON body on its own line', () => 
 });
 
 test('nsupdate scripts become one statement per line, pasteable into nsupdate', () => {
-  const c = parseCommand('nsupdate (TSIG-signed); server 127.0.0.1 15354; zone lab.test; prereq yxrrset app.lab.test. A 127.0.0.2; update delete app.lab.test. A; update add app.lab.test. 5 A 127.0.0.3; send');
+  const c = parseCommand(
+    'nsupdate (TSIG-signed); server 127.0.0.1 15354; zone lab.test; prereq yxrrset app.lab.test. A 127.0.0.2; update delete app.lab.test. A; update add app.lab.test. 5 A 127.0.0.3; send',
+  );
   assert.equal(c.kind, 'nsupdate');
   assert.equal(c.target, '127.0.0.1 15354');
   assert.equal(c.text.split('\n')[0], 'server 127.0.0.1 15354');
@@ -50,7 +54,9 @@ test('dig and anything else are kept as written', () => {
 });
 
 test('a health gate reads on one line; router API calls keep their target', () => {
-  const g = parseCommand('GET http://127.0.0.3:15300/health until 2 healthy answers in a row (every 200 ms, ≤ 5000 ms)');
+  const g = parseCommand(
+    'GET http://127.0.0.3:15300/health until 2 healthy answers in a row (every 200 ms, ≤ 5000 ms)',
+  );
   assert.equal(g.kind, 'api');
   assert.equal(g.text.includes('\n'), false);
   const h = parseCommand('http 127.0.0.3:19999: set server be_app/green state ready  # HAProxy runtime API');

@@ -38,7 +38,12 @@ export function plan(extra: Partial<RunPlan> = {}): RunPlan {
   };
 }
 
-export const verdict = (rule: SafetyVerdict['rule'], v: SafetyVerdict['verdict'], overridable: boolean, stepId = 'b'): SafetyVerdict => ({
+export const verdict = (
+  rule: SafetyVerdict['rule'],
+  v: SafetyVerdict['verdict'],
+  overridable: boolean,
+  stepId = 'b',
+): SafetyVerdict => ({
   rule,
   stepId,
   verdict: v,
@@ -47,7 +52,22 @@ export const verdict = (rule: SafetyVerdict['rule'], v: SafetyVerdict['verdict']
 });
 
 export function stepDetail(id: string, index: number, extra: Partial<RunStepDetail> = {}): RunStepDetail {
-  return { phase: 'run', index, id, kind: 'wait', title: `step ${id}`, state: 'pending', startedAt: null, finishedAt: null, durationMs: null, attempts: 0, evidence: null, error: null, logs: [], ...extra };
+  return {
+    phase: 'run',
+    index,
+    id,
+    kind: 'wait',
+    title: `step ${id}`,
+    state: 'pending',
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    attempts: 0,
+    evidence: null,
+    error: null,
+    logs: [],
+    ...extra,
+  };
 }
 
 export function detail(extra: Partial<RunDetail> = {}): RunDetail {

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCountdown, formatDurationMs, formatMeasured, formatStartedAt, movesTraffic, progressView, recoveryGauge, recoveryView } from '../../../../../renderer/src/features/runs/run-format.ts';
+import {
+  formatCountdown,
+  formatDurationMs,
+  formatMeasured,
+  formatStartedAt,
+  movesTraffic,
+  progressView,
+  recoveryGauge,
+  recoveryView,
+} from '../../../../../renderer/src/features/runs/run-format.ts';
 import { plan, plannedStep } from './run-fixtures.ts';
 
 test('durations read in ms below a second, one decimal below 10 s, whole seconds and minutes above', () => {
@@ -65,7 +74,15 @@ test('measured recovery beside the RTO: ok, breach, measuring, not applicable', 
 test('movesTraffic: a step that points a record at a site', () => {
   assert.equal(movesTraffic(null), false);
   assert.equal(movesTraffic(plan()), false);
-  const dns = plannedStep('dns', 0, { plan: { changes: [], commands: [], alreadyDone: false, notes: [], effects: [{ type: 'dns-point', record: 'app.lab.test', toSite: 'failover', values: ['127.0.0.3'] }] } });
+  const dns = plannedStep('dns', 0, {
+    plan: {
+      changes: [],
+      commands: [],
+      alreadyDone: false,
+      notes: [],
+      effects: [{ type: 'dns-point', record: 'app.lab.test', toSite: 'failover', values: ['127.0.0.3'] }],
+    },
+  });
   assert.equal(movesTraffic(plan({ steps: [dns] })), true);
 });
 

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyOverrides, confirmGate, overridesToSend, reasonValid, ruleViews, verdictBadge } from '../../../../../renderer/src/features/runs/run-safety.ts';
+import {
+  applyOverrides,
+  confirmGate,
+  overridesToSend,
+  reasonValid,
+  ruleViews,
+  verdictBadge,
+} from '../../../../../renderer/src/features/runs/run-safety.ts';
 import type { RuleSummary } from '../../../../../shared/runs/run-plan.ts';
 import { plan, verdict } from './run-fixtures.ts';
 
@@ -8,7 +15,10 @@ const base = { typed: 'lab', overrides: [], lock: null, busy: false, now: 5_000,
 
 test('each verdict has its own badge; an overridden refusal is a warning, never pass-green', () => {
   const labels = (['pass', 'refuse', 'unknown', 'not-applicable'] as const).map((v) => verdictBadge(v));
-  assert.deepEqual(labels.map((b) => b.label), ['pass', 'refuse', 'unknown', 'not applicable']);
+  assert.deepEqual(
+    labels.map((b) => b.label),
+    ['pass', 'refuse', 'unknown', 'not applicable'],
+  );
   assert.equal(new Set(labels.map((b) => b.icon)).size, 4);
   assert.equal(verdictBadge('refuse', true).tone, 'warn');
   assert.equal(verdictBadge('refuse', true).label, 'overridden');
@@ -32,7 +42,11 @@ test('an overridable refusal needs an override with a reason of at least 10 char
   assert.equal(confirmGate({ ...base, plan: p }).enabled, false);
   assert.match(confirmGate({ ...base, plan: p }).blockers[0]!, /fence-before-promote needs an override/);
 
-  assert.deepEqual(overridesToSend(p.blocking, { 'fence-before-promote': '  too short ' }), [], '9 characters after trim');
+  assert.deepEqual(
+    overridesToSend(p.blocking, { 'fence-before-promote': '  too short ' }),
+    [],
+    '9 characters after trim',
+  );
   const overrides = overridesToSend(p.blocking, { 'fence-before-promote': '  primary host is powered off (iLO)  ' });
   assert.deepEqual(overrides, [{ rule: 'fence-before-promote', reason: 'primary host is powered off (iLO)' }]);
   assert.equal(confirmGate({ ...base, plan: p, overrides }).enabled, true);
@@ -43,7 +57,11 @@ test('a non-overridable refusal blocks for good, whatever is typed or overridden
   const p = plan({ blocking: [v] });
   const overrides = overridesToSend(p.blocking, { 'target-healthy-before-traffic': 'I really want to do this' });
   assert.deepEqual(overrides, [], 'no override is sent for a rule that cannot be overridden');
-  const g = confirmGate({ ...base, plan: p, overrides: [{ rule: 'target-healthy-before-traffic', reason: 'I really want to do this' }] });
+  const g = confirmGate({
+    ...base,
+    plan: p,
+    overrides: [{ rule: 'target-healthy-before-traffic', reason: 'I really want to do this' }],
+  });
   assert.equal(g.enabled, false);
   assert.match(g.blockers[0]!, /cannot be overridden/);
   assert.equal(applyOverrides(p.blocking, []).notOverridable.length, 1);
@@ -59,10 +77,27 @@ test('an override scoped to a step lifts only that step’s verdict', () => {
 
 test('a held lock, an old plan or a call in flight disable Run', () => {
   const p = plan();
-  assert.match(confirmGate({ ...base, plan: p, lock: { env: 'lab', held: true, runId: 'abcdef0123', holder: '1@h', since: 1, stale: true, staleReason: 'x' } }).blockers.join(), /locked by run abcdef01 \(stale\)/);
-  assert.match(confirmGate({ ...base, plan: p, now: base.planReceivedAt + 600_001 }).blockers.join(), /older than 10 min/);
+  assert.match(
+    confirmGate({
+      ...base,
+      plan: p,
+      lock: { env: 'lab', held: true, runId: 'abcdef0123', holder: '1@h', since: 1, stale: true, staleReason: 'x' },
+    }).blockers.join(),
+    /locked by run abcdef01 \(stale\)/,
+  );
+  assert.match(
+    confirmGate({ ...base, plan: p, now: base.planReceivedAt + 600_001 }).blockers.join(),
+    /older than 10 min/,
+  );
   assert.equal(confirmGate({ ...base, plan: p, busy: true }).enabled, false);
-  assert.equal(confirmGate({ ...base, plan: p, lock: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null } }).enabled, true);
+  assert.equal(
+    confirmGate({
+      ...base,
+      plan: p,
+      lock: { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null },
+    }).enabled,
+    true,
+  );
 });
 
 test('rule views: blocking rules first; overridable only when every blocking verdict is', () => {
@@ -72,9 +107,16 @@ test('rule views: blocking rules first; overridable only when every blocking ver
     { rule: 'fence-before-promote', verdict: 'unknown', evidence: ['cannot reach pg-primary'] },
     { rule: 'lag-within-rpo', verdict: 'refuse', evidence: ['lag 8 s > 5 s'] },
   ];
-  const blocking = [verdict('fence-before-promote', 'unknown', true), verdict('lag-within-rpo', 'refuse', true, 'x'), verdict('lag-within-rpo', 'refuse', false, 'y')];
+  const blocking = [
+    verdict('fence-before-promote', 'unknown', true),
+    verdict('lag-within-rpo', 'refuse', true, 'x'),
+    verdict('lag-within-rpo', 'refuse', false, 'y'),
+  ];
   const views = ruleViews(rules, blocking, [{ rule: 'fence-before-promote', reason: 'host is powered off' }]);
-  assert.deepEqual(views.map((v) => v.rule), ['lag-within-rpo', 'fence-before-promote', 'record-points-at-healthy-site', 'last-healthy-slot']);
+  assert.deepEqual(
+    views.map((v) => v.rule),
+    ['lag-within-rpo', 'fence-before-promote', 'record-points-at-healthy-site', 'last-healthy-slot'],
+  );
   const lag = views[0]!;
   assert.equal(lag.overridable, false, 'one of its verdicts cannot be overridden');
   const fence = views[1]!;

@@ -22,7 +22,8 @@ const okv = <T>(value: T): Result<T> => ({ ok: true, value });
 
 let connection: (c: { state: string }) => void = () => {};
 const listeners = new Map<string, (p: unknown) => void>();
-const emit = <E extends ConsoleEventName>(name: E, payload: ConsoleEventPayload<E>): void => listeners.get(name)?.(payload);
+const emit = <E extends ConsoleEventName>(name: E, payload: ConsoleEventPayload<E>): void =>
+  listeners.get(name)?.(payload);
 const emitRun = (e: RunEvent): void => emit('run', e);
 const calls: string[] = [];
 /** What the fake host does on executeRun: emit the run's first events, then answer. */
@@ -30,10 +31,19 @@ let onExecute: () => Result<RunUnderWay> = () => okv({ runId: 'run-9' });
 let finishResume: (r: Result<RunUnderWay>) => void = () => {};
 /** Run status as the fake journal has it (default running). */
 const journalStatus = new Map<string, 'running' | 'paused'>();
-const freeLock: LockInfo = { env: 'lab', held: false, runId: null, holder: null, since: null, stale: false, staleReason: null };
+const freeLock: LockInfo = {
+  env: 'lab',
+  held: false,
+  runId: null,
+  holder: null,
+  since: null,
+  stale: false,
+  staleReason: null,
+};
 
 const api = {
-  listRunbooks: async () => okv([{ name: 'failover', kind: 'failover', description: '', path: '/w/failover.yaml', stepCount: 3, error: null }]),
+  listRunbooks: async () =>
+    okv([{ name: 'failover', kind: 'failover', description: '', path: '/w/failover.yaml', stepCount: 3, error: null }]),
   listRuns: async () => {
     calls.push('listRuns');
     return okv([]);
@@ -83,7 +93,18 @@ const threeSteps = [
 ];
 
 test('executeRun answers the run id: the page shows that run with its plan, follows it live and drives it until it ends', async () => {
-  useWorkspaceStore.getState().setWorkspace({ path: '/w/workspace.yaml', environments: [{ name: 'lab', sites: [], objectives: { rtoSeconds: 60, rpoSeconds: 5 }, probeIntervalMs: 1000, pollIntervalMs: 1000 }] });
+  useWorkspaceStore.getState().setWorkspace({
+    path: '/w/workspace.yaml',
+    environments: [
+      {
+        name: 'lab',
+        sites: [],
+        objectives: { rtoSeconds: 60, rpoSeconds: 5 },
+        probeIntervalMs: 1000,
+        pollIntervalMs: 1000,
+      },
+    ],
+  });
   await tick();
   const s = useRunsStore.getState;
   assert.equal(s().env, 'lab');
@@ -96,7 +117,16 @@ test('executeRun answers the run id: the page shows that run with its plan, foll
 
   onExecute = () => {
     // as the core does: the run's first event is out before the call answers
-    emitRun({ type: 'run-started', runId: 'run-9', env: 'lab', runbook: 'failover', at: 100, resumed: false, phase: 'run', steps: threeSteps });
+    emitRun({
+      type: 'run-started',
+      runId: 'run-9',
+      env: 'lab',
+      runbook: 'failover',
+      at: 100,
+      resumed: false,
+      phase: 'run',
+      steps: threeSteps,
+    });
     return okv({ runId: 'run-9' });
   };
   await s().actions.execute();
@@ -112,7 +142,15 @@ test('executeRun answers the run id: the page shows that run with its plan, foll
   emitRun({ type: 'step-started', runId: 'run-9', phase: 'run', stepId: 'a', index: 0, at: 110, verdicts: [] });
   assert.equal(s().timelines['run-9']?.steps[0]?.state, 'acting');
 
-  emitRun({ type: 'run-finished', runId: 'run-9', at: 500, status: 'succeeded', durationMs: 400, detail: null, rollbacksOffered: [] });
+  emitRun({
+    type: 'run-finished',
+    runId: 'run-9',
+    at: 500,
+    status: 'succeeded',
+    durationMs: 400,
+    detail: null,
+    rollbacksOffered: [],
+  });
   assert.equal(s().timelines['run-9']?.status, 'succeeded');
   assert.equal(s().inFlight['run-9'], undefined, 'no longer driven once it ended');
   assert.ok(s().endedReceivedAt['run-9'] !== undefined, 'the recovery wait counts from here');
@@ -122,7 +160,11 @@ test('the measured recovery arrives as an event and shows on the run (no re-read
   const s = useRunsStore.getState;
   await tick(400); // the re-read after the end and the debounced history refresh
   calls.length = 0;
-  emit('run-recovery-measured', { runId: 'run-9', env: 'lab', recovery: { ms: 4200, from: 'first-failed-probe', startedAt: 50, rtoObjectiveSeconds: 60 } });
+  emit('run-recovery-measured', {
+    runId: 'run-9',
+    env: 'lab',
+    recovery: { ms: 4200, from: 'first-failed-probe', startedAt: 50, rtoObjectiveSeconds: 60 },
+  });
   const tl = s().timelines['run-9'];
   assert.equal(tl?.recoveryMs, 4200);
   assert.equal(tl?.recoveryFrom, 'first-failed-probe');
@@ -135,7 +177,15 @@ test('the measured recovery arrives as an event and shows on the run (no re-read
 
 test('lock changes arrive as events: the lock of the shown environment is replaced at once, others ignored, nothing polled', async () => {
   const s = useRunsStore.getState;
-  const held: LockInfo = { env: 'lab', held: true, runId: 'run-cli', holder: '4242@ops-laptop', since: 1000, stale: false, staleReason: null };
+  const held: LockInfo = {
+    env: 'lab',
+    held: true,
+    runId: 'run-cli',
+    holder: '4242@ops-laptop',
+    since: 1000,
+    stale: false,
+    staleReason: null,
+  };
   emit('lock-changed', { env: 'lab', lock: held });
   assert.deepEqual(s().lock, held);
   emit('lock-changed', { env: 'staging', lock: { ...freeLock, env: 'staging' } });
@@ -151,8 +201,25 @@ test('a run that pauses before the answer arrives is not left "in flight" (its A
   await s().actions.plan();
   s().setConfirmText('lab');
   onExecute = () => {
-    emitRun({ type: 'run-started', runId: 'run-10', env: 'lab', runbook: 'failover', at: 600, resumed: false, phase: 'run', steps: threeSteps });
-    emitRun({ type: 'run-paused', runId: 'run-10', at: 601, reason: 'approval', stepId: 'a', detail: 'waiting for an approval of step a', verdicts: [] });
+    emitRun({
+      type: 'run-started',
+      runId: 'run-10',
+      env: 'lab',
+      runbook: 'failover',
+      at: 600,
+      resumed: false,
+      phase: 'run',
+      steps: threeSteps,
+    });
+    emitRun({
+      type: 'run-paused',
+      runId: 'run-10',
+      at: 601,
+      reason: 'approval',
+      stepId: 'a',
+      detail: 'waiting for an approval of step a',
+      verdicts: [],
+    });
     journalStatus.set('run-10', 'paused');
     return okv({ runId: 'run-10' });
   };
@@ -168,14 +235,31 @@ test('a lost answer to a run call is not a failure: said softly, the run re-read
   const resuming = s().actions.resume('run-10');
   await tick();
   assert.equal(s().inFlight['run-10'], 'resume');
-  emitRun({ type: 'run-started', runId: 'run-10', env: 'lab', runbook: 'failover', at: 700, resumed: true, phase: 'run', steps: threeSteps });
+  emitRun({
+    type: 'run-started',
+    runId: 'run-10',
+    env: 'lab',
+    runbook: 'failover',
+    at: 700,
+    resumed: true,
+    phase: 'run',
+    steps: threeSteps,
+  });
   journalStatus.set('run-10', 'running');
   finishResume({ ok: false, error: { kind: 'timeout', message: 'resumeRun got no answer within 15 s.' } });
   await resuming;
   assert.equal(s().runErrors['run-10'], undefined, 'not shown as an error');
   assert.ok(s().runNotices['run-10'], 'said softly');
   assert.ok(calls.includes('getRun run-10'), 're-read from the journal');
-  emitRun({ type: 'run-finished', runId: 'run-10', at: 900, status: 'succeeded', durationMs: 300, detail: null, rollbacksOffered: [] });
+  emitRun({
+    type: 'run-finished',
+    runId: 'run-10',
+    at: 900,
+    status: 'succeeded',
+    durationMs: 300,
+    detail: null,
+    rollbacksOffered: [],
+  });
   assert.equal(s().runNotices['run-10'], undefined, 'the notice ends with the run');
 });
 
@@ -198,14 +282,26 @@ test('a refusal that started nothing is shown beside the Run button, and no run 
   assert.equal(s().openRunId, null);
   assert.ok(s().plan, 'the plan stays for another try');
   // a run started elsewhere later is not adopted as ours
-  emitRun({ type: 'run-started', runId: 'run-other', env: 'lab', runbook: 'failover', at: 900, resumed: false, phase: 'run', steps: [] });
+  emitRun({
+    type: 'run-started',
+    runId: 'run-other',
+    env: 'lab',
+    runbook: 'failover',
+    at: 900,
+    resumed: false,
+    phase: 'run',
+    steps: [],
+  });
   assert.equal(s().openRunId, null);
   assert.equal(s().inFlight['run-other'], undefined);
 });
 
 test('a lost answer to executeRun says the run may have started and where to look', async () => {
   const s = useRunsStore.getState;
-  onExecute = () => ({ ok: false, error: { kind: 'unreachable', message: 'Lost the connection to the Standby host (close code 1006).' } });
+  onExecute = () => ({
+    ok: false,
+    error: { kind: 'unreachable', message: 'Lost the connection to the Standby host (close code 1006).' },
+  });
   await s().actions.execute();
   assert.equal(s().executeError?.kind, 'unreachable');
   assert.match(s().executeError?.hint ?? '', /run history/);
