@@ -1,7 +1,6 @@
 /**
  * The live step timeline of one run, as a pure model: `run` events reduce into it
- * ({@link reduceRunEvent}), a `getRun` detail merges into it ({@link mergeRunDetail}) and the
- * outcome a run call resolves to is applied last ({@link applyOutcome}).
+ * ({@link reduceRunEvent}) and a `getRun` detail merges into it ({@link mergeRunDetail}).
  *
  * Times: `at`, `startedAt`, `finishedAt`, `updatedAt` are epoch ms on the **host's** clock (they
  * come from the core); `*ReceivedAt` are epoch ms on the **page's** clock (when the event
@@ -17,7 +16,6 @@ import type { OpError } from '../../../../shared/result.ts';
 import type {
   PauseReason,
   RunEvent,
-  RunOutcome,
   RunStatus,
   StepPhase,
   StepState,
@@ -430,44 +428,6 @@ export function mergeRunDetail(tl: RunTimeline | undefined, d: RunDetail, eventC
           abortRequested: isRunLive(d.status) ? base.abortRequested : false,
         }),
     updatedAt: Math.max(base.updatedAt, stamp),
-  };
-}
-
-/**
- * The timeline after the outcome a run call resolved to (executeRun, resumeRun, approveStep,
- * rollbackRun). The call resolves after its last event, so the outcome's states win; logs,
- * times and progress stay as the events left them.
- */
-export function applyOutcome(tl: RunTimeline | undefined, o: RunOutcome): RunTimeline {
-  let t = tl ?? emptyTimeline(o.runId);
-  for (const s of o.steps) {
-    t = updateStep(t, s.phase, s.id, (x) => ({
-      ...x,
-      state: s.state,
-      durationMs: s.durationMs ?? x.durationMs,
-      evidence: s.evidence,
-      error: s.error,
-      ...(s.state === 'acting' || s.state === 'verifying'
-        ? {}
-        : { progress: null, progressAt: null, progressReceivedAt: null }),
-    }));
-  }
-  const paused = o.status === 'paused';
-  return {
-    ...t,
-    status: o.status,
-    detail: o.detail,
-    pause: paused
-      ? {
-          reason: o.pauseReason ?? 'step-failed',
-          stepId: t.pause?.stepId ?? t.steps.find((s) => s.state === 'awaiting-approval')?.id ?? '',
-          detail: o.detail ?? '',
-          verdicts: t.pause?.verdicts ?? [],
-        }
-      : null,
-    durationMs: o.durationMs ?? t.durationMs,
-    rollbacksOffered: o.rollbacksOffered,
-    abortRequested: isRunLive(o.status) ? t.abortRequested : false,
   };
 }
 

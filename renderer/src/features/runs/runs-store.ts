@@ -5,12 +5,12 @@
  */
 import { create } from 'zustand';
 import type { OpError } from '../../../../shared/result.ts';
-import type { RunEvent, RunOutcome } from '../../../../shared/runs/run-event.ts';
+import type { RunEvent } from '../../../../shared/runs/run-event.ts';
 import type { RunPlan } from '../../../../shared/runs/run-plan.ts';
 import type { LockInfo, RunbookSummary, RunDetail, RunSummary } from '../../../../shared/runs/run-summary.ts';
 import type { SafetyRuleName } from '../../../../shared/runs/safety-verdict.ts';
 import type { OverrideDrafts } from './run-safety.ts';
-import { applyOutcome, mergeRunDetail, reduceRunEvent, timelineFromPlan, type RunTimeline } from './run-timeline.ts';
+import { mergeRunDetail, reduceRunEvent, timelineFromPlan, type RunTimeline } from './run-timeline.ts';
 
 /** Long run calls in flight from this page, by run id. */
 export type RunCall = 'execute' | 'resume' | 'approve' | 'abort' | 'rollback';
@@ -101,7 +101,6 @@ export interface RunsStore {
   applyEvent(e: RunEvent, receivedAt: number): void;
   /** Merge a getRun answer; `eventCountAtRequest` as in `mergeRunDetail`. */
   applyDetail(d: RunDetail, eventCountAtRequest?: number): void;
-  applyOutcome(o: RunOutcome): void;
   /** Start following a run this page just started from `plan`. */
   adoptRun(runId: string, plan: RunPlan): void;
   patch(p: Partial<Omit<RunsStore, 'actions'>>): void;
@@ -221,10 +220,6 @@ export const useRunsStore = create<RunsStore>()((set, get) => ({
         { ...get().timelines, [d.runId]: mergeRunDetail(get().timelines[d.runId], d, eventCountAtRequest) },
         get().openRunId,
       ),
-    }),
-  applyOutcome: (o) =>
-    set({
-      timelines: bounded({ ...get().timelines, [o.runId]: applyOutcome(get().timelines[o.runId], o) }, get().openRunId),
     }),
   adoptRun: (runId, plan) => {
     const existing = get().timelines[runId];

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  applyOutcome,
   currentStep,
   mergeLogs,
   mergeRunDetail,
@@ -273,36 +272,6 @@ test('mergeLogs de-duplicates the same line from events and the journal', () => 
   );
 });
 
-test('applyOutcome sets the final states and status; a pause keeps the paused step', () => {
-  const tl = timelineFromPlan('r1', plan());
-  const o = applyOutcome(tl, {
-    runId: 'r1',
-    status: 'paused',
-    pauseReason: 'step-failed',
-    detail: 'step b failed: timeout',
-    steps: [
-      { id: 'a', phase: 'run', state: 'verified', durationMs: 5, evidence: 'ok', error: null },
-      {
-        id: 'b',
-        phase: 'run',
-        state: 'failed',
-        durationMs: 50,
-        evidence: null,
-        error: { kind: 'timeout', message: 'timeout' },
-      },
-    ],
-    rollbacksOffered: ['a'],
-    durationMs: null,
-  });
-  assert.equal(o.status, 'paused');
-  assert.equal(o.pause?.reason, 'step-failed');
-  assert.deepEqual(
-    o.steps.map((s) => s.state),
-    ['verified', 'failed', 'pending'],
-  );
-  assert.deepEqual(o.rollbacksOffered, ['a']);
-});
-
 test('elapsed time: final duration, else live from the page clock, else host times shifted by the offset', () => {
   const tl = run([
     started,
@@ -373,4 +342,16 @@ test('a detail asked for after the last event is the journal’s truth: rollback
   assert.deepEqual(m.rollbacksOffered, ['a']);
   assert.equal(m.status, 'paused');
   assert.equal(m.pause?.stepId, 'b', 'the live pause keeps the step it named');
+});
+
+test('a run this page starts is seeded from its plan: every step pending, in plan order, before any event', () => {
+  const p = plan();
+  const tl = timelineFromPlan('r1', p);
+  assert.equal(tl.runId, 'r1');
+  assert.equal(tl.plan, p);
+  assert.deepEqual(
+    tl.steps.map((s) => [s.id, s.state]),
+    p.steps.map((s) => [s.id, 'pending']),
+  );
+  assert.deepEqual(tl.rollbackSteps, []);
 });
