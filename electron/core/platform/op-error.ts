@@ -3,19 +3,10 @@
  * domain, the monitor and the run engine, so a reason reads the same wherever it is shown.
  */
 import { TaskCancelledError } from 'cockatiel';
-import type { OpError, OpErrorKind } from '../../../shared/result.ts';
+import { opErrorKinds, type OpError, type OpErrorKind } from '../../../shared/result.ts';
 
-const opErrorKinds: ReadonlySet<string> = new Set<OpErrorKind>([
-  'invalid-input',
-  'unreachable',
-  'unsafe-plan',
-  'timeout',
-  'conflict',
-  'auth',
-  'not-found',
-  'unsupported',
-  'internal',
-]);
+// the contract's list, so a kind added there is recognised here too
+const knownKinds: ReadonlySet<string> = new Set<string>(opErrorKinds);
 
 /** Node/libuv socket error codes of a peer that cannot be reached (or went away). */
 const unreachableCodes: ReadonlySet<string> = new Set([
@@ -29,7 +20,7 @@ const unreachableCodes: ReadonlySet<string> = new Set([
 
 /** True when `k` is one of the OpError kinds of the contract. */
 export function isOpErrorKind(k: string): k is OpErrorKind {
-  return opErrorKinds.has(k);
+  return knownKinds.has(k);
 }
 
 /**
