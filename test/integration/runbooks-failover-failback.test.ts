@@ -202,10 +202,16 @@ test(
     failbackRunId = outcome.runId;
     assert.equal(outcome.status, 'succeeded');
     for (const s of outcome.steps.filter((x) => x.phase === 'run')) {
+      assert.ok(typeof s.durationMs === 'number', `step ${s.id} has a duration`);
       // the failover fenced (stopped) the old primary, so the failback finds it already stopped
       const expected = s.id === 'fence-stale-primary' ? 'skipped' : 'verified';
+      if (s.id === 'catch-up' && s.state === 'skipped') {
+        // Replay after the soft fence can finish before the step's first look: then the step is
+        // rightly skipped as already done — but only with evidence that nothing is left to replay.
+        assert.match(s.evidence ?? '', /pg-primary lag 0 bytes /, `catch-up skipped without zero lag: ${s.evidence}`);
+        continue;
+      }
       assert.equal(s.state, expected, `step ${s.id}: ${s.state} ${s.error?.message ?? ''}`);
-      assert.ok(typeof s.durationMs === 'number', `step ${s.id} has a duration`);
     }
     const ttlWait = outcome.steps.find((s) => s.id === 'lower-ttl')?.durationMs ?? 0;
     console.log(
