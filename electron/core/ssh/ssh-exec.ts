@@ -8,6 +8,7 @@ import type { OpError, OpErrorKind } from '../../../shared/result.ts';
 import { SshError } from './ssh-error.ts';
 import { sshTarget } from './ssh-pool.ts';
 import type { SshPool } from './ssh-pool.ts';
+import { raceAbort } from '../platform/race-abort.ts';
 
 /** Options of {@link exec}. */
 export interface ExecOptions {
@@ -231,24 +232,6 @@ class Collector {
   text(): string {
     return Buffer.concat(this.#chunks).toString('utf8');
   }
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function firstLine(s: string): string {

@@ -48,6 +48,7 @@ import {
 import type { PgControlHost, ShellOptions, SqlSession } from './postgresql-control.ts';
 
 import { ReplicationError } from '../replication-error.ts';
+import { raceAbort } from '../../platform/race-abort.ts';
 
 /** Re-exported: the class lives in replication-error.ts since mutations share it. */
 export { ReplicationError };
@@ -326,7 +327,11 @@ export class PostgresAdapter implements ReplicationAdapter {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      conn = await this.#session(signal);
+      // An SSH handshake or tunnel open that outlives the signal is left to finish on its own
+      // (the connection and tunnel stay pooled for the next observation): the watcher's in-flight
+      // slot must be free when its timeout fires, or one slow connect holds the role "unknown"
+      // round after round.
+      conn = await raceAbort(this.#session(signal), signal);
       signal?.throwIfAborted();
       return await this.#query(conn);
     } catch (e) {
