@@ -13,13 +13,7 @@
  * journal wins only when it is at least as new, so a late answer never rewinds a step.
  */
 import type { OpError } from '../../../../shared/result.ts';
-import type {
-  PauseReason,
-  RunEvent,
-  RunStatus,
-  StepPhase,
-  StepState,
-} from '../../../../shared/runs/run-event.ts';
+import type { PauseReason, RunEvent, RunStatus, StepPhase, StepState } from '../../../../shared/runs/run-event.ts';
 import type { RunPlan } from '../../../../shared/runs/run-plan.ts';
 import type { RecoveryFrom, RunDetail, RunStepDetail } from '../../../../shared/runs/run-summary.ts';
 import type { SafetyVerdict } from '../../../../shared/runs/safety-verdict.ts';
