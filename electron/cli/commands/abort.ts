@@ -21,7 +21,7 @@ export function registerAbort(program: Command): void {
   program
     .command('abort')
     .description(
-      `end a paused or interrupted run (a running one stops after its current step) and release the lock; changes nothing, then offers rollbacks (exit ${EXIT_CODES.ok} once aborted)`,
+      `end a paused or interrupted run and release its lock, changing nothing (a running one stops after its current step; exit ${EXIT_CODES.ok} once aborted)`,
     )
     .argument('<run-id>', 'the run id printed by `standby run` (or listed by `standby runs`)')
     .addOption(new Option('--reason <text>', 'why, for the audit log'))
