@@ -93,8 +93,8 @@ function pausedRun(over: Partial<RunDetail> = {}): RunDetail {
   };
 }
 
-/** A core stub: getRun answers `run`, rollbackRun "runs" (ending rolled-back) and counts its calls. */
-function stubCore(run: RunDetail) {
+/** A core stub: getRun answers `run`; rollbackRun "runs" it to `rolled-back` (or `afterRollback`) and counts its calls. */
+function stubCore(run: RunDetail, afterRollback: Partial<RunDetail> = {}) {
   const listeners = new Map<string, ((p: unknown) => void)[]>();
   let current = run;
   const calls = { rollbackRun: 0, abortRun: 0 };
@@ -118,12 +118,18 @@ function stubCore(run: RunDetail) {
       },
       rollbackRun: async () => {
         calls.rollbackRun++;
-        current = { ...current, status: 'rolled-back', detail: 'rolled back: point-dns', rollbacksOffered: [] };
+        current = {
+          ...current,
+          status: 'rolled-back',
+          detail: 'rolled back: point-dns',
+          rollbacksOffered: [],
+          ...afterRollback,
+        };
         const e: RunEvent = {
           type: 'run-finished',
           runId: current.runId,
           at: 0,
-          status: 'rolled-back',
+          status: current.status,
           durationMs: 5,
           detail: current.detail,
           rollbacksOffered: [],
@@ -254,17 +260,11 @@ test('rollback --yes does not ask; --json keeps stdout for the outcome; an unfin
   assert.equal((JSON.parse(r.out) as { status: string }).status, 'rolled-back');
   assert.match(r.err, /undo point-dns/, 'the undo plan goes to stderr with --json');
 
-  const failing = stubCore(pausedRun());
-  const api = failing.core.api as { getRun: () => Promise<unknown> };
-  const realGet = api.getRun;
-  let n = 0;
-  api.getRun = async () => {
-    const r = (await realGet()) as { ok: true; value: RunDetail };
-    // the second read is the outcome: report the rollback as failed
-    return n++ === 0
-      ? r
-      : ok({ ...r.value, status: 'rollback-failed', detail: 'rollback of point-dns failed: timeout' });
-  };
+  const failing = stubCore(pausedRun(), {
+    status: 'rollback-failed',
+    detail: 'rollback of point-dns failed: timeout',
+    rollbacksOffered: ['point-dns'],
+  });
   const f = await captured(() => rollbackCommand(failing.core, 'run-1', { yes: true, json: false }));
   assert.equal(f.value, EXIT_CODES.failed);
   assert.match(
