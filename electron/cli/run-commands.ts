@@ -228,7 +228,8 @@ export function formatAborted(run: RunDetail): string {
 
 /**
  * What `standby rollback` will undo, as the operator confirms it: each offered step, last first,
- * with its undo and the changes it made (each restored to its recorded value).
+ * with the runbook's own undo step (if it names one) and the changes it made as planned, each
+ * put back to its recorded value.
  */
 export function formatUndoPlan(run: RunDetail): string {
   const status = run.status === 'paused' && run.pauseReason ? `paused (${run.pauseReason})` : run.status;
@@ -238,7 +239,9 @@ export function formatUndoPlan(run: RunDetail): string {
   for (const [n, id] of run.rollbacksOffered.entries()) {
     const step = run.plan.steps.find((s) => s.id === id);
     lines.push(`  ${n + 1}. undo ${id}${step ? ` — ${step.title}` : ''}`);
-    if (step?.rollback) lines.push(`     by ${step.rollback.kind}: ${step.rollback.description}`);
+    // the kind's own undo is described as `undo: <the step>`, which the line above already says
+    if (step?.rollback && step.rollback.description !== `undo: ${step.description}`)
+      lines.push(`     by ${step.rollback.kind}: ${step.rollback.description}`);
     for (const c of step?.plan?.changes ?? [])
       lines.push(`     ${c.target}: ${c.after ?? '(absent)'} → back to ${c.before ?? '(absent)'}`);
   }

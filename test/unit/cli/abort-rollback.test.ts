@@ -201,6 +201,10 @@ test('the undo plan lists each offered step, last first, with its undo and every
     ].join('\n'),
   );
   assert.match(formatUndoPlan(pausedRun({ rollbacksOffered: [] })), /nothing to undo/);
+  const own = pausedRun();
+  own.plan.steps[0]!.description = 'Point app.lab.test at site failover';
+  own.plan.steps[0]!.rollback = { kind: 'dns.set-records', description: 'undo: Point app.lab.test at site failover' };
+  assert.doesNotMatch(formatUndoPlan(own), /by dns\.set-records/, "the kind's own undo is not said twice");
 });
 
 test('abort prints the aborted run, the released lock and the rollback command (or the request for a running run)', async () => {
