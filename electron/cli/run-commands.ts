@@ -41,7 +41,9 @@ export function formatEvent(e: RunEvent): string | null {
   const t = new Date(e.at).toISOString().slice(11, 23);
   switch (e.type) {
     case 'run-started':
-      return `${t} run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.runbook} on ${e.env}`;
+      return e.phase === 'rollback'
+        ? `${t} run ${e.runId} rolling back ${e.steps.length} step(s), last first: ${e.runbook} on ${e.env}`
+        : `${t} run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.runbook} on ${e.env}`;
     case 'step-started':
       return `${t}   ▶ ${e.stepId}`;
     case 'step-log':

@@ -227,6 +227,7 @@ steps:
       `# standby rollback --yes: exit ${rollback.code} in ${Math.round(rollback.ms)} ms; last line: ${rollback.stdout.trim().split('\n').at(-1)}`,
     );
     assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
+    assert.match(rollback.stdout, new RegExp(`run ${runId} rolling back 1 step\\(s\\), last first`));
     assert.match(rollback.stdout, /✔ point-dns-at-failover verified/, 'the undo step is verified');
     assert.match(rollback.stdout, /run rolled-back .*rolled back: point-dns-at-failover/);
     assert.deepEqual(await digA(ns.powerdns, 'app.lab.test'), ['127.0.0.2'], 'PowerDNS is back on the primary site');

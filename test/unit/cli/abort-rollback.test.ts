@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { createProgram } from '../../../electron/cli/create-program.ts';
 import { EXIT_CODES } from '../../../electron/cli/exit-codes.ts';
 import { runCli, type CliOutput } from '../../../electron/cli/run-cli.ts';
-import { abortCommand, formatAborted, formatUndoPlan, rollbackCommand } from '../../../electron/cli/run-commands.ts';
+import {
+  abortCommand,
+  formatAborted,
+  formatEvent,
+  formatUndoPlan,
+  rollbackCommand,
+} from '../../../electron/cli/run-commands.ts';
 import type { Core } from '../../../electron/core/create-core.ts';
 import { ok, fail } from '../../../shared/result.ts';
 import type { RunDetail } from '../../../shared/runs/run-summary.ts';
@@ -284,4 +290,21 @@ test('a rollback with nothing to undo asks nothing (it only ends the run)', asyn
   );
   assert.equal(r.value, EXIT_CODES.ok);
   assert.equal(calls.rollbackRun, 1);
+});
+
+test('the timeline says when a run starts rolling back, and how many steps it undoes', () => {
+  const base = {
+    type: 'run-started',
+    runId: 'run-1',
+    env: 'lab',
+    runbook: 'move-then-gate',
+    at: 0,
+    resumed: true,
+  } as const;
+  const steps = [{ id: 'point-dns', kind: 'dns.set-records', title: 'undo point-dns' }];
+  assert.match(
+    formatEvent({ ...base, phase: 'rollback', steps })!,
+    /run run-1 rolling back 1 step\(s\), last first: move-then-gate on lab$/,
+  );
+  assert.match(formatEvent({ ...base, phase: 'run', steps })!, /run run-1 resumed: move-then-gate on lab$/);
 });
