@@ -3,7 +3,7 @@
  * lock released, audited), or asks a run executing elsewhere to stop after its current step.
  * Changes nothing else: the rollbacks it then offers run with `standby rollback`.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_CODES } from '../exit-codes.ts';
 import { exitWith } from '../exit-with.ts';
 import { withCore } from '../open-core.ts';
@@ -24,7 +24,7 @@ export function registerAbort(program: Command): void {
       `end a paused or interrupted run and release its lock, changing nothing (a running one stops after its current step; exit ${EXIT_CODES.ok} once aborted)`,
     )
     .argument('<run-id>', 'the run id printed by `standby run` (or listed by `standby runs`)')
-    .addOption(new Option('--reason <text>', 'why, for the audit log'))
+    .addOption(new Option('--reason <text>', 'why, for the audit log').argParser(reasonText))
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(
@@ -35,4 +35,10 @@ export function registerAbort(program: Command): void {
         );
       }),
     );
+}
+
+/** `--reason` as the abortRun API takes it: at most 500 characters (else a usage error, exit 2). */
+function reasonText(value: string): string {
+  if (value.length > 500) throw new InvalidArgumentError(`Expected at most 500 characters, got ${value.length}.`);
+  return value;
 }

@@ -170,6 +170,9 @@ test('abort and rollback without a run id are usage errors naming the argument (
     assert.equal(r.code, EXIT_CODES.usage, cmd);
     assert.match(r.stderr, new RegExp(`missing required argument 'run-id'\\nFix: see \`standby ${cmd} --help\``));
   }
+  const long = await standby(['abort', 'r', '--reason', 'x'.repeat(501)]);
+  assert.equal(long.code, EXIT_CODES.usage, 'a reason the API would refuse is a bad option value');
+  assert.match(long.stderr, /'--reason <text>' argument .* is invalid\. Expected at most 500 characters, got 501\./);
   const extra = await standby(['abort', 'a', 'b']);
   assert.equal(extra.code, EXIT_CODES.usage, 'one run id only');
   const typo = await standby(['rollback', 'r', '--yse']);
