@@ -5,9 +5,11 @@
  * plus one line in COMMANDS.
  */
 import { Command } from 'commander';
+import { registerAbort } from './commands/abort.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerResume } from './commands/resume.ts';
+import { registerRollback } from './commands/rollback.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
@@ -24,6 +26,8 @@ const COMMANDS = [
   registerPlan,
   registerRun,
   registerResume,
+  registerAbort,
+  registerRollback,
   registerRuns,
   registerAudit,
 ];

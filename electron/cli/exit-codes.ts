@@ -7,7 +7,7 @@ export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, unhealthy: 3, refused: 4
 /** What each exit code means (the help text). */
 const MEANING: Record<keyof typeof EXIT_CODES, string> = {
   ok: 'done (status: every site healthy)',
-  failed: 'the operation failed, or a run did not end with every step verified',
+  failed: 'the operation failed, or a run (or its rollback) did not end with every step verified',
   usage: 'usage error: unknown command or option, bad option value, no or invalid workspace',
   unhealthy: 'status: a site is not healthy',
   refused: 'plan: a safety rule refuses or cannot judge a step (run would stop without --force)',

@@ -1,7 +1,8 @@
 /**
- * `standby plan`, `standby run`, `standby resume`, `standby runs` and `standby audit verify`:
- * the run half of the CLI, for automation. Plans print every change, command and safety
- * verdict; runs print the live timeline; `run` exits 0 only when every step verified.
+ * `standby plan`, `standby run`, `standby resume`, `standby abort`, `standby rollback` and
+ * `standby audit verify`: the run half of the CLI, for automation. Plans print every change,
+ * command and safety verdict; runs print the live timeline; `run` exits 0 only when every step
+ * verified, `rollback` only when every undo verified.
  */
 import { createInterface } from 'node:readline/promises';
 import type { RunUnderWay } from '../../shared/contract/index.ts';
@@ -11,7 +12,7 @@ import { verifyAuditLog, readAuditHead, auditLogPathFor } from '../core/runbooks
 import { runUntilStopped } from '../core/runbooks/run-until-stopped.ts';
 import type { RunPlan } from '../../shared/runs/run-plan.ts';
 import type { RunEvent, RunOutcome } from '../../shared/runs/run-event.ts';
-import type { RunSummary } from '../../shared/runs/run-summary.ts';
+import { runOutcomeOf, type LockInfo, type RunDetail, type RunSummary } from '../../shared/runs/run-summary.ts';
 import type { SafetyOverride } from '../../shared/runs/safety-verdict.ts';
 import { openStore } from '../core/store/open-store.ts';
 
@@ -40,7 +41,9 @@ export function formatEvent(e: RunEvent): string | null {
   const t = new Date(e.at).toISOString().slice(11, 23);
   switch (e.type) {
     case 'run-started':
-      return `${t} run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.runbook} on ${e.env}`;
+      return e.phase === 'rollback'
+        ? `${t} run ${e.runId} rolling back ${e.steps.length} step(s), last first: ${e.runbook} on ${e.env}`
+        : `${t} run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.runbook} on ${e.env}`;
     case 'step-started':
       return `${t}   ▶ ${e.stepId}`;
     case 'step-log':
@@ -185,18 +188,126 @@ export async function resumeCommand(
   return follow(core, () => core.api.resumeRun({ runId, overrides: o.overrides }), o.json);
 }
 
+/** What `standby abort --json` prints: the run as journalled after the abort, and the lock. */
+export interface AbortJson extends RunOutcome {
+  /** False while the run still executes in another process (it stops after its current step). */
+  ended: boolean;
+  /** The environment's lock after the abort. */
+  lock: LockInfo | null;
+}
+
+/**
+ * Aborts a run: a paused or interrupted run ends `aborted` at once and frees the environment's
+ * lock; a run executing in another process stops after its current step. Prints the outcome and
+ * the rollbacks then offered.
+ * @returns 0 when the run is aborted or will stop; throws when the abort was refused
+ * @throws Error with message and hint (unknown run, run already ended)
+ */
+export async function abortCommand(core: Core, runId: string, o: { json: boolean; reason?: string }): Promise<number> {
+  const r = await core.api.abortRun({ runId, ...(o.reason ? { reason: o.reason } : {}) });
+  if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
+  const run = await core.api.getRun({ runId });
+  if (!run.ok) throw new Error(`${run.error.message}${run.error.hint ? `. Fix: ${run.error.hint}` : ''}`);
+  const lock = await core.api.getLock({ env: run.value.env });
+  const ended = run.value.status === 'aborted';
+  if (o.json) {
+    const out: AbortJson = { ...runOutcomeOf(run.value), ended, lock: lock.ok ? lock.value : null };
+    console.log(JSON.stringify(out, null, 2));
+  } else console.log(formatAborted(run.value));
+  return 0;
+}
+
+/** The text `standby abort` prints about `run` once the abort was accepted. */
+export function formatAborted(run: RunDetail): string {
+  if (run.status !== 'aborted')
+    return `abort requested: run ${run.runId} is executing in another process and stops after its current step; check it with \`standby runs\``;
+  const lines = [`run ${run.runId} aborted${run.detail ? `: ${run.detail}` : ''}; the ${run.env} lock is released`];
+  if (run.rollbacksOffered.length)
+    lines.push(`rollbacks offered: ${run.rollbacksOffered.join(', ')} — undo them with: standby rollback ${run.runId}`);
+  else lines.push('nothing to roll back');
+  return lines.join('\n');
+}
+
+/**
+ * What `standby rollback` will undo, as the operator confirms it: each offered step, last first,
+ * with the runbook's own undo step (if it names one) and the changes it made as planned, each
+ * put back to its recorded value.
+ */
+export function formatUndoPlan(run: RunDetail): string {
+  const status = run.status === 'paused' && run.pauseReason ? `paused (${run.pauseReason})` : run.status;
+  const head = `rollback of run ${run.runId}: ${run.plan.runbook.name} on ${run.env}, ${status}`;
+  if (run.rollbacksOffered.length === 0) return `${head}\n  nothing to undo: no step with a rollback changed anything`;
+  const lines = [`${head}; undoes ${run.rollbacksOffered.length} step(s), last first:`];
+  for (const [n, id] of run.rollbacksOffered.entries()) {
+    const step = run.plan.steps.find((s) => s.id === id);
+    lines.push(`  ${n + 1}. undo ${id}${step ? ` — ${step.title}` : ''}`);
+    // the kind's own undo is described as `undo: <the step>`, which the line above already says
+    if (step?.rollback && step.rollback.description !== `undo: ${step.description}`)
+      lines.push(`     by ${step.rollback.kind}: ${step.rollback.description}`);
+    for (const c of step?.plan?.changes ?? [])
+      lines.push(`     ${c.target}: ${c.after ?? '(absent)'} → back to ${c.before ?? '(absent)'}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Rolls a run back: shows what will be undone, asks for the environment name (unless `yes`),
+ * then runs the offered rollbacks, last step first, printing the timeline. Asks nothing when
+ * there is nothing to undo (the run then just ends `rolled-back`, freeing the lock).
+ * @param o.ask prompts and returns the typed answer (default: a readline on stdin)
+ * @returns 0 only when the run ended `rolled-back`, else 1
+ * @throws Error when the run is unknown, the confirmation differs, or the rollback was refused
+ */
+export async function rollbackCommand(
+  core: Core,
+  runId: string,
+  o: { yes: boolean; json: boolean; ask?: (question: string) => Promise<string> },
+): Promise<number> {
+  const run = await core.api.getRun({ runId });
+  if (!run.ok) throw new Error(`${run.error.message}${run.error.hint ? `. Fix: ${run.error.hint}` : ''}`);
+  // --json keeps stdout for the JSON outcome: what will be undone goes to stderr there
+  const show = o.json ? (t: string) => console.error(t) : (t: string) => console.log(t);
+  show(formatUndoPlan(run.value));
+  if (!o.yes && run.value.rollbacksOffered.length > 0) {
+    const env = run.value.env;
+    const typed = (await (o.ask ?? askOnTerminal(o.json))(`Type the environment name (${env}) to roll back: `)).trim();
+    if (typed !== env)
+      throw new Error(
+        `the confirmation "${typed}" does not match the environment name "${env}": nothing was rolled back. Fix: type the environment name exactly, or pass --yes`,
+      );
+  }
+  return follow(core, () => core.api.rollbackRun({ runId }), o.json, 'rolled-back');
+}
+
+/** A prompt on the terminal (stderr when stdout carries JSON); resolves to the typed line. */
+function askOnTerminal(json: boolean): (question: string) => Promise<string> {
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: json ? process.stderr : process.stdout });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  };
+}
+
 /**
  * Makes a run call and follows the run until it pauses or ends, printing its timeline (text
- * mode), then reports it (see {@link report}).
+ * mode), then reports it (see {@link report}); `success` is the status that exits 0.
  */
-async function follow(core: Core, call: () => Promise<Result<RunUnderWay>>, json: boolean): Promise<number> {
+async function follow(
+  core: Core,
+  call: () => Promise<Result<RunUnderWay>>,
+  json: boolean,
+  success: 'succeeded' | 'rolled-back' = 'succeeded',
+): Promise<number> {
   const offTimeline = core.on('run', (e) => {
     const line = formatEvent(e);
     if (line && !json) console.log(line);
   });
   const recovery = listenForRecovery(core);
   try {
-    return await report(core, await runUntilStopped(core, call), json, recovery);
+    return await report(core, await runUntilStopped(core, call), json, recovery, success);
   } finally {
     offTimeline();
     recovery.off();
@@ -205,8 +316,8 @@ async function follow(core: Core, call: () => Promise<Result<RunUnderWay>>, json
 
 /**
  * Prints the outcome — JSON (the RunOutcome plus `recovery`: {@link RecoveryJson} or null) or
- * text (why it did not succeed, and the measured recovery) — and returns the exit code: 0 only
- * when every step verified.
+ * text (why it did not succeed and what to do next, and the measured recovery) — and returns
+ * the exit code: 0 only when the run ended `success` (every step, or every undo, verified).
  * @throws Error with message and hint when the call itself was refused
  */
 async function report(
@@ -214,9 +325,11 @@ async function report(
   r: Result<RunOutcome>,
   json: boolean,
   recovery: ReturnType<typeof listenForRecovery>,
+  success: 'succeeded' | 'rolled-back',
 ): Promise<number> {
   if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? `. Fix: ${r.error.hint}` : ''}`);
-  const rec = await recoveryOf(core, r.value, recovery);
+  // a rollback's run already has the recovery its forward run measured: not this command's
+  const rec = success === 'succeeded' ? await recoveryOf(core, r.value, recovery) : null;
   if (json) {
     const recovery: RecoveryJson | null = rec
       ? {
@@ -228,14 +341,20 @@ async function report(
       : null;
     console.log(JSON.stringify({ ...r.value, recovery }, null, 2));
   } else {
-    if (r.value.status !== 'succeeded') {
-      const next = r.value.status === 'paused' ? ` — resume with: standby resume ${r.value.runId}` : '';
-      console.log(`run ${r.value.runId} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''}${next}`);
+    if (r.value.status !== success) {
+      const id = r.value.runId;
+      const next =
+        r.value.status === 'paused'
+          ? ` — resume with: standby resume ${id}; or end it: standby abort ${id} / standby rollback ${id}`
+          : r.value.status === 'rollback-failed'
+            ? ` — fix the cause, then retry the rest with: standby rollback ${id}`
+            : '';
+      console.log(`run ${id} ${r.value.status}${r.value.detail ? `: ${r.value.detail}` : ''}${next}`);
     }
     const line = rec ? formatRecovery(rec) : null;
     if (line) console.log(line);
   }
-  return r.value.status === 'succeeded' ? 0 : 1;
+  return r.value.status === success ? 0 : 1;
 }
 
 /** Verifies the workspace's audit log (hash chain + the head kept in the store). */

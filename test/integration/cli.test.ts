@@ -51,7 +51,7 @@ function run(
 test('--help lists every command and the exit codes; `<cmd> --help` its options', async () => {
   const r = await run(['--help']);
   assert.equal(r.code, 0, r.stderr);
-  for (const cmd of ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'runs', 'audit'])
+  for (const cmd of ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'abort', 'rollback', 'runs', 'audit'])
     assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
   assert.match(r.stdout, /^Exit codes:\n {2}0 /m);
   const sub = await run(['run', '--help']);

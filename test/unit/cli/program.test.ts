@@ -31,7 +31,7 @@ async function standby(args: string[], make: (o: CliOutput) => Command = createP
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
-const COMMANDS = ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'runs', 'audit'];
+const COMMANDS = ['serve', 'status', 'validate', 'plan', 'run', 'resume', 'abort', 'rollback', 'runs', 'audit'];
 
 test('--help is generated from the commands: every command with its description, and the exit codes', async () => {
   const r = await standby(['--help']);
@@ -70,6 +70,8 @@ test('each command has its own generated help with its arguments and options', a
     plan: [/<runbook>/, /--env <name>/, /--json/],
     run: [/<runbook>/, /--yes/, /--force <RULE=REASON>.*\n?.*repeatable/],
     resume: [/<run-id>/, /--force <RULE=REASON>/],
+    abort: [/<run-id>/, /--reason <text>/, /--workspace <file>/, /--json/],
+    rollback: [/<run-id>/, /--yes/, /--workspace <file>/, /--json/],
     runs: [/--limit <count>/, /--env <name>/],
     audit: [/verify/],
   };
