@@ -51,7 +51,11 @@ export const runsMethods = {
    * `auth` (two-person rule) mean nothing changed.
    */
   approveStep: z.object({ runId, stepId: z.string().min(1).max(64) }).strict(),
-  /** Stops after the current step; rollbacks are then offered (rollbackRun). Answers at once. */
+  /**
+   * A paused or interrupted run ends `aborted` at once (lock released, audited); a run executing
+   * (here or in another process) stops after its current step. Rollbacks are then offered
+   * (rollbackRun). Answers at once.
+   */
   abortRun: z.object({ runId, reason: z.string().max(500).optional() }).strict(),
   /**
    * Runs the offered rollbacks of an aborted, failed or paused run, last step first. Answers
