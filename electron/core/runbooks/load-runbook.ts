@@ -3,12 +3,11 @@
  * is `file:line:col field: message. Fix: hint` (format with `formatIssues` from
  * config/load-workspace.ts), and nothing is half-loaded.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { WorkspaceIssue } from '../config/load-workspace.ts';
 import { RunbookSchema, type Runbook } from './runbook-schema.ts';
 import type { StepRegistry } from './step-registry.ts';
-import { YamlSource, type YamlPath } from '../config/yaml-source.ts';
+import { readYamlFile, YamlSource, type YamlPath } from '../config/yaml-source.ts';
 
 const docs = 'see README "Runbooks"';
 
@@ -23,27 +22,9 @@ export type LoadRunbookResult =
  */
 export async function loadRunbook(path: string, registry: StepRegistry): Promise<LoadRunbookResult> {
   const abs = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return {
-      ok: false,
-      path: abs,
-      issues: [
-        {
-          file: abs,
-          line: 1,
-          col: 1,
-          field: '(file)',
-          message: `cannot read the runbook file (${code})`,
-          hint: 'pass the path of an existing runbook YAML file',
-        },
-      ],
-    };
-  }
-  return parseRunbook(text, abs, registry);
+  const read = await readYamlFile(abs, 'runbook', 'pass the path of an existing runbook YAML file');
+  if (!read.ok) return { ok: false, path: abs, issues: [read.issue] };
+  return parseRunbook(read.text, abs, registry);
 }
 
 /** Validates runbook YAML text; `file` is only used in messages. */
