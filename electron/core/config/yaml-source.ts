@@ -84,16 +84,16 @@ export class YamlSource {
         }),
       };
     }
-    const aliasProblem = checkAliases(doc);
-    if (aliasProblem) {
-      const pos = lc.linePos(aliasProblem.offset);
-      return {
-        ok: false,
-        issues: [{ file, line: pos.line, col: pos.col, field: fieldName(aliasProblem.path), ...aliasProblem.issue }],
-      };
-    }
     let value: unknown;
     try {
+      const aliasProblem = checkAliases(doc);
+      if (aliasProblem) {
+        const pos = lc.linePos(aliasProblem.offset);
+        return {
+          ok: false,
+          issues: [{ file, line: pos.line, col: pos.col, field: fieldName(aliasProblem.path), ...aliasProblem.issue }],
+        };
+      }
       // checkAliases bounds the expansion; the library's own count stays as a second fence.
       value = doc.toJS({ maxAliasCount: yamlLimits.maxExpandedNodes });
     } catch (e) {
@@ -104,9 +104,9 @@ export class YamlSource {
             file,
             line: 1,
             col: 1,
-            field: '(aliases)',
+            field: '(data)',
             message: `the YAML cannot be read as data: ${e instanceof Error ? e.message : String(e)}`,
-            hint: 'write the values out instead of using anchors (&) and aliases (*)',
+            hint: 'simplify the file: fewer anchors (&) and aliases (*), less nesting',
           },
         ],
       };
