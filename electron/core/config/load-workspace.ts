@@ -57,6 +57,16 @@ export function parseWorkspace(text: string, file: string): LoadResult {
   return { ok: true, workspace: ws, path: file };
 }
 
+/**
+ * Whether DNS name `name` is `zone` or under it, label by label (`applab.test` is not in
+ * `lab.test`); case and a final dot are ignored.
+ */
+function inZone(name: string, zone: string): boolean {
+  const n = name.replace(/\.$/, '').toLowerCase();
+  const z = zone.replace(/\.$/, '').toLowerCase();
+  return n === z || n.endsWith(`.${z}`);
+}
+
 /** Checks that names refer to things that exist (sites in records and databases, unique names). */
 function checkReferences(ws: Workspace, src: YamlSource): WorkspaceIssue[] {
   const out: WorkspaceIssue[] = [];
@@ -88,7 +98,7 @@ function checkReferences(ws: Workspace, src: YamlSource): WorkspaceIssue[] {
             `use one of: ${[...sites].join(', ')}`,
           );
       }
-      if (!rec.name.endsWith(env.zone.replace(/\.$/, '')))
+      if (!inZone(rec.name, env.zone))
         add(
           ['environments', ei, 'records', ri, 'name'],
           `record is not inside zone "${env.zone}"`,
