@@ -1,11 +1,12 @@
 /**
  * Reads a runbook YAML file into a validated Runbook. Like the workspace loader: every problem
  * is `file:line:col field: message. Fix: hint` (format with `formatIssues` from
- * config/load-workspace.ts), and nothing is half-loaded.
+ * config/load-workspace.ts), and nothing is half-loaded. With the workspace's environments,
+ * the names each step references (sites, nodes, records, providers, slots) are checked too.
+ * A bad file never throws: one bad runbook leaves the others of its folder usable.
  */
-import { resolve } from 'node:path';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { WorkspaceIssue } from '../config/load-workspace.ts';
 import type { Environment } from '../config/workspace-schema.ts';
 import { RunbookSchema, type Runbook } from './runbook-schema.ts';
