@@ -120,6 +120,40 @@ for (const c of cases) {
 }
 
 test(
+  'validate checks the lab runbooks against the lab workspace: exit 0; a misspelled kind and an unknown node: file:line, exit 2',
+  { skip },
+  async () => {
+    const ws = join(dir, 'runbook-check', 'workspace.yaml');
+    const fs = await import('node:fs');
+    fs.mkdirSync(join(ws, '..'), { recursive: true });
+    fs.copyFileSync(lab!.workspacePath, ws);
+    fs.cpSync(join(lab!.workspacePath, '..', 'runbooks'), join(ws, '..', 'runbooks'), { recursive: true });
+    const good = await run(['validate', '--workspace', ws]);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /failover\.yaml: valid/);
+    const bad = join(ws, '..', 'runbooks', 'broken.yaml');
+    writeFileSync(
+      bad,
+      'version: 1\nname: broken\nkind: custom\nsteps:\n  - { id: a, kind: db.fense, params: { node: pg-primary } }\n  - { id: b, kind: db.promote, params: { node: pg-nope } }\n',
+    );
+    const r = await run(['validate', '--workspace', ws]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^${bad}:5:\\d+ steps\\[0\\]\\.kind: unknown step kind "db\\.fense" \\(did you mean "db\\.fence"\\?\\)`,
+        'm',
+      ),
+    );
+    assert.match(
+      r.stderr,
+      new RegExp(`^${bad}:6:\\d+ steps\\[1\\]\\.params\\.node: database node "pg-nope" does not exist`, 'm'),
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at \S+ \(/, 'no stack trace');
+  },
+);
+
+test(
   'status --json prints one snapshot of the real lab and exits 0 when both sites are healthy',
   { skip },
   async () => {

@@ -3,9 +3,8 @@
  * `file:line:col field — what is wrong. Fix: how` and nothing is half-loaded: the caller gets
  * either a complete Workspace or a list of errors.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute } from 'node:path';
-import { YamlSource, type SourceIssue, type YamlPath } from './yaml-source.ts';
+import { readYamlFile, YamlSource, type SourceIssue, type YamlPath } from './yaml-source.ts';
 import { WorkspaceSchema, type Workspace } from './workspace-schema.ts';
 
 /** One validation problem, pointing into the file (see {@link SourceIssue}). */
@@ -23,31 +22,17 @@ export function formatIssues(issues: WorkspaceIssue[]): string {
  * Loads and validates a workspace file.
  * @param path workspace YAML path (relative to cwd or absolute)
  * @returns the validated Workspace (store path made absolute relative to the file) or issues;
- *          never throws for bad input (a missing file is an issue too).
+ *          never throws for bad input (a missing, unreadable or oversized file is an issue too).
  */
 export async function loadWorkspace(path: string): Promise<LoadResult> {
   const abs = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return {
-      ok: false,
-      path: abs,
-      issues: [
-        {
-          file: abs,
-          line: 1,
-          col: 1,
-          field: '(file)',
-          message: `cannot read the workspace file (${code})`,
-          hint: 'pass --workspace PATH to an existing YAML file, or start the development lab with `bin/standby-lab up`',
-        },
-      ],
-    };
-  }
-  return parseWorkspace(text, abs);
+  const read = await readYamlFile(
+    abs,
+    'workspace',
+    'pass --workspace PATH to an existing YAML file, or start the development lab with `bin/standby-lab up`',
+  );
+  if (!read.ok) return { ok: false, path: abs, issues: [read.issue] };
+  return parseWorkspace(read.text, abs);
 }
 
 /** Validates workspace YAML text; `file` is used for messages and to resolve relative paths. */
@@ -70,6 +55,16 @@ export function parseWorkspace(text: string, file: string): LoadResult {
   const crossIssues = checkReferences(ws, src);
   if (crossIssues.length > 0) return { ok: false, path: file, issues: crossIssues };
   return { ok: true, workspace: ws, path: file };
+}
+
+/**
+ * Whether DNS name `name` is `zone` or under it, label by label (`applab.test` is not in
+ * `lab.test`); case and a final dot are ignored.
+ */
+function inZone(name: string, zone: string): boolean {
+  const n = name.replace(/\.$/, '').toLowerCase();
+  const z = zone.replace(/\.$/, '').toLowerCase();
+  return n === z || n.endsWith(`.${z}`);
 }
 
 /** Checks that names refer to things that exist (sites in records and databases, unique names). */
@@ -103,7 +98,7 @@ function checkReferences(ws: Workspace, src: YamlSource): WorkspaceIssue[] {
             `use one of: ${[...sites].join(', ')}`,
           );
       }
-      if (!rec.name.endsWith(env.zone.replace(/\.$/, '')))
+      if (!inZone(rec.name, env.zone))
         add(
           ['environments', ei, 'records', ri, 'name'],
           `record is not inside zone "${env.zone}"`,

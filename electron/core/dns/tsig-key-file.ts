@@ -70,8 +70,10 @@ export function parseTsigKeyFile(text: string, opts: { keyName?: string; source?
  */
 export function parseTsigKeyText(text: string, opts: { keyName?: string; source?: string } = {}): TsigKey {
   const trimmed = text.trim();
+  // One token without spaces, quotes or braces: a key file never matches, so a key *named*
+  // e.g. `standby-key` is still read as the -y form.
   const m = /^(?:([A-Za-z0-9-]+):)?([A-Za-z0-9_.-]+):([A-Za-z0-9+/=]+)$/.exec(trimmed);
-  if (m && !/\bkey\b/.test(trimmed)) {
+  if (m) {
     const where = opts.source ?? 'tsig key';
     const algorithm = checkAlgorithm((m[1] ?? 'hmac-sha256').toLowerCase(), where);
     return { name: m[2]!.replace(/\.$/, '').toLowerCase(), algorithm, secret: decodeSecret(m[3]!, where) };

@@ -126,7 +126,7 @@ export class RunService {
     const out: RunbookSummary[] = [];
     for (const f of files) {
       const path = join(this.#o.runbooksDir, f);
-      const r = await loadRunbook(path, this.#registry);
+      const r = await loadRunbook(path, this.#registry, { environments: this.#o.workspace.environments });
       if (r.ok)
         out.push({
           name: r.runbook.name,
@@ -165,7 +165,7 @@ export class RunService {
         'fix the runbook file and plan again',
         found.path,
       );
-    const r = await loadRunbook(found.path, this.#registry);
+    const r = await loadRunbook(found.path, this.#registry, { environments: this.#o.workspace.environments });
     return r.ok ? ok(r.runbook) : fail('invalid-input', formatIssues(r.issues), 'fix the runbook file', found.path);
   }
 

@@ -81,6 +81,16 @@ export interface Evidence {
 }
 
 /**
+ * A name in a step's params that must exist in the environment the runbook runs in. `path` is
+ * where the name sits inside `params` (e.g. `['node']`), so a wrong name is reported at its line.
+ */
+export type StepReference = { name: string; path: (string | number)[] } & (
+  | { kind: 'site' | 'node' | 'record' | 'provider' }
+  /** A slot of `site` (a slot name only means something on its site). */
+  | { kind: 'slot'; site: string }
+);
+
+/**
  * A step kind. `P` is the parsed params type (`z.output` of `params`). Methods use method
  * syntax on purpose: it lets a `StepKind<{…}>` be registered where `StepKind<unknown>` is
  * expected (parameter bivariance), since the registry validates params before any call.
@@ -100,6 +110,12 @@ export interface StepKind<P = unknown> {
    * marks it verified with the approver as evidence (act/verify are not called).
    */
   readonly requiresApproval?: boolean;
+  /**
+   * The sites, database nodes, records, providers and slots `params` name. The runbook loader
+   * checks each against the workspace (`standby validate`, the runbook list) so a misspelled
+   * name is a located issue before any plan. Omit when the kind names none.
+   */
+  references?(params: P): StepReference[];
   /** One line for the plan and timeline, e.g. `Point app.lab.test at failover (127.0.0.3)`. */
   describe(params: P): string;
   /** Reads live state and says what will change. Must not change anything. */

@@ -77,3 +77,17 @@ test('a record value for a site that does not exist is caught with the site list
   assert.ok(issue, formatIssues(r.issues));
   assert.match(issue.hint, /primary, failover/);
 });
+
+test('a record outside its zone is refused, also when the name merely ends with the zone text', () => {
+  for (const name of ['applab.test', 'app.other.test']) {
+    const r = parseWorkspace(validWorkspaceYaml.replace('- name: app.lab.test', `- name: ${name}`), 'ws.yaml');
+    assert.equal(r.ok, false, name);
+    if (!r.ok) assert.match(formatIssues(r.issues), /records\[0\]\.name: record is not inside zone "lab\.test"/);
+  }
+  for (const name of ['lab.test', 'www.app.lab.test'])
+    assert.equal(
+      parseWorkspace(validWorkspaceYaml.replace('- name: app.lab.test', `- name: ${name}`), 'ws.yaml').ok,
+      true,
+      name,
+    );
+});

@@ -74,6 +74,14 @@ describe('parseTsigKeyText', () => {
     assert.equal(k.name, 'k2');
     assert.equal(k.algorithm, 'hmac-sha256');
   });
+  test('reads a -y form key whose name contains the word "key"', () => {
+    for (const name of ['standby-key', 'key', 'key.example']) {
+      const k = parseTsigKeyText(`hmac-sha256:${name}:${SECRET}`);
+      assert.equal(k.name, name);
+      assert.equal(k.algorithm, 'hmac-sha256');
+      assert.equal(parseTsigKeyText(`${name}:${SECRET}`).name, name);
+    }
+  });
   test('falls back to the key-file grammar', () => {
     assert.equal(parseTsigKeyText(KEYGEN).name, 'failover-key');
   });

@@ -129,6 +129,10 @@ export const dbAwaitLagKind: StepKind<DbAwaitLagParams> = {
   params: dbAwaitLagParams,
   // Bounded by its own timeoutMs (≤ 1 day): the engine's bound only backs it up.
   defaultTimeoutMs: 86_460_000,
+  references: (p) => [
+    ...(p.node !== undefined ? [{ kind: 'node' as const, name: p.node, path: ['node'] }] : []),
+    ...(p.primary !== undefined ? [{ kind: 'node' as const, name: p.primary, path: ['primary'] }] : []),
+  ],
   describe: (p) =>
     `Wait until ${p.node ?? 'the replica'}'s replication lag is ${bound(p)} (≤ ${Math.round(p.timeoutMs / 1000)} s)`,
 

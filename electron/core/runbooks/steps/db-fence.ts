@@ -56,6 +56,7 @@ export const dbFenceKind: StepKind<DbFenceParams> = {
   kind: 'db.fence',
   params: dbFenceParams,
   defaultTimeoutMs: 120_000,
+  references: (p) => [{ kind: 'node', name: p.node, path: ['node'] }],
   describe: (p) =>
     `Fence ${p.node} (${p.mode === 'hard' ? 'stop the server' : 'read-only'}) so it cannot accept writes`,
 

@@ -49,6 +49,7 @@ export const dbPromoteKind: StepKind<DbPromoteParams> = {
   kind: 'db.promote',
   params: dbPromoteParams,
   defaultTimeoutMs: 120_000,
+  references: (p) => [{ kind: 'node', name: p.node, path: ['node'] }],
   describe: (p) => `Promote ${p.node} to primary (pg_promote) and check that it accepts a write`,
 
   async plan(ctx, p) {

@@ -68,6 +68,10 @@ export const dbRejoinKind: StepKind<DbRejoinParams> = {
   params: dbRejoinParams,
   // pg_rewind is quick; a base backup copies the whole cluster.
   defaultTimeoutMs: 30 * 60_000,
+  references: (p) => [
+    { kind: 'node', name: p.node, path: ['node'] },
+    { kind: 'node', name: p.source, path: ['source'] },
+  ],
   describe: (p) =>
     `Rejoin ${p.node} as a replica of ${p.source} (${p.method === 'auto' ? 'pg_rewind, base backup if needed' : 'fresh base backup'})`,
 

@@ -143,6 +143,10 @@ export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
   kind: 'dns.set-records',
   params: dnsSetRecordsParams,
   defaultTimeoutMs: 60_000,
+  references: (p) => [
+    { kind: 'record', name: p.record, path: ['record'] },
+    ...(p.site !== undefined ? [{ kind: 'site' as const, name: p.site, path: ['site'] }] : []),
+  ],
   describe: (p) =>
     `Point ${p.record} at ${p.site !== undefined ? `site ${p.site}` : p.value} at every DNS provider${p.ttlSeconds !== undefined ? ` (TTL ${p.ttlSeconds} s)` : ''}`,
 

@@ -109,6 +109,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
   params: dnsSetTtlParams,
   // The old TTL wait is part of the act: a day-long TTL needs a runbook timeoutMs to match.
   defaultTimeoutMs: 15 * 60_000,
+  references: (p) => [{ kind: 'record', name: p.record, path: ['record'] }],
   describe: (p) => `Lower the TTL of ${p.record} to ${p.ttlSeconds} s at every DNS provider and wait out the old TTL`,
 
   async plan(ctx, p) {

@@ -81,6 +81,13 @@ export const httpAwaitHealthyKind: StepKind<HttpAwaitHealthyParams> = {
   params: httpAwaitHealthyParams,
   // Bounded by its own timeoutMs (≤ 1 h): the engine's bound only backs it up.
   defaultTimeoutMs: 3_660_000,
+  references: (p) =>
+    p.site === undefined
+      ? []
+      : [
+          { kind: 'site', name: p.site, path: ['site'] },
+          ...(p.slot !== undefined ? [{ kind: 'slot' as const, site: p.site, name: p.slot, path: ['slot'] }] : []),
+        ],
   describe: (p) =>
     `Wait until ${p.url ?? (p.slot ? `${p.site}/${p.slot}` : `the entry of site ${p.site}`)} answers healthy ${p.consecutive} times in a row`,
 

@@ -143,6 +143,7 @@ export const sshRunKind: StepKind<SshRunParams> = {
   params: sshRunParams,
   // Bounded by its own timeoutMs (≤ 1 h): the engine's bound only backs it up.
   defaultTimeoutMs: 3_660_000,
+  references: (p) => [{ kind: 'site', name: p.site, path: ['site'] }],
   describe: (p) => `Run \`${p.command.length > 80 ? `${p.command.slice(0, 79)}…` : p.command}\` on site ${p.site}`,
 
   async plan(ctx, p) {

@@ -109,6 +109,10 @@ export const trafficSwitchSlotKind: StepKind<TrafficSwitchSlotParams> = {
   kind: 'traffic.switch-slot',
   params: trafficSwitchSlotParams,
   defaultTimeoutMs: 60_000,
+  references: (p) => [
+    { kind: 'site', name: p.site, path: ['site'] },
+    { kind: 'slot', site: p.site, name: p.slot, path: ['slot'] },
+  ],
   describe: (p) => `Switch site ${p.site} to slot ${p.slot}`,
 
   async plan(ctx, p) {
