@@ -26,6 +26,11 @@ export interface HeadlessOptions {
   staticDir: string;
   /** Session token; random 32 bytes (hex) when omitted. */
   token?: string;
+  /**
+   * Where one-line notices go (a dropped client, a socket error). Never given a stack or the
+   * token. Default: stderr.
+   */
+  log?: (line: string) => void;
 }
 
 export interface HeadlessServer {
@@ -65,6 +70,7 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
   if (!isLoopbackHost(host))
     throw new Error(`refusing to listen on ${host}: standby serve binds loopback only (127.0.0.0/8 or ::1)`);
   const token = opts.token ?? randomBytes(32).toString('hex');
+  const log = opts.log ?? ((line: string) => console.error(line));
   const tokenBuf = Buffer.from(token);
   const staticDir = resolve(opts.staticDir);
 
@@ -142,10 +148,23 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  // The largest legitimate client message is `executeRun` with its maximum of 20 overrides,
+  // each a rule name, a step id (≤ 64) and a reason (a sentence or two; other reasons are
+  // capped at 500 chars): about 20 × 700 B ≈ 14 KiB of JSON. 64 KiB leaves room for long
+  // reasons while a frame that could only be an attack or a bug is refused before it is
+  // buffered: ws closes that client with 1009 (and 1007 for invalid UTF-8 in a text frame).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const clients = new Set<WebSocket>();
+  // With noServer, ws should never emit these; a listener keeps a surprise from killing serve.
+  wss.on('error', (e) => log(`standby serve: WebSocket server error: ${e.message}`));
+  // After listen, a server error (e.g. EMFILE on accept) must not end the console mid-run.
+  const onServerError = (e: NodeJS.ErrnoException) => log(`standby serve: HTTP server error: ${e.code ?? e.message}`);
 
   server.on('upgrade', (req, socket, head) => {
+    // node:http removes its own 'error' listener from an upgraded socket: a reset before ws
+    // takes over would otherwise be an uncaught exception
+    socket.on('error', () => socket.destroy());
+    const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     const allowedOrigin = !origin || origin === `http://${req.headers.host}`;
@@ -159,12 +178,22 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
-      ws.on('message', (data) => void onMessage(ws, data.toString()));
+      // An oversize frame, invalid UTF-8 or a protocol violation: ws has already closed this
+      // client with the matching code (1009, 1007, 1002); only this client is lost. Without
+      // this listener the 'error' event would throw and end the process.
+      ws.on('error', (e: Error & { code?: string }) => {
+        log(`standby serve: dropped WebSocket client ${peer}: ${e.message}${e.code ? ` (${e.code})` : ''}`);
+        clients.delete(ws);
+      });
+      ws.on('message', (data) => void onMessage(ws, data.toString()).catch(internalError));
       // first snapshot right away so a new tab does not wait for the next push
       for (const env of opts.core.workspace.environments) {
-        void opts.core.api.getSnapshot({ env: env.name }).then((r) => {
-          if (r.ok) send(ws, { type: 'event', name: 'snapshot', payload: { env: env.name, snapshot: r.value } });
-        });
+        void opts.core.api
+          .getSnapshot({ env: env.name })
+          .then((r) => {
+            if (r.ok) send(ws, { type: 'event', name: 'snapshot', payload: { env: env.name, snapshot: r.value } });
+          })
+          .catch(internalError);
       }
     });
   });
@@ -173,6 +202,10 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     // a stalled client (over 4 MiB queued) misses pushes rather than growing our memory
     if (ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) ws.send(JSON.stringify(msg));
   };
+
+  /** A call that threw instead of returning a Result: one line, never an unhandled rejection. */
+  const internalError = (e: unknown): void =>
+    log(`standby serve: internal error answering a client: ${e instanceof Error ? e.message : String(e)}`);
 
   async function onMessage(ws: WebSocket, text: string): Promise<void> {
     let json: unknown;
@@ -223,6 +256,8 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     );
     server.listen(opts.port ?? 7420, host, () => resolveListen());
   });
+  server.removeAllListeners('error');
+  server.on('error', onServerError);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7420);
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
