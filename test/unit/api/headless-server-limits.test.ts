@@ -100,3 +100,28 @@ test('a client over the message rate is closed with 1008 and a reason; another c
     await s.close();
   }
 });
+
+test('an oversize frame and invalid UTF-8 close only that client (1009, 1007) with one log line each', async () => {
+  const lines: string[] = [];
+  const s = await start({ log: (l) => lines.push(l) });
+  try {
+    const good = await connect(s);
+    const big = await connect(s);
+    big.ws.send('x'.repeat(64 * 1024 + 1));
+    assert.equal((await big.closed).code, 1009);
+    const bad = await connect(s);
+    bad.ws.send(Buffer.from([0x22, 0xff, 0xfe, 0x22]), { binary: false });
+    assert.equal((await bad.closed).code, 1007);
+    good.ws.send(JSON.stringify({ id: 7, method: 'getLock', args: { env: 'lab' } }));
+    await waitFor(() => good.messages.some((m) => m.id === 7));
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /^standby serve: dropped WebSocket client 127\.0\.0\.1:\d+: Max payload size exceeded/);
+    assert.match(lines[1]!, /invalid UTF-8 sequence/i);
+    for (const l of lines) {
+      assert.ok(!l.includes('\n') && !l.includes(s.token), `one line, no token: ${l}`);
+    }
+    good.ws.close();
+  } finally {
+    await s.close();
+  }
+});
