@@ -43,8 +43,8 @@ const connect = () =>
       const ws = new WebSocket(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
       const messages: Msg[] = [];
       ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Msg));
-      // before open, an error means the server is gone; after it, the close code is what counts
-      ws.on('error', (e) => (ws.readyState === WebSocket.CONNECTING ? reject(e) : undefined));
+      // after open the close code is what counts (a later reject is a no-op)
+      ws.on('error', (e) => reject(e));
       const closed = new Promise<{ code: number; reason: string }>((r) =>
         ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
       );

@@ -30,7 +30,7 @@ const connect = (s: HeadlessServer) =>
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/ws?token=${s.token}`);
     const messages: { id?: number }[] = [];
     ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as { id?: number }));
-    ws.on('error', (e) => (ws.readyState === WebSocket.CONNECTING ? reject(e) : undefined));
+    ws.on('error', (e) => reject(e));
     const closed = new Promise<{ code: number; reason: string }>((r) =>
       ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
     );
