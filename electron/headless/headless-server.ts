@@ -6,6 +6,9 @@
  * start) as `?token=`, `Authorization: Bearer`, or the HttpOnly SameSite=Strict cookie set
  * when the page is first opened with `?token=`. WebSocket upgrades also check `Origin`
  * (a page on another origin must not drive the console: cross-site WebSocket hijacking).
+ * A user-given token shorter than 32 characters is refused. Open WebSockets and each client's
+ * message rate are capped, and one bad client (oversize frame, invalid UTF-8, flood) is dropped
+ * with a close code and a one-line log; serve and the other clients keep going.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -24,8 +27,23 @@ export interface HeadlessOptions {
   port?: number;
   /** Directory of the built renderer (index.html + assets). */
   staticDir: string;
-  /** Session token; random 32 bytes (hex) when omitted. */
+  /**
+   * Session token; random 32 bytes (hex) when omitted. A given token must be at least
+   * {@link MIN_TOKEN_LENGTH} characters of `A-Z a-z 0-9 . _ ~ -` (it travels in a URL and a cookie).
+   */
   token?: string;
+  /** Open WebSockets allowed at once; more are refused with HTTP 503. Default {@link MAX_CLIENTS}. */
+  maxClients?: number;
+  /**
+   * Per-client message rate: a bucket of `burst` messages refilled at `perSecond`; a client that
+   * empties it is closed with 1008 and a reason saying so. Default {@link MESSAGE_RATE}.
+   */
+  messageRate?: { burst: number; perSecond: number };
+  /**
+   * Where one-line notices go (a dropped client, a socket error). Never given a stack or the
+   * token. Default: stderr.
+   */
+  log?: (line: string) => void;
 }
 
 export interface HeadlessServer {
@@ -36,6 +54,19 @@ export interface HeadlessServer {
   port: number;
   close(): Promise<void>;
 }
+
+/** Shortest session token accepted from the user (characters); the generated one has 64. */
+export const MIN_TOKEN_LENGTH = 32;
+/**
+ * Open WebSockets at once. A browser tab holds one; a few tabs plus scripts stay far below,
+ * while a leaking script cannot make serve hold sockets and push snapshots without bound.
+ */
+export const MAX_CLIENTS = 32;
+/**
+ * A tab's first load sends a few dozen calls (workspace, snapshots, runs, lock, samples), then
+ * one per user action; 200 at once and 50/s sustained is far above that and far below a flood.
+ */
+export const MESSAGE_RATE = { burst: 200, perSecond: 50 } as const;
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -58,13 +89,21 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Starts the server.
- * @throws Error when `host` is not loopback or the port is taken (message says which).
+ * @throws Error when `host` is not loopback, the given token is too short or has characters a
+ *         URL or cookie would mangle, or the port is taken (the message says which).
  */
 export async function startHeadlessServer(opts: HeadlessOptions): Promise<HeadlessServer> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopbackHost(host))
     throw new Error(`refusing to listen on ${host}: standby serve binds loopback only (127.0.0.0/8 or ::1)`);
+  if (opts.token !== undefined && (opts.token.length < MIN_TOKEN_LENGTH || !/^[\w.~-]+$/.test(opts.token)))
+    throw new Error(
+      `refusing the session token (STANDBY_TOKEN): it must be at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 . _ ~ - (got ${opts.token.length}); unset it for a random one`,
+    );
   const token = opts.token ?? randomBytes(32).toString('hex');
+  const maxClients = opts.maxClients ?? MAX_CLIENTS;
+  const rate = opts.messageRate ?? MESSAGE_RATE;
+  const log = opts.log ?? ((line: string) => console.error(line));
   const tokenBuf = Buffer.from(token);
   const staticDir = resolve(opts.staticDir);
 
@@ -142,10 +181,23 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  // The largest legitimate client message is `executeRun` with its maximum of 20 overrides,
+  // each a rule name, a step id (≤ 64) and a reason (a sentence or two; other reasons are
+  // capped at 500 chars): about 20 × 700 B ≈ 14 KiB of JSON. 64 KiB leaves room for long
+  // reasons while a frame that could only be an attack or a bug is refused before it is
+  // buffered: ws closes that client with 1009 (and 1007 for invalid UTF-8 in a text frame).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const clients = new Set<WebSocket>();
+  // With noServer, ws should never emit these; a listener keeps a surprise from killing serve.
+  wss.on('error', (e) => log(`standby serve: WebSocket server error: ${e.message}`));
+  // After listen, a server error (e.g. EMFILE on accept) must not end the console mid-run.
+  const onServerError = (e: NodeJS.ErrnoException) => log(`standby serve: HTTP server error: ${e.code ?? e.message}`);
 
   server.on('upgrade', (req, socket, head) => {
+    // node:http removes its own 'error' listener from an upgraded socket: a reset before ws
+    // takes over would otherwise be an uncaught exception
+    socket.on('error', () => socket.destroy());
+    const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     const allowedOrigin = !origin || origin === `http://${req.headers.host}`;
@@ -156,15 +208,49 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
       socket.destroy();
       return;
     }
+    if (clients.size >= maxClients) {
+      log(`standby serve: refused WebSocket client ${peer}: ${maxClients} already open`);
+      socket.write(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nStandby: too many open connections (${maxClients}); close a tab or script\n`,
+      );
+      socket.destroy();
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
+      let tokens: number = rate.burst;
+      let refilledAt = Date.now();
       ws.on('close', () => clients.delete(ws));
-      ws.on('message', (data) => void onMessage(ws, data.toString()));
+      // An oversize frame, invalid UTF-8 or a protocol violation: ws has already closed this
+      // client with the matching code (1009, 1007, 1002); only this client is lost. Without
+      // this listener the 'error' event would throw and end the process.
+      ws.on('error', (e: Error & { code?: string }) => {
+        log(`standby serve: dropped WebSocket client ${peer}: ${e.message}${e.code ? ` (${e.code})` : ''}`);
+        clients.delete(ws);
+      });
+      ws.on('message', (data) => {
+        const now = Date.now();
+        tokens = Math.min(rate.burst, tokens + ((now - refilledAt) / 1000) * rate.perSecond);
+        refilledAt = now;
+        if (tokens < 1) {
+          if (ws.readyState === ws.OPEN) {
+            log(`standby serve: dropped WebSocket client ${peer}: over ${rate.perSecond} messages/s`);
+            // 1008 policy violation; the reason is what the client's close event shows
+            ws.close(1008, `message rate over ${rate.perSecond}/s (burst ${rate.burst})`);
+          }
+          return;
+        }
+        tokens -= 1;
+        void onMessage(ws, data.toString()).catch(internalError);
+      });
       // first snapshot right away so a new tab does not wait for the next push
       for (const env of opts.core.workspace.environments) {
-        void opts.core.api.getSnapshot({ env: env.name }).then((r) => {
-          if (r.ok) send(ws, { type: 'event', name: 'snapshot', payload: { env: env.name, snapshot: r.value } });
-        });
+        void opts.core.api
+          .getSnapshot({ env: env.name })
+          .then((r) => {
+            if (r.ok) send(ws, { type: 'event', name: 'snapshot', payload: { env: env.name, snapshot: r.value } });
+          })
+          .catch(internalError);
       }
     });
   });
@@ -173,6 +259,10 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     // a stalled client (over 4 MiB queued) misses pushes rather than growing our memory
     if (ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) ws.send(JSON.stringify(msg));
   };
+
+  /** A call that threw instead of returning a Result: one line, never an unhandled rejection. */
+  const internalError = (e: unknown): void =>
+    log(`standby serve: internal error answering a client: ${e instanceof Error ? e.message : String(e)}`);
 
   async function onMessage(ws: WebSocket, text: string): Promise<void> {
     let json: unknown;
@@ -223,6 +313,8 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     );
     server.listen(opts.port ?? 7420, host, () => resolveListen());
   });
+  server.removeAllListeners('error');
+  server.on('error', onServerError);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7420);
   const hostInUrl = host.includes(':') ? `[${host}]` : host;

@@ -76,6 +76,23 @@ test('a non-loopback --host is refused with a clear message and no stack trace',
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
+test('a STANDBY_TOKEN shorter than 32 characters is refused with a clear message and no stack trace', () => {
+  const r = spawnSync(
+    join(process.cwd(), 'bin/standby'),
+    ['serve', '--workspace', join(dir, 'workspace.yaml'), '--port', '0'],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, PDNS_API_KEY: 'x', PGPASSWORD: 'x', STANDBY_TOKEN: 'hunter2' },
+    },
+  );
+  assert.notEqual(r.status, 0, `serve started with a 7-character token:\n${r.stdout}`);
+  assert.doesNotMatch(r.stdout, /Open:/);
+  assert.match(r.stderr, /STANDBY_TOKEN.*at least 32 characters/);
+  assert.doesNotMatch(r.stderr, /hunter2/, 'the refused token is not echoed');
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
 const openWs = (url: string, headers: Record<string, string> = {}) =>
   new Promise<WebSocket>((resolve, reject) => {
     const ws = new WebSocket(url, { headers });

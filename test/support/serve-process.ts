@@ -15,6 +15,8 @@ export interface ServeProcess {
   token: string;
   /** Everything the process printed (stdout + stderr). */
   output(): string;
+  /** True while the process has not exited (by code or signal). */
+  alive(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL (a crash), resolves when it has exited. */
@@ -73,6 +75,7 @@ export async function startServe(
     openUrl,
     token,
     output: () => out,
+    alive: () => child.exitCode === null && child.signalCode === null,
     stop: (graceMs = 5000) => stopWith('SIGTERM', graceMs),
     kill: () => stopWith('SIGKILL', 1000),
   };
