@@ -35,7 +35,11 @@ export const SafetyOverrideSchema = z
   .object({
     rule: z.enum(safetyRuleNames),
     /** Why it is safe anyway; recorded in the audit log. */
-    reason: z.string().trim().min(10, 'give a reason of at least 10 characters'),
+    reason: z
+      .string()
+      .trim()
+      .min(10, 'give a reason of at least 10 characters')
+      .max(500, 'keep the reason within 500 characters'),
     stepId: z.string().min(1).optional(),
   })
   .strict();

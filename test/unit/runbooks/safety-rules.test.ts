@@ -234,6 +234,8 @@ test('target-healthy-before-traffic: DNS may move only to a site whose entry is 
 test('overrides need a reason of at least 10 characters and can be narrowed to one step', () => {
   assert.equal(SafetyOverrideSchema.safeParse({ rule: 'lag-within-rpo', reason: 'because' }).success, false);
   assert.equal(SafetyOverrideSchema.safeParse({ rule: 'no-such-rule', reason: 'a long enough reason' }).success, false);
+  // a reason is read by people in the audit log; a huge one would also be cut off by the host's frame limit
+  assert.equal(SafetyOverrideSchema.safeParse({ rule: 'lag-within-rpo', reason: 'x'.repeat(501) }).success, false);
   assert.equal(
     SafetyOverrideSchema.safeParse({ rule: 'lag-within-rpo', reason: 'a long enough reason' }).success,
     true,
