@@ -15,6 +15,7 @@ ACTION="${2:?usage: lab-ctl.sh DIR stop|start|status NAME}"
 NAME="${3:?usage: lab-ctl.sh DIR stop|start|status NAME}"
 DIR="$(cd "$DIR_ARG" && pwd)"
 lab_load "$DIR"
+lab_enter
 is_root || LAB_USER="$(id -un)"
 expected_comm "$NAME" >/dev/null || die "unknown process '$NAME' (one of: ${LAB_PROCS[*]})"
 pid="$(recorded_pid "$NAME" || true)"

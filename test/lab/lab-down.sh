@@ -12,6 +12,7 @@ DIR_ARG="${1:?usage: lab-down.sh DIR [--rm]}"
 DIR="$(cd "$DIR_ARG" && pwd)"
 [ -f "$DIR/lab.env" ] || [ -f "$DIR/ports.env" ] || die "$DIR has no lab.env/ports.env: not a lab directory, refusing to touch it"
 lab_load "$DIR"
+lab_enter
 is_root || LAB_USER="$(id -un)"
 T0=$(now_ms)
 
@@ -49,6 +50,6 @@ echo "lab down in $(( $(now_ms) - T0 )) ms: $L (stopped ${#pgdirs[@]} PostgreSQL
 [ ${#left[@]} -eq 0 ] || { echo "lab-down: still running: ${left[*]}" >&2; exit 1; }
 
 if [ "${2:-}" = "--rm" ]; then
-  rm -rf "$L" && echo "removed $L"
+  cd / && rm -rf "$L" && echo "removed $L"
 fi
 exit 0

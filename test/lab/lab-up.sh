@@ -5,8 +5,9 @@
 # and DIR/pids/NAME.pid for every server. Stop with: bash test/lab/lab-down.sh DIR [--rm]
 # Runs as root (servers run as the user `oplab`, created here if missing) or as any user
 # (servers run as that user). On failure it stops whatever it started and keeps DIR/logs.
-# Optional env: LAB_APP_NODE (node ≥ 18 for the lab app, default /usr/bin/node),
-#               LAB_COPY_PG_MODULE=1 (copy `pg` into DIR instead of reading the project's node_modules).
+# Optional env: LAB_APP_NODE (node ≥ 18 for the lab app, default /usr/bin/node).
+# Servers run with DIR as working directory and read only files in DIR, so the project may sit
+# where the lab user cannot enter (a root home, a 0700 mktemp -d).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +49,7 @@ if is_root; then
   chown root: "$DIR"; chmod 755 "$DIR"
 fi
 as_lab test -x "$DIR" || die "$LAB_USER cannot enter $DIR (every parent directory must be traversable)"
+lab_enter
 
 # ---------------------------------------------------------------- layout + failure handling
 mkdir -p "$PIDS" "$LOGS" "$APPDIR" "$L/ssh" "$L/primary" "$L/failover" "$L/dns"
@@ -71,10 +73,11 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# `pg`, resolved from the project, must be readable by the lab user (it runs the app).
-PG_MODULE="$(cd "$LAB_ROOT" && "$APP_NODE" -p "require.resolve('pg')")" || die "cannot resolve 'pg' from $LAB_ROOT/node_modules (npm ci)"
-if [ "${LAB_COPY_PG_MODULE:-0}" = 1 ] || ! as_lab "$APP_NODE" -e 'require(process.argv[1])' "$PG_MODULE" >/dev/null 2>&1; then
-  # Copy pg and its dependency closure into DIR/app/node_modules (flat; pg has no version clashes).
+# The lab user reads nothing from the project, which may sit where it cannot enter (a root home,
+# a 0700 mktemp -d): the app, `pg` and the scripts a database's startCommand runs are copied here.
+[ -f "$LAB_ROOT/node_modules/pg/package.json" ] || die "cannot find 'pg' in $LAB_ROOT/node_modules (npm ci)"
+# Copy pg and its dependency closure into DIR/app/node_modules (flat; pg has no version clashes).
+{
   "$APP_NODE" - "$LAB_ROOT" "$APPDIR/node_modules" <<'EOF'
 const fs = require('fs'), path = require('path');
 const [root, dest] = process.argv.slice(2);
@@ -99,10 +102,11 @@ function visit(name, from, optional) {
 visit('pg', root, false);
 EOF
   chmod -R a+rX "$APPDIR/node_modules"
-  PG_MODULE="$APPDIR/node_modules/pg"
-  as_lab "$APP_NODE" -e 'require(process.argv[1])' "$PG_MODULE" >/dev/null || die "copied pg into $APPDIR but $LAB_USER cannot load it"
-fi
+}
+PG_MODULE="$APPDIR/node_modules/pg"
+as_lab "$APP_NODE" -e 'require(process.argv[1])' "$PG_MODULE" || die "copied pg into $APPDIR but $LAB_USER cannot load it"
 install -m 644 "$LAB_HERE/app/lab-app.cjs" "$APPDIR/lab-app.cjs"
+install -d -m 755 "$LAB_BIN" && install -m 644 "$LAB_HERE/lib.sh" "$LAB_HERE/lab-ctl.sh" "$LAB_BIN/"
 
 # lab.env first: lab-down and lab-ctl read it, also after a failed start. It becomes ports.env
 # once everything is up (so "ports.env exists" means "this lab started"). No secrets in it.
@@ -303,7 +307,7 @@ http {
 }
 EOF
 if is_root; then chown "$LAB_USER:" "$NGINX_UPSTREAM" "$NGINX_DIR/nginx.conf"; fi
-as_lab "${NGINX_CMD[@]}" -t -q >"$LOGS/nginx-t.log" 2>&1 || { cat "$LOGS/nginx-t.log" >&2; die "nginx -t failed"; }
+as_lab "${NGINX_CMD[@]}" -t >"$LOGS/nginx-t.log" 2>&1 || { cat "$LOGS/nginx-t.log" >&2; die "nginx -t failed"; }
 
 cat > "$HAPROXY_DIR/haproxy.cfg" <<EOF
 global
@@ -334,7 +338,7 @@ backend be
 EOF
 : > "$HAPROXY_STATE_FILE"
 if is_root; then chown "$LAB_USER:" "$HAPROXY_DIR/haproxy.cfg" "$HAPROXY_STATE_FILE"; fi
-as_lab /usr/sbin/haproxy -c -q -f "$HAPROXY_DIR/haproxy.cfg" >"$LOGS/haproxy-c.log" 2>&1 \
+as_lab /usr/sbin/haproxy -c -f "$HAPROXY_DIR/haproxy.cfg" >"$LOGS/haproxy-c.log" 2>&1 \
   || { cat "$LOGS/haproxy-c.log" >&2; die "haproxy -c failed"; }
 record "configs" $(( $(now_ms) - t0 ))
 
@@ -561,7 +565,7 @@ environments:
         dataDir: "$PG_PRIMARY_DATA"
         pgBin: $PGBIN
         # started exactly as lab-up/lab-ctl start it (site settings on the postgres command line)
-        startCommand: "bash $LAB_HERE/lab-ctl.sh $L start pg-primary"
+        startCommand: "bash $LAB_BIN/lab-ctl.sh $L start pg-primary"
         replicationUser: replicator
         replicationPassfile: "$PG_PRIMARY_PASSFILE"
       - name: pg-replica
@@ -575,7 +579,7 @@ environments:
         viaSsh: true
         dataDir: "$PG_REPLICA_DATA"
         pgBin: $PGBIN
-        startCommand: "bash $LAB_HERE/lab-ctl.sh $L start pg-replica"
+        startCommand: "bash $LAB_BIN/lab-ctl.sh $L start pg-replica"
         replicationUser: replicator
         replicationPassfile: "$PG_REPLICA_PASSFILE"
         replicationSlot: replica1

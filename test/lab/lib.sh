@@ -30,7 +30,7 @@ lab_vars() {
   APP_BLUE_PORT=$((B + 1)); APP_GREEN_PORT=$((B + 2)); SSH_PORT=$((B + 22)); PG_PORT=$((B + 32))
   PDNS_DNS_PORT=$((B + 53)); BIND_DNS_PORT=$((B + 54)); ROUTER_PORT=$((B + 80)); PDNS_API_PORT=$((B + 81))
   ZONE=lab.test; TSIG_KEY_NAME=standby-key; APP_VERSION=1.0.0
-  PIDS="$L/pids"; LOGS="$L/logs"; SECRETS="$L/secrets"; APPDIR="$L/app"
+  PIDS="$L/pids"; LOGS="$L/logs"; SECRETS="$L/secrets"; APPDIR="$L/app"; LAB_BIN="$L/bin"
   PDNS_API_KEY_FILE="$SECRETS/pdns-api-key"; PG_PASSWORD_FILE="$SECRETS/pg-password"
   PDNS_DIR="$L/dns/pdns"; BIND_DIR="$L/dns/bind"; TSIG_KEY_FILE="$BIND_DIR/tsig.key"
   CLIENT_KEY="$L/ssh/client_ed25519"; KNOWN_HOSTS="$L/ssh/known_hosts"; AUTH_KEYS="$L/ssh/authorized_keys"
@@ -61,6 +61,11 @@ lab_load() {
 }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
+# lab_enter : make the lab dir the working directory of this script and of everything it starts.
+# The lab user may not be able to enter the directory we were started from (a root home, a 0700
+# mktemp -d); servers that chdir back to their start directory (HAProxy) or read it (node) fail there.
+lab_enter() { cd "$L" || die "cannot enter $L"; }
 
 # Run a command as the lab user when root (setpriv execs: no extra parent process).
 as_lab() {
