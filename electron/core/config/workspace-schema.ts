@@ -6,7 +6,38 @@
  * Credentials are references only — `{ env: NAME }`, `{ file: PATH }` (a key file readable by
  * the user only) or `{ keychain: { service, account } }` — never inline secrets.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+
+/**
+ * Upper bounds of free-text fields, in characters. The file itself is bounded (yaml-source.ts),
+ * but a single field must not carry megabytes into logs, plans, the UI and SSH command lines.
+ */
+const maxLen = { path: 4096, command: 4096, url: 2048, dnsName: 253, label: 256 } as const;
+/** A non-empty string of at most `max` characters. */
+const text = (max: number) => z.string().min(1).max(max);
+const pathText = text(maxLen.path);
+
+/** Dotted numbers are meant as an IPv4 address, so they must be one (`127.999.0.1` is not). */
+const dottedNumbers = /^[0-9.]+$/;
+/** A DNS name: labels of letters, digits, `-` and `_`, an optional final dot. */
+const dnsName = /^(?=.{1,253}\.?$)([A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?$/;
+/** An IPv4 or IPv6 literal, or a DNS name (anything else, e.g. shell characters, is refused). */
+function isHostOrAddress(h: string): boolean {
+  if (dottedNumbers.test(h)) return isIPv4(h);
+  if (h.includes(':')) return isIPv6(h);
+  return dnsName.test(h);
+}
+/**
+ * HAProxy proxy and server names: letters, digits, `_ . : -` (what HAProxy itself allows). The
+ * same rule guards the command builder in traffic/routers/haproxy.ts; here it stops a bad name
+ * at `validate`, before any command is built from it.
+ */
+const haproxyName = z
+  .string()
+  .min(1)
+  .max(maxLen.label)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'HAProxy names use letters, digits, "_", ".", ":" or "-" only');
 
 const name = z
   .string()
@@ -17,12 +48,14 @@ const name = z
 /** Network targets are loopback-only in this build (127.0.0.0/8, ::1, localhost). */
 const loopbackHost = z
   .string()
-  .refine((h) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === 'localhost', {
+  .max(maxLen.dnsName)
+  .refine((h) => (isIPv4(h) && h.startsWith('127.')) || h === '::1' || h === 'localhost', {
     message: 'must be a loopback address (127.0.0.0/8, ::1 or localhost)',
   });
 const port = z.number().int().min(1).max(65535);
 const httpUrl = z
   .string()
+  .max(maxLen.url)
   .url()
   .refine((u) => {
     try {
@@ -36,12 +69,24 @@ const httpUrl = z
 /** `host:port` of a DNS server. */
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, 'write it as "127.0.0.1:53" or "[::1]:53"');
+  .max(maxLen.dnsName + 8)
+  .regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, 'write it as "127.0.0.1:53" or "[::1]:53"')
+  .refine((hp) => {
+    const host = hp.slice(0, hp.lastIndexOf(':'));
+    return !dottedNumbers.test(host) || isIPv4(host);
+  }, 'not a valid IPv4 address (each of the four numbers is 0-255)');
 
 export const SecretRefSchema = z.union([
-  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-  z.object({ keychain: z.object({ service: z.string().min(1), account: z.string().min(1) }).strict() }).strict(),
+  z
+    .object({
+      env: z
+        .string()
+        .max(maxLen.label)
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+    })
+    .strict(),
+  z.object({ file: pathText }).strict(),
+  z.object({ keychain: z.object({ service: text(maxLen.label), account: text(maxLen.label) }).strict() }).strict(),
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
@@ -49,11 +94,11 @@ export const SshSchema = z
   .object({
     host: loopbackHost,
     port: port.default(22),
-    user: z.string().min(1),
+    user: text(maxLen.label),
     /** Private key (a file reference is the usual form). */
     privateKey: SecretRefSchema,
     /** known_hosts file pinning the host key; connections to an unknown key are refused. */
-    knownHosts: z.string().min(1),
+    knownHosts: pathText,
     connectTimeoutMs: z.number().int().positive().default(3000),
   })
   .strict();
@@ -64,9 +109,9 @@ export const SlotSchema = z
     /** Base URL of this slot's instance, e.g. http://127.0.0.2:15301 */
     url: httpUrl,
     /** Health path appended to `url`. */
-    healthPath: z.string().startsWith('/').default('/health'),
+    healthPath: z.string().max(maxLen.url).startsWith('/').default('/health'),
     /** How the router names this slot's upstream (nginx: "127.0.0.2:15301"; HAProxy: server name). */
-    routerId: z.string().min(1),
+    routerId: text(maxLen.label),
   })
   .strict();
 
@@ -76,9 +121,9 @@ const NginxRouterSchema = z
     /** Health URL of the site's entry point (through the router). */
     entryUrl: httpUrl,
     /** Upstream include file on the SSH host, holding `server HOST:PORT` of the live slot. */
-    upstreamFile: z.string().min(1),
+    upstreamFile: pathText,
     /** nginx command line prefix used to test/reload on the SSH host (-p/-c/-e as started). */
-    nginxCommand: z.string().min(1),
+    nginxCommand: text(maxLen.command),
   })
   .strict();
 
@@ -87,13 +132,14 @@ const HaproxyRouterSchema = z
     kind: z.literal('haproxy'),
     entryUrl: httpUrl,
     /** HAProxy admin socket path on the SSH host (runtime API). */
-    adminSocket: z.string().min(1),
-    backend: z.string().min(1),
+    adminSocket: pathText.regex(/^[^,!\s]+$/, 'socat cannot take ",", "!" or spaces in a socket path'),
+    /** Backend name; it is sent to HAProxy's runtime API through a shell on the SSH host. */
+    backend: haproxyName,
     /**
      * HAProxy's `server-state-file` on the SSH host (optional). When set, a slot switch writes
      * `show servers state` into it so a reload (`load-server-state-from-file`) keeps the switch.
      */
-    serverStateFile: z.string().min(1).optional(),
+    serverStateFile: pathText.optional(),
   })
   .strict();
 
@@ -104,12 +150,28 @@ export const SiteSchema = z
     name,
     role: z.enum(['production', 'failover']),
     /** The address DNS points at when this site is active. */
-    address: z.string().min(1),
+    address: z
+      .string()
+      .min(1)
+      .max(maxLen.dnsName)
+      .refine(isHostOrAddress, 'must be an IPv4 address (four numbers 0-255), an IPv6 address or a DNS name'),
     ssh: SshSchema,
     router: RouterSchema,
     slots: z.array(SlotSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((site, ctx) => {
+    // A HAProxy slot's routerId is a server name sent through the runtime API (a shell command).
+    if (site.router.kind !== 'haproxy') return;
+    site.slots.forEach((slot, i) => {
+      if (!haproxyName.safeParse(slot.routerId).success)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['slots', i, 'routerId'],
+          message: 'a HAProxy server name uses letters, digits, "_", ".", ":" or "-" only',
+        });
+    });
+  });
 
 const PowerDnsSchema = z
   .object({
@@ -117,7 +179,7 @@ const PowerDnsSchema = z
     kind: z.literal('powerdns'),
     /** PowerDNS HTTP API base URL, e.g. http://127.0.0.1:15381 */
     apiUrl: httpUrl,
-    serverId: z.string().default('localhost'),
+    serverId: z.string().max(maxLen.label).default('localhost'),
     apiKey: SecretRefSchema,
     /** This provider's authoritative nameservers to query directly ("host:port"). */
     nameservers: z.array(hostPort).min(1),
@@ -141,14 +203,24 @@ export const DnsProviderSchema = z.discriminatedUnion('kind', [PowerDnsSchema, R
 export const RecordSchema = z
   .object({
     /** Fully qualified name without the trailing dot, e.g. app.lab.test */
-    name: z.string().regex(/^([a-zA-Z0-9_-]+\.)+[a-zA-Z0-9-]+$/, 'a fully qualified name like app.example.com'),
+    name: z
+      .string()
+      .max(maxLen.dnsName)
+      .regex(/^([a-zA-Z0-9_-]+\.)+[a-zA-Z0-9-]+$/, 'a fully qualified name like app.example.com'),
     type: z.enum(['A', 'AAAA', 'CNAME']),
     /** Value of the record when each site is active: site name → value. */
-    values: z.record(z.string(), z.string().min(1)),
+    values: z.record(z.string().max(64), text(maxLen.dnsName)),
     ttlSeconds: z.number().int().min(1).max(604800),
     failoverTtlSeconds: z.number().int().min(1).max(604800),
   })
-  .strict();
+  .strict()
+  .superRefine((rec, ctx) => {
+    const valid = { A: isIPv4, AAAA: isIPv6, CNAME: (v: string) => dnsName.test(v) }[rec.type];
+    const form = { A: 'an IPv4 address (four numbers 0-255)', AAAA: 'an IPv6 address', CNAME: 'a DNS name' }[rec.type];
+    for (const [site, value] of Object.entries(rec.values))
+      if (!valid(value))
+        ctx.addIssue({ code: 'custom', path: ['values', site], message: `a ${rec.type} record value must be ${form}` });
+  });
 
 export const DatabaseSchema = z
   .object({
@@ -158,26 +230,26 @@ export const DatabaseSchema = z
     /** Address and port as seen from the site's SSH host (tunnelled) or from Standby (direct). */
     host: loopbackHost,
     port,
-    database: z.string().default('postgres'),
-    user: z.string().min(1),
+    database: z.string().max(maxLen.label).default('postgres'),
+    user: text(maxLen.label),
     password: SecretRefSchema,
     /** Reach it through the site's SSH host (forwardOut) instead of connecting directly. */
     viaSsh: z.boolean().default(false),
     // --- Optional: needed only by the mutating steps (hard fence, rejoin), which run commands
     // on the site's SSH host as the SSH user (who must own the data directory).
     /** Data directory on the site's SSH host (`pg_ctl -D`). Required for a hard fence and a rejoin. */
-    dataDir: z.string().startsWith('/', 'an absolute path on the SSH host').optional(),
+    dataDir: pathText.startsWith('/', 'an absolute path on the SSH host').optional(),
     /** Directory holding pg_ctl, pg_rewind, pg_basebackup on the SSH host (default: found on PATH). */
-    pgBin: z.string().startsWith('/', 'an absolute path on the SSH host').optional(),
+    pgBin: pathText.startsWith('/', 'an absolute path on the SSH host').optional(),
     /**
      * Shell command (run over SSH) that starts this node and returns once it accepts connections,
      * e.g. the service manager's start. Default: `pg_ctl -D <dataDir> -l <dataDir>/standby-start.log -w -t 60 start`.
      */
-    startCommand: z.string().min(1).optional(),
+    startCommand: text(maxLen.command).optional(),
     /** Role this node uses to stream from the primary when it is (re)joined as a replica (default: `user`). */
-    replicationUser: z.string().min(1).optional(),
+    replicationUser: text(maxLen.label).optional(),
     /** libpq passfile on this node's SSH host holding `replicationUser`'s password, referenced from `primary_conninfo`. */
-    replicationPassfile: z.string().startsWith('/', 'an absolute path on the SSH host').optional(),
+    replicationPassfile: pathText.startsWith('/', 'an absolute path on the SSH host').optional(),
     /** Physical slot this node streams through when it is a replica (default `standby_<name>`). */
     replicationSlot: z
       .string()
@@ -212,7 +284,7 @@ export const EnvironmentSchema = z
     /** Poll interval for DNS, replication and live slot, ms. */
     pollIntervalMs: z.number().int().min(200).max(600000).default(1000),
     sites: z.array(SiteSchema).min(1),
-    zone: z.string().min(1),
+    zone: text(maxLen.dnsName),
     dnsProviders: z.array(DnsProviderSchema).min(1),
     records: z.array(RecordSchema),
     databases: z.array(DatabaseSchema).default([]),
@@ -225,13 +297,13 @@ export const WorkspaceSchema = z
     /** SQLite file for samples (relative to the workspace file). */
     store: z
       .object({
-        path: z.string().default('.standby/standby.sqlite'),
+        path: z.string().max(maxLen.path).default('.standby/standby.sqlite'),
         retentionHours: z.number().positive().default(24),
       })
       .strict()
       .default({ path: '.standby/standby.sqlite', retentionHours: 24 }),
     /** Folder of runbook YAML files (relative to the workspace file). */
-    runbooksDir: z.string().min(1).default('runbooks'),
+    runbooksDir: pathText.default('runbooks'),
     environments: z.array(EnvironmentSchema).min(1),
   })
   .strict();

@@ -17,6 +17,7 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { open, type FileHandle } from 'node:fs/promises';
+import { fileTrustProblem } from './check-file-trust.ts';
 import type { z } from 'zod';
 
 /** One problem in a YAML file. `line`/`col` are 1-based. */
@@ -233,7 +234,9 @@ export const yamlLimits = {
 export type ReadYamlResult = { ok: true; text: string } | { ok: false; issue: SourceIssue };
 
 /**
- * Reads a YAML file of at most {@link yamlLimits.maxBytes} bytes (never more is read).
+ * Reads a YAML file of at most {@link yamlLimits.maxBytes} bytes (never more is read). A file
+ * another user could have written (group/world-writable, or owned by another non-root user) is
+ * refused before it is read: see {@link fileTrustProblem}.
  * @param file absolute path; `what` names the file in messages (`workspace`, `runbook`);
  *        `missingHint` is the fix for a file that cannot be opened.
  * @returns the text (UTF-8), or an issue at 1:1 with field `(file)`; never throws.
@@ -246,6 +249,9 @@ export async function readYamlFile(file: string, what: string, missingHint: stri
   let fh: FileHandle | undefined;
   try {
     fh = await open(file, 'r');
+    // Judged on the opened handle, so the file checked is the file read (no swap in between).
+    const untrusted = fileTrustProblem(file, await fh.stat(), what);
+    if (untrusted) return issue(untrusted.message, untrusted.hint);
     const buf = Buffer.alloc(yamlLimits.maxBytes + 1);
     let n = 0;
     while (n < buf.length) {

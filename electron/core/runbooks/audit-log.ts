@@ -19,7 +19,17 @@
  * rewrite both the file and the store (no signing key).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 
@@ -262,6 +272,8 @@ function appendDurably(path: string, line: string): void {
   const isNew = !existsSync(path);
   const fd = openSync(path, 'a', 0o600);
   try {
+    // The mode above only applies to a new file: an older, looser audit file (ours) is tightened.
+    if (process.platform !== 'win32' && (fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
     writeSync(fd, line);
     fsyncSync(fd);
   } finally {

@@ -4,6 +4,7 @@
  * `knownHosts` file: an unknown or changed key is refused, never learned.
  */
 import { readFile } from 'node:fs/promises';
+import { checkFileTrust } from '../config/check-file-trust.ts';
 import { Client } from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
 import type { SshConfig } from '../config/workspace-schema.ts';
@@ -138,6 +139,8 @@ export class SshPool {
         where,
       );
     }
+    const untrusted = await checkFileTrust(cfg.knownHosts, 'known_hosts');
+    if (untrusted) throw new SshError('invalid-input', untrusted.message, untrusted.hint, where);
     const { entries } = parseKnownHosts(knownText);
     const algorithms = hostKeyAlgorithmsFor(entries, cfg.host, cfg.port);
     let refusal: string | null = null;

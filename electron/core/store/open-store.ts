@@ -3,7 +3,7 @@
  * process — no native module). One file per workspace; schema changes are numbered migrations
  * applied in order inside a transaction, recorded in `schema_migrations`.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -125,11 +125,14 @@ export const storeMigrations: readonly { readonly id: number; readonly sql: stri
 ];
 
 /**
- * Opens (creating if needed) the store at `path` and applies pending migrations.
- * @throws Error with a readable message when the file cannot be opened or is not a database.
+ * Opens (creating if needed) the store at `path` and applies pending migrations. The file (and
+ * its `-wal`/`-shm` companions) is mode 0600; a directory it creates is 0700 (see
+ * {@link prepareStoreFiles}).
+ * @throws Error with a readable message when the file cannot be opened or is not a database, or
+ *         when its directory is writable by other users.
  */
 export function openStore(path: string): DatabaseSync {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') prepareStoreFiles(path);
   const db = new DatabaseSync(path);
   // WAL: readers (chart queries) never block the poller's writes; NORMAL sync is durable
   // across process crashes (only an OS crash can lose the last transactions).
@@ -155,4 +158,42 @@ export function openStore(path: string): DatabaseSync {
     }
   }
   return db;
+}
+
+/**
+ * Makes the store's directory and file private before SQLite opens it. The store holds the run
+ * journal, the lock and the audit head: another user who can read it learns the topology and
+ * every run; one who can write it (or replace it) forges history.
+ *
+ * Directories: one Standby creates is made 0700. An existing directory is the user's choice
+ * (often the project folder holding the workspace) and is never chmod'ed behind their back:
+ * readable by others is accepted (the files in it are 0600), but writable by others without the
+ * sticky bit is refused, since anyone could then swap the store or the audit log for their own.
+ * Files: created 0600; an existing file of ours with a looser mode is tightened to 0600 (SQLite
+ * gives new `-wal`/`-shm` files the mode of the database file).
+ * @throws Error naming the directory, its mode and the fix; or the fs error (e.g. EPERM on a file
+ *         owned by another user).
+ */
+export function prepareStoreFiles(path: string): void {
+  const dir = dirname(path);
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return; // ACLs, not mode bits, decide who may write
+  if (created !== undefined)
+    chmodSync(dir, 0o700); // ours: whatever the umask left
+  else {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0)
+      throw new Error(
+        `the store directory ${dir} is writable by other users (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}): ` +
+          `they could replace the store or the audit log. Fix: chmod go-w ${dir}, or set store.path to a private directory`,
+      );
+  }
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    if ((fstatSync(fd).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+  for (const side of [`${path}-wal`, `${path}-shm`])
+    if (existsSync(side) && (statSync(side).mode & 0o077) !== 0) chmodSync(side, 0o600);
 }
