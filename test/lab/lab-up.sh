@@ -10,6 +10,9 @@
 # where the lab user cannot enter (a root home, a 0700 mktemp -d).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The workspace, runbooks and known_hosts must not be writable by others (Standby refuses them, as
+# OpenSSH StrictModes does): whatever umask the caller has, the lab writes them 0644 at most.
+umask 022
 
 DIR_ARG="${1:?usage: lab-up.sh DIR}"
 DIR="$(realpath -m "$DIR_ARG")"   # created only after the preflight checks pass
