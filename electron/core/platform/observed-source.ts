@@ -6,7 +6,10 @@
  *   optional retry with backoff, a circuit breaker (open → the read is not even tried);
  * - an in-flight bound: a new observation never starts while the previous read is still
  *   running (past its timeout, say: a hung socket), so a dead endpoint costs one read, not one
- *   per round; the caller gets a failure marked `skipped` and the last good value;
+ *   per round; the caller gets a failure marked `skipped` and the last good value. The bound
+ *   itself is bounded: a read still running `abandonAfterMs` after its attempt was aborted is
+ *   abandoned (the slot is freed, the next round starts a fresh attempt), so a read that ignores
+ *   its signal cannot block the source forever;
  * - every failure as an OpError (breaker open, timeout, the read's own error), plus the last
  *   good value and its age.
  */
@@ -156,6 +159,12 @@ export interface ObservedSourceOptions<T> {
   policy: ObservationPolicy | ObservationPolicyOptions;
   /** Clock of `at` / `ageMs`, epoch ms (default `Date.now`). */
   now?: () => number;
+  /**
+   * How long a read may outlive the abort of its attempt (timeout or caller) before its slot is
+   * freed anyway, ms (default: the policy's `timeoutMs`). The abandoned read is left to settle
+   * on its own; its result is ignored.
+   */
+  abandonAfterMs?: number;
   /** The reason texts of the two skips; `last` is the policy's last error. */
   messages?: {
     inFlight?(timeoutMs: number, last: OpError | null): string;
@@ -178,6 +187,8 @@ export class ObservedSource<T> {
   readonly #now: () => number;
   readonly #inFlightMessage: (timeoutMs: number, last: OpError | null) => string;
   readonly #breakerMessage: (last: OpError | null) => string;
+  readonly #abandonAfterMs: number;
+  #abandoned = 0;
   #inFlight: Promise<unknown> | null = null;
   #lastGood: { value: T; at: number } | null = null;
 
@@ -185,6 +196,9 @@ export class ObservedSource<T> {
     this.#read = o.read;
     this.policy = o.policy instanceof ObservationPolicy ? o.policy : new ObservationPolicy(o.policy);
     this.#now = o.now ?? Date.now;
+    this.#abandonAfterMs = o.abandonAfterMs ?? this.policy.timeoutMs;
+    if (!Number.isFinite(this.#abandonAfterMs) || this.#abandonAfterMs < 0)
+      throw new RangeError(`abandonAfterMs must be a finite number >= 0, got ${this.#abandonAfterMs}`);
     const lastText = (last: OpError | null) => (last ? `; last error: ${last.message}` : '');
     this.#inFlightMessage =
       o.messages?.inFlight ??
@@ -196,6 +210,11 @@ export class ObservedSource<T> {
   /** True while a read started by `observe()` has not settled (it may have outlived its timeout). */
   get inFlight(): boolean {
     return this.#inFlight !== null;
+  }
+
+  /** Reads abandoned so far: still running `abandonAfterMs` after their attempt was aborted. */
+  get abandoned(): number {
+    return this.#abandoned;
   }
 
   /** The last good value and its age, or null when none yet. */
@@ -228,6 +247,22 @@ export class ObservedSource<T> {
         });
         tracked.catch(() => {});
         this.#inFlight = tracked;
+        // a read that ignores its abort (a frozen peer, a handle nobody closes) keeps the slot
+        // only so long: past that, the next round gets a fresh attempt instead of a skip
+        const onAbort = (): void => {
+          const t = setTimeout(() => {
+            if (this.#inFlight !== tracked) return;
+            this.#inFlight = null;
+            this.#abandoned++;
+          }, this.#abandonAfterMs);
+          t.unref?.();
+          void tracked.finally(() => clearTimeout(t)).catch(() => {});
+        };
+        if (attempt.aborted) onAbort();
+        else {
+          attempt.addEventListener('abort', onAbort, { once: true });
+          void tracked.finally(() => attempt.removeEventListener('abort', onAbort)).catch(() => {});
+        }
         return p;
       }, signal);
       const at = this.#now();

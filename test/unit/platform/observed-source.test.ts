@@ -162,3 +162,32 @@ test('a caller abort cancels the attempt without counting it as a timeout', asyn
   assert.deepEqual(o.ok === false && o.error, { kind: 'timeout', message: 'cancelled: round deadline' });
   assert.equal(src.policy.breakerState, 'closed');
 });
+
+test('a read that ignores its abort is abandoned after abandonAfterMs: the next round starts a fresh attempt', async () => {
+  let reads = 0;
+  const src = new ObservedSource<number>({
+    policy: { timeoutMs: 30, breaker },
+    abandonAfterMs: 60,
+    // the first read never settles (a frozen peer whose socket nobody closes); later reads answer
+    read: () => (++reads === 1 ? new Promise<number>(() => {}) : Promise.resolve(9)),
+  });
+  const first = await src.observe();
+  assert.equal(first.ok, false);
+  assert.equal(src.inFlight, true, 'held just after the timeout');
+  const skipped = await src.observe();
+  assert.equal(skipped.ok, false);
+  assert.equal(!skipped.ok && skipped.skipped, true, 'skipped within the grace');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(src.inFlight, false, 'slot freed after the grace');
+  assert.equal(src.abandoned, 1);
+  const fresh = await src.observe();
+  assert.equal(reads, 2, 'a fresh read was started');
+  assert.deepEqual(fresh, { ok: true, value: 9, at: (fresh as { at: number }).at });
+});
+
+test('abandonAfterMs must be a finite number >= 0', () => {
+  assert.throws(
+    () => new ObservedSource<number>({ policy: { timeoutMs: 30, breaker }, abandonAfterMs: -1, read: async () => 1 }),
+    /abandonAfterMs must be a finite number >= 0, got -1/,
+  );
+});
