@@ -14,7 +14,10 @@ import { raceAbort } from '../platform/race-abort.ts';
 export interface ExecOptions {
   /** Exit codes that count as success (default `[0]`); any other outcome throws {@link SshCommandError}. */
   successExitCodes?: readonly number[];
-  /** Bound on the whole call (connect + run), ms (default 30000). On expiry the channel is closed. */
+  /**
+   * Bound on the whole call (connect + run), ms (default 30000). On expiry the channel is closed;
+   * when the host had not even answered the channel open, the pooled connection is dropped too.
+   */
   timeoutMs?: number;
   /** Written to the command's stdin, then EOF. Without it stdin gets EOF at once. */
   stdin?: string | Buffer;
@@ -134,10 +137,18 @@ export async function exec(
   try {
     const client = await raceAbort(pool.client(cfg), ac.signal);
     return await new Promise<ExecResult>((resolve, reject) => {
-      const onAbort = (): void => reject(ac.signal.reason);
-      if (ac.signal.aborted) return onAbort();
+      let channelAnswered = false;
+      const onAbort = (): void => {
+        // The host did not even answer the channel open within the bound: the pooled connection
+        // is frozen or half-open, and every later exec or tunnel would queue on it until the
+        // keep-alive gives up. Drop it so the next use reconnects.
+        if (!channelAnswered) pool.evict(cfg, client);
+        reject(ac.signal.reason);
+      };
+      if (ac.signal.aborted) return reject(ac.signal.reason);
       ac.signal.addEventListener('abort', onAbort, { once: true });
       client.exec(command, (err, stream) => {
+        channelAnswered = true;
         if (err) {
           ac.signal.removeEventListener('abort', onAbort);
           reject(

@@ -98,6 +98,20 @@ export class SshPool {
     if (entry) entry.client = null;
   }
 
+  /**
+   * Drops `client` if it is still the pooled connection of `cfg`, destroying it without the
+   * polite close (a frozen host would never answer that either). For a connection that did not
+   * open a channel in time: the next use reconnects instead of queueing behind it until the
+   * keep-alive gives up. Returns true when it was dropped.
+   */
+  evict(cfg: SshConfig, client: Client): boolean {
+    const entry = this.#entries.get(SshPool.key(cfg));
+    if (!entry || entry.client !== client) return false;
+    entry.client = null;
+    client.destroy();
+    return true;
+  }
+
   /** Ends every connection; pending connects reject. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
