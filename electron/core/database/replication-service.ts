@@ -31,7 +31,11 @@ export interface ReplicationServiceOptions {
    * about this long, whatever the nodes do.
    */
   nodeTimeoutMs?: number;
-  /** Circuit breaker per node: opens after `consecutiveFailures` (default 3), probes again after `halfOpenAfterMs` (default 5000). */
+  /**
+   * Circuit breaker per node: opens after `consecutiveFailures` (default 3), probes again after
+   * `halfOpenAfterMs` (default `clamp(env.pollIntervalMs, 1000, 5000)`: a node that comes back
+   * is tried again within about two rounds, not after a fixed 5 s that spans five 1 s rounds).
+   */
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   /**
    * A node's adapter: the environment's (environment/create-environment-services.ts), or a fake.
@@ -80,7 +84,7 @@ export class ReplicationService {
     this.#onSample = options.onSample;
     this.#nodeTimeoutMs = options.nodeTimeoutMs ?? Math.min(10_000, Math.max(2000, env.pollIntervalMs));
     const failures = options.breaker?.consecutiveFailures ?? 3;
-    const halfOpenAfter = options.breaker?.halfOpenAfterMs ?? 5000;
+    const halfOpenAfter = options.breaker?.halfOpenAfterMs ?? Math.min(5000, Math.max(1000, env.pollIntervalMs));
     const create = options.createAdapter;
     this.#nodes = env.databases.map((db) => {
       const site = env.sites.find((s) => s.name === db.site);
