@@ -18,7 +18,11 @@ export interface LiveSlotServiceOptions {
   now?: () => number;
   /** Bound on one site's read in a round, ms. Default `clamp(env.pollIntervalMs, 2000, 10000)`. */
   timeoutMs?: number;
-  /** Circuit breaker per site (defaults: 3 consecutive failures, half-open after 5000 ms). */
+  /**
+   * Circuit breaker per site (defaults: 3 consecutive failures, half-open after
+   * `clamp(env.pollIntervalMs, 1000, 5000)` ms, so a router that comes back is read again within
+   * about two rounds).
+   */
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   /**
    * A site's router: the environment's (environment/create-environment-services.ts), or a fake.
@@ -56,7 +60,7 @@ export class LiveSlotService {
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs ?? Math.min(10_000, Math.max(2000, env.pollIntervalMs));
     const failures = options.breaker?.consecutiveFailures ?? 3;
-    const halfOpenAfter = options.breaker?.halfOpenAfterMs ?? 5000;
+    const halfOpenAfter = options.breaker?.halfOpenAfterMs ?? Math.min(5000, Math.max(1000, env.pollIntervalMs));
     const create = options.createRouter;
     this.#sites = env.sites.map((site) => {
       let router: SlotRouter | null = null;
