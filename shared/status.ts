@@ -103,6 +103,8 @@ export const DnsAnswerSchema = z.object({
   reason: z.string().optional(),
   /** How long the query took, ms. */
   latencyMs: z.number().nullable(),
+  /** A nameserver given by name, with the address it resolved to: `ns1.example.net (192.0.2.53):53`. */
+  server: z.string().optional(),
   observedAt: at,
   lastGoodAt: at,
 });

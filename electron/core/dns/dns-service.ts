@@ -55,7 +55,7 @@ export interface DnsServiceOptions {
   query?: AuthoritativeQueryFn;
 }
 
-type SourceReading = { values: string[]; ttlSeconds: number | null; latencyMs: number };
+type SourceReading = { values: string[]; ttlSeconds: number | null; latencyMs: number; server?: string };
 
 interface Source {
   key: string;
@@ -247,7 +247,12 @@ export class DnsService {
                   'check the nameserver list of this provider',
                 );
               }
-              return { values: a.values, ttlSeconds: a.ttlSeconds, latencyMs: a.latencyMs };
+              return {
+                values: a.values,
+                ttlSeconds: a.ttlSeconds,
+                latencyMs: a.latencyMs,
+                ...(a.server ? { server: a.server } : {}),
+              };
             }),
           );
         }
@@ -266,6 +271,7 @@ export class DnsService {
         values: r.values,
         ttlSeconds: r.ttlSeconds,
         latencyMs: Math.round(r.latencyMs * 10) / 10,
+        ...(r.server ? { server: r.server } : {}),
         observedAt: o.at,
         lastGoodAt: o.at,
       });
