@@ -117,6 +117,8 @@ export const DnsProviderViewSchema = z.object({
   api: DnsAnswerSchema,
   /** Keyed by nameserver (`host:port`). */
   served: z.record(z.string(), DnsAnswerSchema),
+  /** Present and true when the API key goes over plain http to a non-loopback host (`allowInsecureHttp`). */
+  insecureHttp: z.boolean().optional(),
   /** Site name the served answer points at, null when it matches no site, unknown or mixed. */
   pointsTo: z.string().nullable(),
 });
