@@ -103,6 +103,8 @@ export const DnsAnswerSchema = z.object({
   reason: z.string().optional(),
   /** How long the query took, ms. */
   latencyMs: z.number().nullable(),
+  /** A nameserver given by name, with the address it resolved to: `ns1.example.net (192.0.2.53):53`. */
+  server: z.string().optional(),
   observedAt: at,
   lastGoodAt: at,
 });
@@ -115,6 +117,8 @@ export const DnsProviderViewSchema = z.object({
   api: DnsAnswerSchema,
   /** Keyed by nameserver (`host:port`). */
   served: z.record(z.string(), DnsAnswerSchema),
+  /** Present and true when the API key goes over plain http to a non-loopback host (`allowInsecureHttp`). */
+  insecureHttp: z.boolean().optional(),
   /** Site name the served answer points at, null when it matches no site, unknown or mixed. */
   pointsTo: z.string().nullable(),
 });

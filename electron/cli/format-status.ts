@@ -30,10 +30,10 @@ export function formatStatus(s: EnvironmentSnapshot): string {
     for (const p of r.providers) {
       const served = Object.entries(p.served).map(
         ([ns, a]) =>
-          `${ns} ${a.state === 'ok' ? `${a.values.join(',') || '(none)'} TTL ${a.ttlSeconds}` : `unknown — ${a.reason}`}`,
+          `${a.server ?? ns} ${a.state === 'ok' ? `${a.values.join(',') || '(none)'} TTL ${a.ttlSeconds}` : `unknown — ${a.reason}`}`,
       );
       lines.push(
-        `  ${p.provider}: api ${p.api.state === 'ok' ? `${p.api.values.join(',')} TTL ${p.api.ttlSeconds}` : `unknown — ${p.api.reason}`}; served ${served.join('; ')}`,
+        `  ${p.provider}${p.insecureHttp ? ' [insecure http]' : ''}: api ${p.api.state === 'ok' ? `${p.api.values.join(',')} TTL ${p.api.ttlSeconds}` : `unknown — ${p.api.reason}`}; served ${served.join('; ')}`,
       );
     }
   }

@@ -6,6 +6,7 @@
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { readYamlFile, YamlSource, type SourceIssue, type YamlPath } from './yaml-source.ts';
 import { WorkspaceSchema, type Workspace } from './workspace-schema.ts';
+import { loadCaFiles } from './ca-files.ts';
 
 /** One validation problem, pointing into the file (see {@link SourceIssue}). */
 export type WorkspaceIssue = SourceIssue;
@@ -32,7 +33,21 @@ export async function loadWorkspace(path: string): Promise<LoadResult> {
     'pass --workspace PATH to an existing YAML file, or start the development lab with `bin/standby-lab up`',
   );
   if (!read.ok) return { ok: false, path: abs, issues: [read.issue] };
-  return parseWorkspace(read.text, abs);
+  const result = parseWorkspace(read.text, abs);
+  if (!result.ok) return result;
+  // CA bundles are read now, so a bad one is a load error and not a failing probe later.
+  const problems = await loadCaFiles(result.workspace, abs);
+  if (problems.length === 0) return result;
+  const src = YamlSource.parse(read.text, abs);
+  return {
+    ok: false,
+    path: abs,
+    issues: problems.map((p) =>
+      src.ok
+        ? src.source.issueAt(p.path, p.message, p.hint)
+        : { file: abs, line: 1, col: 1, field: p.path.join('.'), message: p.message, hint: p.hint },
+    ),
+  };
 }
 
 /** Validates workspace YAML text; `file` is used for messages and to resolve relative paths. */

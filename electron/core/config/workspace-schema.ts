@@ -8,6 +8,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { hostProblem, isLoopbackHost, splitHostPort } from './network-host.ts';
 
 /**
  * Upper bounds of free-text fields, in characters. The file itself is bounded (yaml-source.ts),
@@ -18,16 +19,8 @@ const maxLen = { path: 4096, command: 4096, url: 2048, dnsName: 253, label: 256 
 const text = (max: number) => z.string().min(1).max(max);
 const pathText = text(maxLen.path);
 
-/** Dotted numbers are meant as an IPv4 address, so they must be one (`127.999.0.1` is not). */
-const dottedNumbers = /^[0-9.]+$/;
-/** A DNS name: labels of letters, digits, `-` and `_`, an optional final dot. */
+/** A DNS name: labels of letters, digits, `-` and `_`, an optional final dot (CNAME values). */
 const dnsName = /^(?=.{1,253}\.?$)([A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?$/;
-/** An IPv4 or IPv6 literal, or a DNS name (anything else, e.g. shell characters, is refused). */
-function isHostOrAddress(h: string): boolean {
-  if (dottedNumbers.test(h)) return isIPv4(h);
-  if (h.includes(':')) return isIPv6(h);
-  return dnsName.test(h);
-}
 /**
  * HAProxy proxy and server names: letters, digits, `_ . : -` (what HAProxy itself allows). The
  * same rule guards the command builder in traffic/routers/haproxy.ts; here it stops a bad name
@@ -45,36 +38,51 @@ const name = z
   .max(64)
   .regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "." or "-"');
 
-/** Network targets are loopback-only in this build (127.0.0.0/8, ::1, localhost). */
-const loopbackHost = z
+/**
+ * A network host: RFC 1123 name, IPv4 or IPv6 address (bare, no brackets). Names are resolved
+ * when used (see network-host.ts).
+ */
+const networkHost = z
   .string()
+  .min(1)
   .max(maxLen.dnsName)
-  .refine((h) => (isIPv4(h) && h.startsWith('127.')) || h === '::1' || h === 'localhost', {
-    message: 'must be a loopback address (127.0.0.0/8, ::1 or localhost)',
+  .superRefine((h, ctx) => {
+    const problem = hostProblem(h);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 const port = z.number().int().min(1).max(65535);
+/** An http(s) URL on any host (name, IPv4, or IPv6 in brackets: `https://[2001:db8::1]:8443/`). */
 const httpUrl = z
   .string()
   .max(maxLen.url)
-  .url()
-  .refine((u) => {
+  .superRefine((u, ctx) => {
+    let url: URL;
     try {
-      const { hostname, protocol } = new URL(u);
-      const h = hostname.replace(/^\[|\]$/g, '');
-      return (protocol === 'http:' || protocol === 'https:') && (/^127\./.test(h) || h === '::1' || h === 'localhost');
+      url = new URL(u);
     } catch {
-      return false;
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${u}" is not a URL: write it as https://host:port/ (IPv6 in brackets)`,
+      });
+      return;
     }
-  }, 'must be an http(s) URL on a loopback address (127.0.0.0/8, [::1] or localhost)');
-/** `host:port` of a DNS server. */
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `"${u}" must start with https:// or http://` });
+      return;
+    }
+    const problem = hostProblem(url.hostname.replace(/^\[|\]$/g, ''));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+/** `host:port` of a DNS server: `ns1.example.net:53`, `192.0.2.53:53` or `[2001:db8::1]:53`. */
 const hostPort = z
   .string()
   .max(maxLen.dnsName + 8)
-  .regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, 'write it as "127.0.0.1:53" or "[::1]:53"')
-  .refine((hp) => {
-    const host = hp.slice(0, hp.lastIndexOf(':'));
-    return !dottedNumbers.test(host) || isIPv4(host);
-  }, 'not a valid IPv4 address (each of the four numbers is 0-255)');
+  .superRefine((hp, ctx) => {
+    const parts = splitHostPort(hp);
+    if (typeof parts === 'string') ctx.addIssue({ code: 'custom', message: parts });
+  });
+/** PEM file of the CA(s) trusted for this target's HTTPS, instead of the system ones. */
+const caFile = pathText;
 
 export const SecretRefSchema = z.union([
   z
@@ -92,7 +100,7 @@ export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export const SshSchema = z
   .object({
-    host: loopbackHost,
+    host: networkHost,
     port: port.default(22),
     user: text(maxLen.label),
     /** Private key (a file reference is the usual form). */
@@ -112,6 +120,8 @@ export const SlotSchema = z
     healthPath: z.string().max(maxLen.url).startsWith('/').default('/health'),
     /** How the router names this slot's upstream (nginx: "127.0.0.2:15301"; HAProxy: server name). */
     routerId: text(maxLen.label),
+    /** CA bundle (PEM) trusted for an https `url`; default: the system CAs. */
+    caFile: caFile.optional(),
   })
   .strict();
 
@@ -120,6 +130,8 @@ const NginxRouterSchema = z
     kind: z.literal('nginx'),
     /** Health URL of the site's entry point (through the router). */
     entryUrl: httpUrl,
+    /** CA bundle (PEM) trusted for an https `entryUrl`; default: the system CAs. */
+    caFile: caFile.optional(),
     /** Upstream include file on the SSH host, holding `server HOST:PORT` of the live slot. */
     upstreamFile: pathText,
     /** nginx command line prefix used to test/reload on the SSH host (-p/-c/-e as started). */
@@ -131,6 +143,8 @@ const HaproxyRouterSchema = z
   .object({
     kind: z.literal('haproxy'),
     entryUrl: httpUrl,
+    /** CA bundle (PEM) trusted for an https `entryUrl`; default: the system CAs. */
+    caFile: caFile.optional(),
     /** HAProxy admin socket path on the SSH host (runtime API). */
     adminSocket: pathText.regex(/^[^,!\s]+$/, 'socat cannot take ",", "!" or spaces in a socket path'),
     /** Backend name; it is sent to HAProxy's runtime API through a shell on the SSH host. */
@@ -154,7 +168,10 @@ export const SiteSchema = z
       .string()
       .min(1)
       .max(maxLen.dnsName)
-      .refine(isHostOrAddress, 'must be an IPv4 address (four numbers 0-255), an IPv6 address or a DNS name'),
+      .refine(
+        (h) => hostProblem(h) === null,
+        'must be an IPv4 address (four numbers 0-255), an IPv6 address or a DNS name',
+      ),
     ssh: SshSchema,
     router: RouterSchema,
     slots: z.array(SlotSchema).min(1),
@@ -183,6 +200,13 @@ const PowerDnsSchema = z
     apiKey: SecretRefSchema,
     /** This provider's authoritative nameservers to query directly ("host:port"). */
     nameservers: z.array(hostPort).min(1),
+    /** CA bundle (PEM) trusted for an https `apiUrl`; default: the system CAs. */
+    caFile: caFile.optional(),
+    /**
+     * Send the API key over plain http to a non-loopback host anyway. Off by default: anyone on
+     * the path could read the key. Shown as "insecure http" in the UI and `standby status`.
+     */
+    allowInsecureHttp: z.boolean().default(false),
   })
   .strict();
 
@@ -198,7 +222,23 @@ const Rfc2136Schema = z
   })
   .strict();
 
-export const DnsProviderSchema = z.discriminatedUnion('kind', [PowerDnsSchema, Rfc2136Schema]);
+export const DnsProviderSchema = z.discriminatedUnion('kind', [PowerDnsSchema, Rfc2136Schema]).superRefine((p, ctx) => {
+  if (p.kind !== 'powerdns') return;
+  let url: URL;
+  try {
+    url = new URL(p.apiUrl);
+  } catch {
+    return; // reported by apiUrl itself
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !p.allowInsecureHttp)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['apiUrl'],
+      message:
+        `refusing to send the API key over plain http to ${url.hostname}: use https:// ` +
+        '(with caFile for a private CA), or set allowInsecureHttp: true on this provider if the network is trusted',
+    });
+});
 
 export const RecordSchema = z
   .object({
@@ -228,7 +268,7 @@ export const DatabaseSchema = z
     site: name,
     engine: z.literal('postgresql'),
     /** Address and port as seen from the site's SSH host (tunnelled) or from Standby (direct). */
-    host: loopbackHost,
+    host: networkHost,
     port,
     database: z.string().max(maxLen.label).default('postgres'),
     user: text(maxLen.label),

@@ -1,6 +1,6 @@
 /**
  * Ask one authoritative nameserver directly what it serves for a name and type: no recursion
- * (RD=0), no resolver, no cache, only the given loopback server. This is the "served" view of a
+ * (RD=0), no recursive resolver, no cache, only the given server. This is the "served" view of a
  * record, as opposed to what a provider's API holds.
  */
 import { randomInt } from 'node:crypto';
@@ -9,7 +9,7 @@ import { DnsProviderError } from './dns-provider-error.ts';
 import { exchangeDnsMessage } from './dns-exchange.ts';
 import { assembleMessage, decodeMessage, encodeQuestion, type WireMessage } from './dns-wire.ts';
 import { normalizeDnsName, normalizeRecordValues } from './normalize-record-value.ts';
-import { parseHostPort } from './parse-host-port.ts';
+import { parseHostPort, resolveHostPort } from './parse-host-port.ts';
 import { type TsigKey, signTsig, tsigErrorName, peekTsigError, verifyTsig } from './tsig.ts';
 
 /** What one nameserver serves for one name/type. */
@@ -25,6 +25,8 @@ export interface AuthoritativeAnswer {
   /** From first send to the accepted reply, ms (retries and TCP fallback included). */
   latencyMs: number;
   transport: 'udp' | 'tcp';
+  /** Set when the server was given by name: `ns1.example.net (192.0.2.53):53` (evidence). */
+  server?: string;
 }
 
 /** Options of `queryAuthoritative`. */
@@ -45,6 +47,8 @@ export interface DnsQueryReply {
   message: WireMessage;
   latencyMs: number;
   transport: 'udp' | 'tcp';
+  /** Set when the server was given by name: the name with the address it resolved to. */
+  server?: string;
 }
 
 /**
@@ -59,8 +63,13 @@ export async function queryDns(
   type: string,
   opts: AuthoritativeQueryOptions = {},
 ): Promise<DnsQueryReply> {
-  const hp = parseHostPort(server);
   const name = normalizeDnsName(fqdn);
+  const given = parseHostPort(server);
+  // Resolved before the exchange so every message below names the address actually asked.
+  const hp = await resolveHostPort(given, {
+    timeoutMs: opts.timeoutMs ?? 800,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const id = randomInt(0, 0x10000);
   const unsigned = assembleMessage(id, 0, {
     questions: [encodeQuestion(name, type)],
@@ -116,7 +125,12 @@ export async function queryDns(
   switch (msg.rcode) {
     case 'NOERROR':
     case 'NXDOMAIN':
-      return { message: msg, latencyMs: ex.latencyMs, transport: ex.transport };
+      return {
+        message: msg,
+        latencyMs: ex.latencyMs,
+        transport: ex.transport,
+        ...(given.family === 0 ? { server: hp.label } : {}),
+      };
     case 'REFUSED':
       throw new DnsProviderError(
         'auth',
@@ -158,7 +172,7 @@ export async function queryAuthoritative(
   opts: AuthoritativeQueryOptions = {},
 ): Promise<AuthoritativeAnswer> {
   const name = normalizeDnsName(fqdn);
-  const { message: msg, latencyMs, transport } = await queryDns(server, name, type, opts);
+  const { message: msg, latencyMs, transport, server: resolved } = await queryDns(server, name, type, opts);
   const rrs = msg.answers.filter(
     (a) => a.type === type && a.class === 'IN' && a.name.toLowerCase() === name && typeof a.data === 'string',
   );
@@ -183,5 +197,6 @@ export async function queryAuthoritative(
     authoritative: msg.flag_aa,
     latencyMs,
     transport,
+    ...(resolved ? { server: resolved } : {}),
   };
 }

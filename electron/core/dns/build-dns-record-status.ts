@@ -14,6 +14,8 @@ export interface DnsProviderObservation {
   api: DnsAnswer;
   /** Keyed by nameserver `host:port`. */
   served: Record<string, DnsAnswer>;
+  /** The API key goes over plain http to a non-loopback host (the provider opted in). */
+  insecureHttp?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function buildDnsRecordStatus(
     kind: o.kind,
     api: o.api,
     served: o.served,
+    ...(o.insecureHttp ? { insecureHttp: true } : {}),
     pointsTo: providerPointsTo(Object.values(o.served), siteValues),
   }));
   const flags: { flag: DnsFlag; detail: string }[] = [];

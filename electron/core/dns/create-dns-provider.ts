@@ -5,6 +5,7 @@
  * retried on the next request after a failure), and a provider that cannot be built at all
  * becomes a stub whose every call rejects with the construction error.
  */
+import { caPemOf } from '../config/ca-files.ts';
 import type { DnsProviderConfig, Environment, SecretRef } from '../config/workspace-schema.ts';
 import { showSet } from './describe-views.ts';
 import type { DnsProvider, DnsRecordSet, DnsRecordType } from './dns-provider.ts';
@@ -53,6 +54,7 @@ export function createDnsProvider(
           ...common,
           apiUrl: config.apiUrl,
           serverId: config.serverId,
+          ...(config.caFile !== undefined ? { ca: caPemOf(config.caFile)! } : {}),
           apiKey: () => resolve(resolveSecret, config.apiKey, config.name, 'apiKey'),
         });
       case 'rfc2136':

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DnsProviderError, describeNetworkError } from './dns-provider-error.ts';
-import type { HostPort } from './parse-host-port.ts';
+import { type HostPort, resolveHostPort } from './parse-host-port.ts';
 
 /** Options of `exchangeDnsMessage`. */
 export interface DnsExchangeOptions {
@@ -34,24 +34,31 @@ export interface DnsExchangeResult {
   latencyMs: number;
   /** UDP attempts made (0 when TCP only). */
   udpAttempts: number;
+  /** The address used: `server`, or its name resolved (label `ns1.example.net (192.0.2.53):53`). */
+  server: HostPort;
 }
 
 /** Largest message sent over UDP without EDNS (RFC 1035 §4.2.1). */
 const UDP_LIMIT = 512;
 
 /**
- * Exchange a message with `server`.
+ * Exchange a message with `target` (a host name is resolved first, within `timeoutMs`).
  * @throws DnsProviderError `unreachable` (ECONNREFUSED/ECONNRESET…, message names the server),
  *   `timeout` ("no reply from 127.0.0.1:53 within 800 ms (2 attempts)"); rejects with
  *   `signal.reason` when aborted.
  */
 export async function exchangeDnsMessage(
-  server: HostPort,
+  target: HostPort,
   message: Buffer,
   opts: DnsExchangeOptions,
 ): Promise<DnsExchangeResult> {
   const t0 = performance.now();
   opts.signal?.throwIfAborted();
+  // A name is looked up per exchange (no cache here: the system resolver has its own).
+  const server = await resolveHostPort(target, {
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const useTcp = opts.transport === 'tcp' || message.length > UDP_LIMIT;
   let udpAttempts = 0;
   if (!useTcp) {
@@ -59,11 +66,11 @@ export async function exchangeDnsMessage(
     const reply = await udpExchange(server, message, attempts, opts);
     udpAttempts = reply.attempts;
     if ((reply.reply.readUInt16BE(2) & 0x0200) === 0) {
-      return { reply: reply.reply, transport: 'udp', latencyMs: performance.now() - t0, udpAttempts };
+      return { reply: reply.reply, transport: 'udp', latencyMs: performance.now() - t0, udpAttempts, server };
     }
   }
   const reply = await tcpExchange(server, message, opts);
-  return { reply, transport: 'tcp', latencyMs: performance.now() - t0, udpAttempts };
+  return { reply, transport: 'tcp', latencyMs: performance.now() - t0, udpAttempts, server };
 }
 
 function udpExchange(

@@ -12,7 +12,8 @@
 import { performance } from 'node:perf_hooks';
 import { BrokenCircuitError, isBulkheadRejectedError, TaskCancelledError } from 'cockatiel';
 import type { DnsAnswer, DnsRecordStatus } from '../../../shared/status.ts';
-import type { Environment } from '../config/workspace-schema.ts';
+import type { DnsProviderConfig, Environment } from '../config/workspace-schema.ts';
+import { isLoopbackHost } from '../config/network-host.ts';
 import { ObservationPolicy, ObservedSource } from '../platform/observed-source.ts';
 import { toOpError } from '../platform/op-error.ts';
 import { type AuthoritativeAnswer, type AuthoritativeQueryOptions, queryAuthoritative } from './authoritative-query.ts';
@@ -55,7 +56,7 @@ export interface DnsServiceOptions {
   query?: AuthoritativeQueryFn;
 }
 
-type SourceReading = { values: string[]; ttlSeconds: number | null; latencyMs: number };
+type SourceReading = { values: string[]; ttlSeconds: number | null; latencyMs: number; server?: string };
 
 interface Source {
   key: string;
@@ -143,6 +144,7 @@ export class DnsService {
         kind: pc.kind,
         api: this.#answer(this.#key(ri, pc.name, 'api')),
         served: Object.fromEntries(pc.nameservers.map((ns) => [ns, this.#answer(this.#key(ri, pc.name, `ns ${ns}`))])),
+        ...(isInsecureHttp(pc) ? { insecureHttp: true } : {}),
       }));
       return buildDnsRecordStatus(record, this.#budget, obs);
     });
@@ -247,7 +249,12 @@ export class DnsService {
                   'check the nameserver list of this provider',
                 );
               }
-              return { values: a.values, ttlSeconds: a.ttlSeconds, latencyMs: a.latencyMs };
+              return {
+                values: a.values,
+                ttlSeconds: a.ttlSeconds,
+                latencyMs: a.latencyMs,
+                ...(a.server ? { server: a.server } : {}),
+              };
             }),
           );
         }
@@ -266,6 +273,7 @@ export class DnsService {
         values: r.values,
         ttlSeconds: r.ttlSeconds,
         latencyMs: Math.round(r.latencyMs * 10) / 10,
+        ...(r.server ? { server: r.server } : {}),
         observedAt: o.at,
         lastGoodAt: o.at,
       });
@@ -351,6 +359,13 @@ export class DnsService {
  */
 function isTimeout(e: unknown): boolean {
   return e instanceof TaskCancelledError;
+}
+
+/** A PowerDNS provider whose API key goes over plain http to a non-loopback host (opted in). */
+function isInsecureHttp(pc: DnsProviderConfig): boolean {
+  if (pc.kind !== 'powerdns' || !pc.allowInsecureHttp) return false;
+  const url = new URL(pc.apiUrl);
+  return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
 }
 
 /** The `reason` text of a failed observation. */

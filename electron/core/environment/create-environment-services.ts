@@ -6,6 +6,7 @@
  * run engine both take their connections from it.
  */
 import { Agent } from 'undici';
+import { caPemOf } from '../config/ca-files.ts';
 import type { Environment } from '../config/workspace-schema.ts';
 import { createReplicationAdapter, type EngineAdapter } from '../database/create-replication-adapter.ts';
 import { queryAuthoritative } from '../dns/authoritative-query.ts';
@@ -88,6 +89,28 @@ export function createEnvironmentServices(
   // Own agent, no keep-alive (pipelining 0): a gate right after a slot switch must see what a new
   // client sees, not an old nginx worker still holding a kept-alive socket (lab recipe §4).
   let agent: Agent | null = null;
+  // Gates probe the same URLs as the health service: an https target with a caFile trusts it.
+  const caByOrigin = new Map<string, string>();
+  for (const site of env.sites) {
+    if (site.router.caFile) caByOrigin.set(new URL(site.router.entryUrl).origin, site.router.caFile);
+    for (const slot of site.slots) if (slot.caFile) caByOrigin.set(new URL(slot.url).origin, slot.caFile);
+  }
+  const caAgents = new Map<string, Agent>();
+  const agentFor = (url: string): Agent => {
+    const caFile = URL.canParse(url) ? caByOrigin.get(new URL(url).origin) : undefined;
+    if (caFile === undefined)
+      return (agent ??= new Agent({ pipelining: 0, connections: 4, connect: { timeout: 5000 } }));
+    let a = caAgents.get(caFile);
+    if (!a) {
+      a = new Agent({
+        pipelining: 0,
+        connections: 4,
+        connect: { timeout: 5000, rejectUnauthorized: true, ca: caPemOf(caFile)! },
+      });
+      caAgents.set(caFile, a);
+    }
+    return a;
+  };
   let closed: Promise<void> | null = null;
   return {
     env,
@@ -97,8 +120,11 @@ export function createEnvironmentServices(
     ssh: { exec: (cfg, command, opts) => exec(pool, cfg, command, opts) },
     health: {
       probe: (url, o) => {
-        agent ??= new Agent({ pipelining: 0, connections: 4, connect: { timeout: 5000 } });
-        return httpProbe(url, { dispatcher: agent, timeoutMs: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+        return httpProbe(url, {
+          dispatcher: agentFor(url),
+          timeoutMs: o.timeoutMs,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
       },
     },
     close() {
@@ -107,6 +133,7 @@ export function createEnvironmentServices(
           ...providers.map((p) => p.close()),
           ...[...adapters.values()].map((a) => a.close()),
           agent?.close(),
+          ...[...caAgents.values()].map((a) => a.close()),
         ]);
       })();
       return closed;

@@ -6,6 +6,7 @@
 import type { Environment } from '../config/workspace-schema.ts';
 import type { ProbeStatus } from '../../../shared/status.ts';
 import { createProbeAgent, httpProbe } from './http-probe.ts';
+import { caPemOf } from '../config/ca-files.ts';
 import type { HttpProbeResult, ProbeAgentOptions } from './http-probe.ts';
 import { ProbeTarget } from './probe-target.ts';
 import type { ProbeFn, ProbeTargetSettings, ProbeTargetSpec } from './probe-target.ts';
@@ -38,13 +39,20 @@ export interface HealthServiceOptions {
 export function healthTargets(env: Environment): ProbeTargetSpec[] {
   const out: ProbeTargetSpec[] = [];
   for (const site of env.sites) {
-    out.push({ id: `${env.name}/${site.name}/entry`, site: site.name, slot: null, url: site.router.entryUrl });
+    out.push({
+      id: `${env.name}/${site.name}/entry`,
+      site: site.name,
+      slot: null,
+      url: site.router.entryUrl,
+      ...(site.router.caFile !== undefined ? { caFile: site.router.caFile } : {}),
+    });
     for (const slot of site.slots) {
       out.push({
         id: `${env.name}/${site.name}/slot/${slot.name}`,
         site: site.name,
         slot: slot.name,
         url: slot.url.replace(/\/+$/, '') + slot.healthPath,
+        ...(slot.caFile !== undefined ? { caFile: slot.caFile } : {}),
       });
     }
   }
@@ -93,6 +101,8 @@ export class HealthService {
   readonly #runners: Runner[];
   readonly #listeners = new Set<(status: ProbeStatus) => void>();
   #agent: Agent | undefined;
+  /** One Agent per caFile (TLS trust is per connection pool). */
+  #caAgents = new Map<string, Agent>();
   #abort = new AbortController();
   #running = false;
   /** Incremented by start() and stop(): a timer chain of an older run never reschedules itself. */
@@ -111,9 +121,8 @@ export class HealthService {
       healthyThreshold: p.healthyThreshold,
       unhealthyThreshold: p.unhealthyThreshold,
     };
-    const probe: ProbeFn = (url, signal) => this.#attempt(url, signal);
     this.#runners = healthTargets(options.env).map((spec) => ({
-      target: new ProbeTarget(spec, settings, probe, this.#now),
+      target: new ProbeTarget(spec, settings, (url, signal) => this.#attempt(url, signal, spec.caFile), this.#now),
       timer: undefined,
       inflight: undefined,
       dueAt: 0,
@@ -125,11 +134,19 @@ export class HealthService {
     return this.#running;
   }
 
-  #attempt(url: string, signal: AbortSignal): Promise<HttpProbeResult> {
+  #attempt(url: string, signal: AbortSignal, caFile: string | undefined): Promise<HttpProbeResult> {
     if (this.#customProbe) return this.#customProbe(url, signal);
     // Never (re)create the Agent for a probe that stop() already aborted: it would leak sockets.
     if (signal.aborted || this.#abort.signal.aborted)
       return Promise.resolve({ ok: false, status: null, latencyMs: 0, error: 'aborted' });
+    if (caFile !== undefined) {
+      let agent = this.#caAgents.get(caFile);
+      if (!agent) {
+        agent = createProbeAgent({ ...this.#agentOptions, ca: caPemOf(caFile)! });
+        this.#caAgents.set(caFile, agent);
+      }
+      return httpProbe(url, { dispatcher: agent, signal });
+    }
     this.#agent ??= createProbeAgent(this.#agentOptions);
     return httpProbe(url, { dispatcher: this.#agent, signal });
   }
@@ -219,9 +236,10 @@ export class HealthService {
     }
     this.#abort.abort();
     await Promise.all(this.#runners.map((r) => r.inflight));
-    const agent = this.#agent;
+    const agents = [this.#agent, ...this.#caAgents.values()];
     this.#agent = undefined;
-    if (agent) await agent.destroy();
+    this.#caAgents.clear();
+    await Promise.all(agents.map((a) => a?.destroy()));
   }
 
   /**

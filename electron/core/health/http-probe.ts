@@ -43,6 +43,8 @@ export interface ProbeAgentOptions {
   keepAliveTimeoutMs?: number;
   /** TCP connect timeout, ms. Default 5,000 (the probe's own timeout is normally shorter). */
   connectTimeoutMs?: number;
+  /** PEM CA certificate(s) trusted for https instead of Node's bundled CAs. */
+  ca?: string;
 }
 
 /**
@@ -57,7 +59,12 @@ export function createProbeAgent(options: ProbeAgentOptions = {}): Agent {
     pipelining: 1,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
     keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs ?? 10_000, 10_000),
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    // Certificate verification is always on; `ca` only changes which CAs are trusted.
+    connect: {
+      timeout: options.connectTimeoutMs ?? 5_000,
+      rejectUnauthorized: true,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    },
   });
 }
 

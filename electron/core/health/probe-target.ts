@@ -44,6 +44,8 @@ export interface ProbeTargetSpec {
   /** null for the site's entry point (router). */
   slot: string | null;
   url: string;
+  /** CA bundle (PEM file, read at workspace load) trusted for an https `url`; default the system CAs. */
+  caFile?: string;
 }
 
 /** Thresholds and resilience settings of one target. Times in ms. */

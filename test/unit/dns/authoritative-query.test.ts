@@ -228,11 +228,22 @@ describe('queryAuthoritative', () => {
     assert.ok(performance.now() - t0 < 500);
   });
 
-  test('refuses non-loopback servers before sending anything', async () => {
+  test('refuses a malformed server before sending anything', async () => {
     await assert.rejects(
-      queryAuthoritative('192.0.2.1:53', 'app.lab.test', 'A'),
+      queryAuthoritative('2001:db8::1:53', 'app.lab.test', 'A'),
       (e: unknown) => e instanceof DnsProviderError && e.kind === 'invalid-input',
     );
+  });
+  test('a server name that does not resolve fails with the name and reason, within the timeout', async () => {
+    const t0 = Date.now();
+    await assert.rejects(
+      queryAuthoritative('ns1.nonexistent.invalid:53', 'app.lab.test', 'A', { timeoutMs: 1500 }),
+      (e: unknown) =>
+        e instanceof DnsProviderError &&
+        (e.kind === 'unreachable' || e.kind === 'timeout') &&
+        /ns1\.nonexistent\.invalid/.test(e.message),
+    );
+    assert.ok(Date.now() - t0 < 3000);
   });
 });
 

@@ -322,3 +322,37 @@ describe('DnsService', () => {
     assert.deepEqual(service.statuses()[0]!.providers[0]!.api.values, ['127.0.0.2']);
   });
 });
+
+describe('DnsService: targets by name and insecure http', () => {
+  test('a provider opted into plain http off loopback is marked insecureHttp; a resolved server is shown', async () => {
+    const env = makeEnv();
+    const pc = env.dnsProviders[0]!;
+    assert.equal(pc.kind, 'powerdns');
+    if (pc.kind !== 'powerdns') return;
+    pc.apiUrl = 'http://pdns.example.net:8081';
+    pc.allowInsecureHttp = true;
+    pc.nameservers = ['ns1.example.net:53'];
+    const query: AuthoritativeQueryFn = async () => ({
+      values: ['127.0.0.2'],
+      ttlSeconds: 30,
+      rcode: 'NOERROR',
+      authoritative: true,
+      latencyMs: 1,
+      transport: 'udp',
+      server: 'ns1.example.net (192.0.2.53):53',
+    });
+    const service = new DnsService({
+      env,
+      providers: [new FakeProvider('pdns', 'powerdns'), new FakeProvider('bind', 'rfc2136')],
+      query,
+    });
+    await service.pollOnce();
+    const [pdns, bind] = service.statuses()[0]!.providers;
+    assert.equal(pdns!.insecureHttp, true);
+    assert.equal(bind!.insecureHttp, undefined);
+    assert.equal(pdns!.served['ns1.example.net:53']!.server, 'ns1.example.net (192.0.2.53):53');
+    // A loopback http API is not insecure even with the flag set.
+    pc.apiUrl = 'http://127.0.0.1:9';
+    assert.equal(service.statuses()[0]!.providers[0]!.insecureHttp, undefined);
+  });
+});

@@ -15,8 +15,10 @@ import { isInZone, normalizeDnsName, normalizeRecordValues, sameValues } from '.
 export interface PowerDnsProviderOptions {
   /** Workspace provider name. */
   name: string;
-  /** API base URL, e.g. `http://127.0.0.1:15381` (loopback, validated by the workspace schema). */
+  /** API base URL, e.g. `https://pdns.example.net:8081` (validated by the workspace schema). */
   apiUrl: string;
+  /** PEM CA certificate(s) trusted for an https `apiUrl` instead of Node's bundled CAs. */
+  ca?: string;
   /** PowerDNS server id. Default `localhost` (the only one PowerDNS Authoritative has). */
   serverId?: string;
   /**
@@ -130,7 +132,16 @@ export class PowerDnsProvider implements DnsProvider {
     const root = base.href.replace(/\/+$/, '');
     this.#serverUrl = `${root}/api/v1/servers/${encodeURIComponent(opts.serverId ?? 'localhost')}`;
     // Own agent: bounded connections to this one API, and close() releases them.
-    this.#agent = new Agent({ connect: { timeout: this.#timeoutMs }, connections: 4, keepAliveTimeout: 4000 });
+    // Certificate verification always on; `ca` (a caFile's PEM) replaces the bundled CAs.
+    this.#agent = new Agent({
+      connect: {
+        timeout: this.#timeoutMs,
+        rejectUnauthorized: true,
+        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      },
+      connections: 4,
+      keepAliveTimeout: 4000,
+    });
   }
 
   /** GET the zone filtered to this RRset; disabled records are ignored. See `DnsProvider`. */

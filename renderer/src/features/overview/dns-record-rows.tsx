@@ -67,6 +67,15 @@ export function DnsRecordRows({ record, sites, clock }: DnsRecordRowsProps) {
           <th scope="row" className="dns-provider">
             <span className="strong">{row.provider}</span>
             <span className="muted small">{row.kind}</span>
+            {row.insecureHttp && (
+              <span
+                className="badge tone-warn"
+                data-testid={`insecure-http-${row.provider}`}
+                title="The API key is sent over plain http (allowInsecureHttp: true)"
+              >
+                insecure http
+              </span>
+            )}
           </th>
           <td className="dns-api" data-testid={`dns-api-${record.name}-${row.provider}`}>
             <AnswerLine answer={row.api} text={row.apiText} site={row.apiSite} clock={clock} />
@@ -79,7 +88,7 @@ export function DnsRecordRows({ record, sites, clock }: DnsRecordRowsProps) {
                 className={`served-line${cell.valuesMatchApi === false ? ' mismatch' : ''}`}
                 data-nameserver={cell.nameserver}
               >
-                <span className="ns mono muted">{cell.nameserver}</span>
+                <span className="ns mono muted">{cell.answer.server ?? cell.nameserver}</span>
                 <AnswerLine
                   answer={cell.answer}
                   text={cell.text}

@@ -50,6 +50,8 @@ export interface ProviderRow {
   pointsTo: string | null;
   /** Some nameserver serves other values than the API holds. */
   valueMismatch: boolean;
+  /** The API key goes over plain http (the provider set `allowInsecureHttp`). */
+  insecureHttp: boolean;
 }
 
 /** One table row per provider: the API answer and one cell per nameserver, sorted by name. */
@@ -80,6 +82,7 @@ export function providerRow(
     served,
     pointsTo: view.pointsTo,
     valueMismatch: served.some((c) => c.valuesMatchApi === false),
+    insecureHttp: view.insecureHttp === true,
   };
 }
 

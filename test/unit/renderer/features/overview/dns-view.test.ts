@@ -61,3 +61,19 @@ test('a nameserver serving other values than the API is marked, an unknown one i
   assert.equal(row.apiText, '127.0.0.2 · TTL 30');
   assert.equal(row.apiSite, 'primary');
 });
+
+test('an insecure-http provider row carries the flag (badge); the contract validates it', async () => {
+  const { DnsProviderViewSchema } = await import('../../../../../shared/status.ts');
+  const view: DnsProviderView = {
+    provider: 'pdns',
+    kind: 'powerdns',
+    api: ok(['127.0.0.2'], 30),
+    served: { 'ns1.example.net:53': { ...ok(['127.0.0.2'], 30), server: 'ns1.example.net (192.0.2.53):53' } },
+    insecureHttp: true,
+    pointsTo: 'primary',
+  };
+  assert.equal(providerRow(view, sites).insecureHttp, true);
+  assert.equal(providerRow({ ...view, insecureHttp: undefined }, sites).insecureHttp, false);
+  assert.equal(DnsProviderViewSchema.safeParse(view).success, true);
+  assert.equal(DnsProviderViewSchema.safeParse({ ...view, insecureHttp: 'yes' }).success, false);
+});
