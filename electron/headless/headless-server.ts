@@ -2,10 +2,12 @@
  * `standby serve`: the core bound to HTTP + WebSocket for a browser, the headless twin of the
  * Electron host. Same contract, same dispatch; only the transport differs.
  *
- * Security: listens on loopback only; every request needs the session token (printed at
- * start) as `?token=`, `Authorization: Bearer`, or the HttpOnly SameSite=Strict cookie set
- * when the page is first opened with `?token=`. WebSocket upgrades also check `Origin`
- * (a page on another origin must not drive the console: cross-site WebSocket hijacking).
+ * Security: listens on loopback only. Every HTTP request and WebSocket upgrade must carry an
+ * allowed `Host` (the bound address:port, `localhost:port`, `127.0.0.1:port`, `[::1]:port`) and,
+ * when present, an `Origin` of that list (DNS rebinding, cross-site WebSocket hijacking): else
+ * 403. Authentication: the printed URL's `?token=` is a one-time code, exchanged on the first
+ * GET for an HttpOnly SameSite=Strict cookie `standby_<port>` and a redirect to the same URL
+ * without it; any later `?token=` is refused. Scripts send `Authorization: Bearer <token>`.
  * A user-given token shorter than 32 characters is refused. Open WebSockets and each client's
  * message rate are capped, and one bad client (oversize frame, invalid UTF-8, flood) is dropped
  * with a close code and a one-line log; serve and the other clients keep going.
@@ -15,6 +17,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { allowedHosts, hostAllowed, originAllowed, readCookie, sessionCookieName } from './allowed-hosts.ts';
 import { consoleEventNames, wsClientMessage, type WsServerMessage } from '../../shared/contract/index.ts';
 import { dispatch } from '../core/api/dispatch.ts';
 import type { Core } from '../core/create-core.ts';
@@ -107,18 +110,34 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
   const tokenBuf = Buffer.from(token);
   const staticDir = resolve(opts.staticDir);
 
-  const tokenOk = (candidate: string | null | undefined): boolean => {
+  // The cookie carries its own random value, not the token: a leaked cookie jar does not give
+  // away the Bearer token scripts use.
+  const session = randomBytes(32).toString('hex');
+  const sessionBuf = Buffer.from(session);
+  const same = (candidate: string | null | undefined, expected: Buffer): boolean => {
     if (!candidate) return false;
     const c = Buffer.from(candidate);
-    return c.length === tokenBuf.length && timingSafeEqual(c, tokenBuf);
+    return c.length === expected.length && timingSafeEqual(c, expected);
   };
-  const presented = (req: IncomingMessage, url: URL): string | null => {
-    const q = url.searchParams.get('token');
-    if (q) return q;
+  const tokenOk = (candidate: string | null | undefined): boolean => same(candidate, tokenBuf);
+  /** True once the printed URL's `?token=` has been exchanged for the cookie. */
+  let queryTokenUsed = false;
+  // Filled once the port is known (port 0 = any); no request arrives before listen.
+  let hostsOk: string[] = [];
+  let cookieName = '';
+  /** Bearer header or session cookie; the `?token=` query is never a credential here. */
+  const authenticated = (req: IncomingMessage): boolean => {
     const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ')) return auth.slice(7);
-    const cookie = /(?:^|;\s*)standby_token=([^;]+)/.exec(req.headers.cookie ?? '');
-    return cookie?.[1] ?? null;
+    if (auth?.startsWith('Bearer ') && tokenOk(auth.slice(7))) return true;
+    return same(readCookie(req.headers.cookie, cookieName), sessionBuf);
+  };
+  /** Why a request's Host or Origin is refused (403), or null when both are allowed. */
+  const rebindingRefusal = (req: IncomingMessage): string | null => {
+    if (!hostAllowed(req.headers.host, hostsOk))
+      return `Standby: Host "${req.headers.host ?? ''}" is not allowed; open ${hostsOk.map((h) => `http://${h}/`).join(' or ')} (DNS rebinding guard)\n`;
+    if (!originAllowed(req.headers.origin, hostsOk))
+      return `Standby: Origin "${req.headers.origin ?? ''}" is not allowed; only a page served by this console may call it\n`;
+    return null;
   };
 
   const server: Server = createServer((req, res) => {
@@ -136,11 +155,11 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     };
-    if (!tokenOk(presented(req, url))) {
-      res.writeHead(401, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
-      res.end(
-        'Standby: a session token is required. Open the URL printed by `standby serve` (it ends with ?token=…).\n',
-      );
+    const text = { ...headers, 'content-type': 'text/plain; charset=utf-8' };
+    const refusal = rebindingRefusal(req);
+    if (refusal) {
+      res.writeHead(403, text);
+      res.end(refusal);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -148,8 +167,35 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
       res.end();
       return;
     }
-    if (url.searchParams.has('token'))
-      res.setHeader('set-cookie', `standby_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (url.searchParams.has('token')) {
+      // One-time exchange: the code leaves the address bar, history and logs at once; a copy
+      // of the URL found later (shell history, a screenshot) opens nothing.
+      if (queryTokenUsed || !tokenOk(url.searchParams.get('token'))) {
+        res.writeHead(401, text);
+        res.end(
+          queryTokenUsed
+            ? 'Standby: this one-time link was already used. Reload the tab that opened it (it holds the session cookie), restart `standby serve` for a new link, or send `Authorization: Bearer <token>` from a script.\n'
+            : 'Standby: the token in this link is wrong. Open the URL printed by `standby serve`.\n',
+        );
+        return;
+      }
+      queryTokenUsed = true;
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        ...headers,
+        'set-cookie': `${cookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+        location: `${url.pathname}${url.search}`,
+      });
+      res.end();
+      return;
+    }
+    if (!authenticated(req)) {
+      res.writeHead(401, text);
+      res.end(
+        'Standby: a session is required. Open the URL printed by `standby serve` (it ends with ?token=…), or send `Authorization: Bearer <token>`.\n',
+      );
+      return;
+    }
     if (url.pathname === '/healthz') {
       res.writeHead(200, { ...headers, 'content-type': 'text/plain' });
       res.end('ok\n');
@@ -199,15 +245,23 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
     socket.on('error', () => socket.destroy());
     const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const origin = req.headers.origin;
-    const allowedOrigin = !origin || origin === `http://${req.headers.host}`;
-    if (url.pathname !== '/ws' || !allowedOrigin || !tokenOk(presented(req, url))) {
-      socket.write(
-        'HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nStandby: token or origin refused\n',
-      );
+    const refuse = (status: string, body: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
       socket.destroy();
-      return;
-    }
+    };
+    const refusal = rebindingRefusal(req);
+    if (refusal) return refuse('403 Forbidden', refusal);
+    if (url.pathname !== '/ws') return refuse('404 Not Found', 'Standby: the WebSocket is at /ws\n');
+    if (url.searchParams.has('token'))
+      return refuse(
+        '401 Unauthorized',
+        'Standby: ?token= is not accepted on the WebSocket; the page uses its session cookie, scripts send Authorization: Bearer <token>\n',
+      );
+    if (!authenticated(req))
+      return refuse(
+        '401 Unauthorized',
+        'Standby: session cookie or Authorization: Bearer <token> required; open the URL printed by `standby serve`\n',
+      );
     if (clients.size >= maxClients) {
       log(`standby serve: refused WebSocket client ${peer}: ${maxClients} already open`);
       socket.write(
@@ -317,6 +371,8 @@ export async function startHeadlessServer(opts: HeadlessOptions): Promise<Headle
   server.on('error', onServerError);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7420);
+  hostsOk = allowedHosts(host, port);
+  cookieName = sessionCookieName(port);
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const base = `http://${hostInUrl}:${port}`;
   return {

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { openLab, type Lab } from '../lab/lab.ts';
 import { readE2eState } from './e2e-state.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
+import { openConsole } from './open-console.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,7 +28,7 @@ test.afterAll(async () => {
 });
 
 async function open(page: Page): Promise<void> {
-  await page.goto(serve.openUrl);
+  await openConsole(page, serve);
   await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
 }
 

@@ -40,7 +40,9 @@ type Msg = { type: string; id?: number; name?: string; result?: { ok: boolean } 
 const connect = () =>
   new Promise<{ ws: WebSocket; messages: Msg[]; closed: Promise<{ code: number; reason: string }> }>(
     (resolve, reject) => {
-      const ws = new WebSocket(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
+      const ws = new WebSocket(`${serve!.url.replace('http', 'ws')}/ws`, {
+        headers: { Authorization: `Bearer ${serve!.token}` },
+      });
       const messages: Msg[] = [];
       ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Msg));
       // after open the close code is what counts (a later reject is a no-op)

@@ -1,7 +1,8 @@
 /**
- * `standby serve` as a user runs it (a child process): token required on every request and on
- * the WebSocket, bad messages get a clear error, loopback only. The workspace points at
- * loopback ports where nothing listens, so everything it shows must be "unknown".
+ * `standby serve` as a user runs it (a child process): Host/Origin allowlist, one-time URL token
+ * exchanged for a cookie, Bearer for scripts, on every request and on the WebSocket; bad
+ * messages get a clear error; loopback only. The workspace points at loopback ports where
+ * nothing listens, so everything it shows must be "unknown".
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { consoleEvents } from '../../shared/contract/index.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
@@ -39,16 +41,80 @@ after(async () => {
 test('requests without the token are refused with 401 and a hint', async () => {
   const r = await fetch(`${serve!.url}/`);
   assert.equal(r.status, 401);
-  assert.match(await r.text(), /token is required/);
+  assert.match(await r.text(), /session is required/);
   const wrong = await fetch(`${serve!.url}/?token=${'0'.repeat(64)}`);
   assert.equal(wrong.status, 401);
 });
 
-test('the token in the URL is accepted and set as an HttpOnly SameSite=Strict cookie', async () => {
-  const r = await fetch(serve!.openUrl);
-  assert.notEqual(r.status, 401);
-  assert.match(r.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
-  assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+const bearer = (): Record<string, string> => ({ Authorization: `Bearer ${serve!.token}` });
+/** The session cookie from the one-time exchange (set by the first test below that opens the URL). */
+let cookie = '';
+
+test('the printed URL is exchanged once for an HttpOnly SameSite=Strict cookie named after the port, then refused', async () => {
+  const port = new URL(serve!.url).port;
+  const r = await fetch(`${serve!.openUrl}&view=runs`, { redirect: 'manual' });
+  assert.equal(r.status, 303, await r.text());
+  assert.equal(r.headers.get('location'), '/?view=runs', 'redirect to the same URL without the token');
+  const setCookie = r.headers.get('set-cookie') ?? '';
+  assert.match(setCookie, new RegExp(`^standby_${port}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/$`));
+  assert.ok(!setCookie.includes(serve!.token), 'the cookie does not carry the Bearer token');
+  cookie = setCookie.split(';')[0]!;
+  const page = await fetch(`${serve!.url}/`, { headers: { cookie } });
+  assert.notEqual(page.status, 401, 'the cookie opens the page');
+  assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  const again = await fetch(serve!.openUrl, { redirect: 'manual' });
+  assert.equal(again.status, 401, 'the one-time link works once');
+  assert.match(await again.text(), /already used/);
+  assert.equal(again.headers.get('set-cookie'), null);
+  const wrongCookie = await fetch(`${serve!.url}/`, { headers: { cookie: `standby_${port}=${'0'.repeat(64)}` } });
+  assert.equal(wrongCookie.status, 401);
+});
+
+test('scripts keep working with Authorization: Bearer; a wrong Bearer is refused', async () => {
+  const ok = await fetch(`${serve!.url}/healthz`, { headers: bearer() });
+  assert.equal(ok.status, 200);
+  assert.equal(await ok.text(), 'ok\n');
+  const wrong = await fetch(`${serve!.url}/healthz`, { headers: { Authorization: `Bearer ${'x'.repeat(64)}` } });
+  assert.equal(wrong.status, 401);
+});
+
+/** Raw HTTP/1.1 request so the Host header is exactly what a rebinding browser would send. */
+const rawStatus = (path: string, headers: Record<string, string>) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const u = new URL(serve!.url);
+    const req = httpRequest({ host: u.hostname, port: u.port, path, headers, setHost: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+test('a foreign Host header is refused with 403 even with a valid credential (DNS rebinding)', async () => {
+  const port = new URL(serve!.url).port;
+  const evil = await rawStatus('/healthz', { Host: `evil.example:${port}`, ...bearer() });
+  assert.equal(evil.status, 403);
+  assert.match(evil.body, /Host "evil\.example:\d+" is not allowed/);
+  const noPort = await rawStatus('/healthz', { Host: 'localhost', ...bearer() });
+  assert.equal(noPort.status, 403, 'the port is part of the allowed host');
+  for (const h of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
+    const r = await rawStatus('/healthz', { Host: h, ...bearer() });
+    assert.equal(r.status, 200, `Host ${h}: ${r.body}`);
+  }
+  const badOrigin = await rawStatus('/healthz', {
+    Host: `127.0.0.1:${port}`,
+    Origin: 'http://evil.example',
+    ...bearer(),
+  });
+  assert.equal(badOrigin.status, 403);
+  assert.match(badOrigin.body, /Origin "http:\/\/evil\.example" is not allowed/);
+  const goodOrigin = await rawStatus('/healthz', {
+    Host: `127.0.0.1:${port}`,
+    Origin: `http://localhost:${port}`,
+    ...bearer(),
+  });
+  assert.equal(goodOrigin.status, 200);
 });
 
 test('it listens on loopback only', () => {
@@ -101,14 +167,27 @@ const openWs = (url: string, headers: Record<string, string> = {}) =>
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
   });
 
-test('the WebSocket refuses a missing token and a foreign Origin', async () => {
+test('the WebSocket refuses a missing credential, ?token=, a foreign Origin or Host; takes the cookie and Bearer', async () => {
   const wsUrl = serve!.url.replace('http', 'ws') + '/ws';
+  const port = new URL(serve!.url).port;
   await assert.rejects(openWs(wsUrl), /401/);
-  await assert.rejects(openWs(`${wsUrl}?token=${serve!.token}`, { Origin: 'http://evil.example' }), /401/);
+  await assert.rejects(
+    openWs(`${wsUrl}?token=${serve!.token}`),
+    /401/,
+    'the query token is not a WebSocket credential',
+  );
+  await assert.rejects(openWs(wsUrl, { ...bearer(), Origin: 'http://evil.example' }), /403/);
+  await assert.rejects(openWs(wsUrl, { ...bearer(), Origin: `http://evil.example:${port}` }), /403/);
+  await assert.rejects(openWs(wsUrl, { ...bearer(), Host: `evil.example:${port}` }), /403/);
+  assert.ok(cookie, 'the exchange test ran first and left a cookie');
+  const viaCookie = await openWs(wsUrl, { cookie, Origin: `http://127.0.0.1:${port}` });
+  viaCookie.close();
+  const viaBearer = await openWs(wsUrl, bearer());
+  viaBearer.close();
 });
 
 test('over the WebSocket: bad messages get clear errors, snapshots show unknown with reasons', async () => {
-  const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
+  const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws`, bearer());
   try {
     const messages: {
       type: string;
@@ -155,7 +234,7 @@ test('over the WebSocket: bad messages get clear errors, snapshots show unknown 
 });
 
 test('over the WebSocket: every pushed snapshot fits the contract schema; run calls and lock reads answer at once', async () => {
-  const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws?token=${serve!.token}`);
+  const ws = await openWs(`${serve!.url.replace('http', 'ws')}/ws`, bearer());
   try {
     const messages: {
       type: string;

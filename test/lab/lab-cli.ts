@@ -11,7 +11,7 @@
  * workspace.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
@@ -113,21 +113,33 @@ export async function labUp(opts: LabCliOptions = {}): Promise<LabInfo> {
   log(
     `  ssh            ${p.LAB_USER}@${p.PRIMARY_ADDR} and ${p.LAB_USER}@${p.FAILOVER_ADDR} port ${p.SSH_PORT}, key ${p.SSH_KEY}`,
   );
-  log(`  stop           bin/standby-lab down --dir ${lab.dir}`);
+  log(`  stop           bin/standby-lab down --dir ${lab.dir}   (keeps the console store; --rm deletes it too)`);
   return { dir: lab.dir, portBase: lab.portBase, workspacePath: lab.workspacePath, ports: lab.ports, upMs: lab.upMs };
 }
 
 /**
- * Stops the lab in DIR and deletes DIR. Returns quietly when DIR does not exist (already down).
+ * Stops the lab in DIR and deletes its files, keeping the console's store and audit log
+ * (DIR/standby.sqlite*) and saying where they are; with `rm: true` deletes DIR including them.
+ * Returns quietly when DIR does not exist (already down).
  * @throws LabCliError `invalid-input` (DIR is not a lab directory), `internal` (something would not stop).
  */
-export async function labDown(opts: LabCliOptions = {}): Promise<{ dir: string }> {
+export async function labDown(opts: LabCliOptions & { rm?: boolean } = {}): Promise<{ dir: string }> {
   const { dir, log } = defaults(opts);
   if (!existsSync(dir)) {
     log(`no lab in ${dir} (already down)`);
     return { dir };
   }
   const envFile = [join(dir, 'ports.env'), join(dir, 'lab.env')].find((f) => existsSync(f));
+  const onlyStore = readdirSync(dir).length > 0 && readdirSync(dir).every((f) => f.startsWith('standby.sqlite'));
+  if (!envFile && onlyStore) {
+    // taken down before with the store kept: lab-down.sh reports (or, with --rm, deletes) it
+    const r = spawnSync('bash', [join(LAB_SCRIPTS_DIR, 'lab-down.sh'), dir, opts.rm ? '--rm' : '--keep-store'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    for (const line of `${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n')) if (line) log(line);
+    return { dir };
+  }
   if (!envFile) {
     throw new LabCliError(
       'invalid-input',
@@ -137,7 +149,7 @@ export async function labDown(opts: LabCliOptions = {}): Promise<{ dir: string }
     );
   }
   const base = parsePortsEnv(readFileSync(envFile, 'utf8')).LAB_PORT_BASE;
-  const r = spawnSync('bash', [join(LAB_SCRIPTS_DIR, 'lab-down.sh'), dir, '--rm'], {
+  const r = spawnSync('bash', [join(LAB_SCRIPTS_DIR, 'lab-down.sh'), dir, opts.rm ? '--rm' : '--keep-store'], {
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -209,11 +221,14 @@ export function createLabProgram(output?: CliOutput): Command {
     );
   program
     .command('down')
-    .description('stop the lab in DIR and delete DIR')
+    .description(
+      "stop the lab in DIR and delete its files, keeping the console's store and audit log (DIR/standby.sqlite*)",
+    )
     .addOption(dirOption())
+    .addOption(new Option('--rm', "also delete the console's store and audit log (the whole DIR)"))
     .action(
-      exitWith(async (o: { dir: string }) => {
-        await labDown({ dir: resolve(o.dir) });
+      exitWith(async (o: { dir: string; rm?: boolean }) => {
+        await labDown({ dir: resolve(o.dir), rm: o.rm === true });
         return 0;
       }),
     );

@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # Stop everything lab-up.sh started in DIR, then optionally delete DIR.
-#   usage: bash test/lab/lab-down.sh DIR [--rm]
+#   usage: bash test/lab/lab-down.sh DIR [--keep-store | --rm]
+#   (none)        stop the servers, delete nothing
+#   --keep-store  stop, then delete the lab's own files but keep the console's store and audit log
+#                 (DIR/standby.sqlite*: the run journal, samples, the hash-chained audit log and
+#                 whatever sits next to them); a later lab-up.sh DIR starts on them again
+#   --rm          stop, then delete DIR including the store and the audit log (said so)
 # PostgreSQL first through `pg_ctl stop -m fast` for every cluster found in DIR (wherever its
 # data dir is now, e.g. after a rewind), then TERM → (5 s) → KILL for each recorded PID, but only
 # after /proc/PID/comm and its command line prove it is this lab's server. Never kills by name.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-DIR_ARG="${1:?usage: lab-down.sh DIR [--rm]}"
+DIR_ARG="${1:?usage: lab-down.sh DIR [--keep-store | --rm]}"
+MODE="${2:-}"
+case "$MODE" in ""|--keep-store|--rm) ;; *) die "unknown option '$MODE' (usage: lab-down.sh DIR [--keep-store | --rm])" ;; esac
 [ -d "$DIR_ARG" ] || { echo "lab-down: $DIR_ARG does not exist (already down)"; exit 0; }
 DIR="$(cd "$DIR_ARG" && pwd)"
+# The console's files: the SQLite store (and -wal/-shm) and everything named after it (audit log).
+store_files() { find "$1" -mindepth 1 -maxdepth 1 -name 'standby.sqlite*' -print 2>/dev/null | sort; }
+# A lab already taken down with --keep-store: only the console's files are left.
+if [ ! -f "$DIR/lab.env" ] && [ ! -f "$DIR/ports.env" ] && [ -n "$(store_files "$DIR")" ] \
+   && [ -z "$(find "$DIR" -mindepth 1 -maxdepth 1 ! -name 'standby.sqlite*' -print -quit)" ]; then
+  if [ "$MODE" = "--rm" ]; then
+    echo "removed the console store and audit log: $(store_files "$DIR" | tr '\n' ' ')"
+    cd / && rm -rf "$DIR" && echo "removed $DIR"
+  else
+    echo "lab-down: no lab running in $DIR; kept the console store and audit log: $(store_files "$DIR" | tr '\n' ' ')(delete them with --rm)"
+  fi
+  exit 0
+fi
 [ -f "$DIR/lab.env" ] || [ -f "$DIR/ports.env" ] || die "$DIR has no lab.env/ports.env: not a lab directory, refusing to touch it"
 lab_load "$DIR"
 lab_enter
@@ -49,7 +69,14 @@ done
 echo "lab down in $(( $(now_ms) - T0 )) ms: $L (stopped ${#pgdirs[@]} PostgreSQL cluster(s) and ${#names[@]} other process(es))"
 [ ${#left[@]} -eq 0 ] || { echo "lab-down: still running: ${left[*]}" >&2; exit 1; }
 
-if [ "${2:-}" = "--rm" ]; then
-  cd / && rm -rf "$L" && echo "removed $L"
-fi
+kept="$(store_files "$L" | tr '\n' ' ')"
+case "$MODE" in
+  --rm)
+    cd / && rm -rf "$L" && echo "removed $L${kept:+, including the console store and audit log: $kept}" ;;
+  --keep-store)
+    find "$L" -mindepth 1 -maxdepth 1 ! -name 'standby.sqlite*' -exec rm -rf {} +
+    echo "removed the lab's files from $L${kept:+; kept the console store and audit log: $kept(delete them with --rm)}" ;;
+  *)
+    echo "kept $L${kept:+ (the console store and audit log: $kept)}" ;;
+esac
 exit 0

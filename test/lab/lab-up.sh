@@ -16,7 +16,10 @@ umask 022
 
 DIR_ARG="${1:?usage: lab-up.sh DIR}"
 DIR="$(realpath -m "$DIR_ARG")"   # created only after the preflight checks pass
-[ ! -e "$DIR" ] || [ -z "$(ls -A "$DIR")" ] || die "$DIR is not empty (a lab already there? stop it with: bash $LAB_HERE/lab-down.sh $DIR --rm)"
+# Empty, or only the console's store and audit log that `lab-down.sh --keep-store` kept: the
+# console goes on with its run journal and audit chain.
+[ ! -e "$DIR" ] || [ -z "$(find "$DIR" -mindepth 1 -maxdepth 1 ! -name 'standby.sqlite*' -print -quit)" ] \
+  || die "$DIR is not empty (a lab already there? stop it with: bash $LAB_HERE/lab-down.sh $DIR --keep-store, or --rm to delete the console's store too)"
 lab_vars "$DIR" "${LAB_PORT_BASE:-15300}"
 T_START=$(now_ms)
 
@@ -606,5 +609,5 @@ lab up in ${TOTAL} ms: $L (port base $B, servers run as $LAB_USER)
   failover    http://$FAILOVER_ADDR:$ROUTER_PORT/health (haproxy -> blue :$APP_BLUE_PORT) ssh $LAB_USER@$FAILOVER_ADDR -p $SSH_PORT   pg $FAILOVER_ADDR:$PG_PORT (replica)
   dns         PowerDNS $DNS_ADDR:$PDNS_DNS_PORT (API http://$DNS_ADDR:$PDNS_API_PORT)   BIND $DNS_ADDR:$BIND_DNS_PORT (TSIG $TSIG_KEY_NAME)   app.$ZONE A $PRIMARY_ADDR TTL 30
   ports/paths $PORTS_ENV
-  stop        bash $LAB_HERE/lab-down.sh $L --rm
+  stop        bash $LAB_HERE/lab-down.sh $L --keep-store   (--rm also deletes the console store and audit log)
 EOF

@@ -25,7 +25,6 @@ import { defaultBackoff, reconnectDelayMs, type BackoffOptions } from './backoff
 import type { ConnectionState } from '../ui/state-badge.ts';
 import { httpUrlForWs, wsUrlFor } from './ws-token.ts';
 import { decodeServerMessage } from './ws-wire.ts';
-import { resolveToken } from './token-source.ts';
 
 export type Transport = 'ipc' | 'ws';
 
@@ -339,9 +338,11 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
 
 /**
  * The client for this page: IPC when the Electron preload exposed `window.standby`, else the
- * WebSocket of the host that served the page (token from `?token=` or sessionStorage).
+ * WebSocket of the host that served the page. No token in the URL: `standby serve` exchanged
+ * the printed `?token=` for an HttpOnly session cookie before this page loaded, and the browser
+ * sends that cookie with the same-origin upgrade (the host refuses `?token=` on /ws).
  */
 export function createConsoleClient(): ConsoleClient {
   if (window.standby) return createIpcClient(window.standby);
-  return createWsClient({ url: wsUrlFor(window.location, resolveToken()) });
+  return createWsClient({ url: wsUrlFor(window.location, null) });
 }

@@ -27,7 +27,7 @@ type Client = { ws: WebSocket; messages: { id?: number }[]; closed: Promise<{ co
 
 const connect = (s: HeadlessServer) =>
   new Promise<Client>((resolve, reject) => {
-    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/ws?token=${s.token}`);
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/ws`, { headers: { Authorization: `Bearer ${s.token}` } });
     const messages: { id?: number }[] = [];
     ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as { id?: number }));
     ws.on('error', (e) => reject(e));

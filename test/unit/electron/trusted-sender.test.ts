@@ -3,20 +3,26 @@ import assert from 'node:assert/strict';
 import { isTrustedRendererUrl } from '../../../electron/main/trusted-sender.ts';
 import { resolveWorkspacePath } from '../../../electron/main/resolve-workspace-path.ts';
 
-const root = '/opt/Standby/resources/app.asar/out/renderer';
-
-test('our bundled page is trusted; other files and sites are not', () => {
-  assert.equal(isTrustedRendererUrl(`file://${root}/index.html`, undefined, root), true);
-  assert.equal(isTrustedRendererUrl('file:///tmp/evil.html', undefined, root), false);
-  assert.equal(isTrustedRendererUrl('https://example.com/', undefined, root), false);
-  assert.equal(isTrustedRendererUrl('not a url', undefined, root), false);
+test('our app://standby page is trusted; file://, other app hosts and sites are not', () => {
+  assert.equal(isTrustedRendererUrl('app://standby/index.html', undefined), true);
+  assert.equal(isTrustedRendererUrl('app://standby/', undefined), true);
+  assert.equal(
+    isTrustedRendererUrl('file:///opt/Standby/resources/app.asar/out/renderer/index.html', undefined),
+    false,
+  );
+  assert.equal(isTrustedRendererUrl('file:///tmp/evil.html', undefined), false);
+  assert.equal(isTrustedRendererUrl('app://evil/index.html', undefined), false);
+  assert.equal(isTrustedRendererUrl('app://standby.evil/index.html', undefined), false);
+  assert.equal(isTrustedRendererUrl('app://x@standby/index.html', undefined), false);
+  assert.equal(isTrustedRendererUrl('https://example.com/', undefined), false);
+  assert.equal(isTrustedRendererUrl('not a url', undefined), false);
 });
 
 test('the dev server is trusted only by exact origin, only when configured', () => {
-  assert.equal(isTrustedRendererUrl('http://localhost:5173/', 'http://localhost:5173', root), true);
-  assert.equal(isTrustedRendererUrl('http://localhost:5174/', 'http://localhost:5173', root), false);
-  assert.equal(isTrustedRendererUrl('http://localhost:5173.evil.com/', 'http://localhost:5173', root), false);
-  assert.equal(isTrustedRendererUrl('http://localhost:5173/', undefined, root), false);
+  assert.equal(isTrustedRendererUrl('http://localhost:5173/', 'http://localhost:5173'), true);
+  assert.equal(isTrustedRendererUrl('http://localhost:5174/', 'http://localhost:5173'), false);
+  assert.equal(isTrustedRendererUrl('http://localhost:5173.evil.com/', 'http://localhost:5173'), false);
+  assert.equal(isTrustedRendererUrl('http://localhost:5173/', undefined), false);
 });
 
 test('workspace path: --workspace, then STANDBY_WORKSPACE, then the lab default', () => {
