@@ -41,6 +41,18 @@ import { basename, dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { signText, verifyText, type AuditSigner } from './audit-key.ts';
 
+/**
+ * What {@link verifyAuditLog} cannot detect, in the words `standby audit verify` prints (tests
+ * check each tamper they cannot catch is one of these).
+ */
+export const auditCannotDetect = {
+  keyHolder: 'a rewrite by someone holding the signing key (they can re-sign the chain and update the store)',
+  together:
+    'deletion of the log, the store and the key together; or restoring older copies of log and store together (including a truncated log with the matching older head)',
+  otherKey: 'a whole log re-signed with another key plus a matching store (pass --public-key to pin the key)',
+  unsigned: 'edits of unsigned entries (written before signing) by someone who also rewrites the store',
+} as const;
+
 /** JSON data. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
