@@ -392,7 +392,7 @@ export function auditVerifyCommand(storePath: string, options: { publicKey?: str
     const out = r.ok ? console.log : console.error;
     out(
       r.ok
-        ? `${file}: OK, ${r.entries} entries`
+        ? `${file}: OK, ${r.entries} entries, chain intact`
         : `${file}: BROKEN at entry ${r.firstBadSeq ?? '?'}: ${r.problem ?? 'unknown problem'}`,
     );
     out(`checked${r.ok ? '' : ' (up to the problem)'}:`);

@@ -49,10 +49,16 @@ export function signText(signer: AuditSigner, message: string): string {
   return sign(null, Buffer.from(message, 'utf8'), signer.privateKey).toString('base64');
 }
 
-/** Whether `sig` (base64) is a valid signature of `message` by `publicKey` (raw base64). Never throws. */
+/**
+ * Whether `sig` (base64) is a valid signature of `message` by `publicKey` (raw base64). Never throws.
+ * The base64 must be canonical: Node's decoder ignores stray characters and unused low bits, and a
+ * changed byte in the log must never still verify.
+ */
 export function verifyText(publicKey: string, message: string, sig: string): boolean {
   try {
-    return verify(null, Buffer.from(message, 'utf8'), publicKeyFromRaw(publicKey), Buffer.from(sig, 'base64'));
+    const bytes = Buffer.from(sig, 'base64');
+    if (bytes.length !== 64 || bytes.toString('base64') !== sig) return false;
+    return verify(null, Buffer.from(message, 'utf8'), publicKeyFromRaw(publicKey), bytes);
   } catch {
     return false;
   }

@@ -219,6 +219,20 @@ const cases: Case[] = [
     },
   },
   {
+    name: '17b flip an unused bit of a signature (base64 that decodes to the same bytes)',
+    tamper: (c) => {
+      const e = c.lines();
+      const sig = e[3]!.sig!;
+      const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+      // 64 bytes = 86 significant chars + "==": the 86th char carries 2 bits, its low 4 are unused.
+      const forged = `${sig.slice(0, 85)}${abc[abc.indexOf(sig[85]!) ^ 1]}==`;
+      assert.notEqual(forged, sig);
+      assert.ok(Buffer.from(forged, 'base64').equals(Buffer.from(sig, 'base64')), 'same decoded bytes');
+      e[3] = { ...e[3]!, sig: forged };
+      c.write(e);
+    },
+  },
+  {
     name: '18 splice in an entry from another signed log',
     tamper: (c) => {
       const e = c.lines();
