@@ -50,7 +50,8 @@ export const auditCannotDetect = {
   together:
     'deletion of the log, the store and the key together; or restoring older copies of log and store together (including a truncated log with the matching older head)',
   otherKey: 'a whole log re-signed with another key plus a matching store (pass --public-key to pin the key)',
-  unsigned: 'edits of unsigned entries (written before signing) by someone who also rewrites the store',
+  unsigned:
+    'edits of unsigned entries (written before signing), or a wholly unsigned forged log, by someone who also rewrites the store',
 } as const;
 
 /** JSON data. */

@@ -191,6 +191,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: '14b fresh store plus a forged log of only unsigned entries (as an old version wrote)',
+    beyond: 'unsigned',
+    tamper: (c) => {
+      rmSync(c.file);
+      const fresh = openStore(join(c.dir, 'fresh.sqlite'));
+      const forged = new AuditLog(c.file, { db: fresh });
+      for (let i = 1; i <= 6; i++) forged.append({ actor: 'mallory', action: 'step.finish', details: { i } });
+      c.target = { db: fresh, file: c.file };
+    },
+  },
+  {
     name: '15 copy store and log elsewhere, truncate the copy',
     tamper: (c) => {
       const other = join(c.dir, 'copy');
@@ -278,6 +289,7 @@ for (const k of cases) {
       });
       if (k.beyond) {
         assert.equal(r.ok, true, 'a listed limit: verify cannot tell');
+        if (k.beyond === 'unsigned') assert.match(r.warnings.join('\n'), /no entry is signed|unsigned entries/);
         assert.ok(auditCannotDetect[k.beyond].length > 20);
       } else {
         assert.equal(r.ok, false, `tamper not detected (${k.name})`);
