@@ -4,17 +4,21 @@
  * command and safety verdict; runs print the live timeline; `run` exits 0 only when every step
  * verified, `rollback` only when every undo verified.
  */
+import { createPublicKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { RunUnderWay } from '../../shared/contract/index.ts';
 import type { Result } from '../../shared/result.ts';
 import type { Core } from '../core/create-core.ts';
-import { verifyAuditLog, readAuditHead, auditLogPathFor } from '../core/runbooks/audit-log.ts';
+import { verifyAuditLog, readAuditHead, auditLogPathFor, auditCannotDetect } from '../core/runbooks/audit-log.ts';
+import { defaultAuditKeyPath, publicKeyFromRaw, rawPublicKey, readAuditKey } from '../core/runbooks/audit-key.ts';
 import { runUntilStopped } from '../core/runbooks/run-until-stopped.ts';
 import type { RunPlan } from '../../shared/runs/run-plan.ts';
 import type { RunEvent, RunOutcome } from '../../shared/runs/run-event.ts';
 import { runOutcomeOf, type LockInfo, type RunDetail, type RunSummary } from '../../shared/runs/run-summary.ts';
 import type { SafetyOverride } from '../../shared/runs/safety-verdict.ts';
 import { openStore } from '../core/store/open-store.ts';
+import { UsageError } from './usage-error.ts';
 
 /** Formats a plan for a terminal: steps with changes and commands, then the rule verdicts. */
 export function formatPlan(plan: RunPlan): string {
@@ -357,19 +361,80 @@ async function report(
   return r.value.status === success ? 0 : 1;
 }
 
-/** Verifies the workspace's audit log (hash chain + the head kept in the store). */
-export function auditVerifyCommand(storePath: string): number {
+/**
+ * Verifies the workspace's audit log (hash chain, signatures, the head kept in the store) and
+ * prints what it checked and what it cannot prove. The trusted public key is `publicKey` (base64
+ * of the raw 32 bytes, or a file holding that or a PEM public/private key), else the local signing
+ * key file's public half when it exists.
+ * @returns 0 intact, 1 broken (tampering or damage detected)
+ * @throws UsageError when `publicKey` is not a key
+ */
+export function auditVerifyCommand(storePath: string, options: { publicKey?: string } = {}): number {
   const file = auditLogPathFor(storePath);
+  let trusted: { key: string; from: string } | null = null;
+  const notes: string[] = [];
+  if (options.publicKey !== undefined) {
+    trusted = { key: parsePublicKey(options.publicKey), from: '--public-key' };
+  } else {
+    const path = defaultAuditKeyPath();
+    try {
+      const k = readAuditKey(path);
+      if (k) trusted = { key: k.publicKey, from: `the signing key file ${path}` };
+      else notes.push(`no signing key file at ${path}: signatures are checked against the log's own key only`);
+    } catch (e) {
+      notes.push(`${(e as Error).message}; signatures are checked against the log's own key only`);
+    }
+  }
   const db = openStore(storePath);
   try {
-    const r = verifyAuditLog(file, { head: readAuditHead(db, file) });
-    if (r.ok) {
-      console.log(`${file}: OK, ${r.entries} entries, chain intact`);
-      return 0;
-    }
-    console.error(`${file}: BROKEN at entry ${r.firstBadSeq ?? '?'}: ${r.problem ?? 'unknown problem'}`);
-    return 1;
+    const head = readAuditHead(db, file);
+    const r = verifyAuditLog(file, { head, ...(trusted ? { trustedKey: trusted.key } : {}) });
+    const out = r.ok ? console.log : console.error;
+    out(
+      r.ok
+        ? `${file}: OK, ${r.entries} entries, chain intact`
+        : `${file}: BROKEN at entry ${r.firstBadSeq ?? '?'}: ${r.problem ?? 'unknown problem'}`,
+    );
+    out(`checked${r.ok ? '' : ' (up to the problem)'}:`);
+    out(
+      `  - entries 1..${r.entries}: one canonical JSON line each, seq in order, prevHash chain, sha256 of each entry`,
+    );
+    out(
+      r.signedFrom !== undefined
+        ? `  - Ed25519 signatures of entries ${r.signedFrom}..${r.entries} by key ${r.signedBy ?? '?'}${trusted ? ` (trusted: ${trusted.from})` : ' (the key the log itself names)'}`
+        : `  - signatures: none in the log${trusted ? ` (trusted key from ${trusted.from})` : ''}`,
+    );
+    out(
+      head
+        ? `  - the store's head: seq ${head.seq}, hash ${head.hash.slice(0, 16)}…${head.signedFrom != null ? `, signed from seq ${head.signedFrom}` : ''}`
+        : "  - the store's head: none recorded",
+    );
+    for (const w of [...notes, ...r.warnings]) out(`warning: ${w}`);
+    out('cannot detect:');
+    out(`  - ${auditCannotDetect.keyHolder}`);
+    out(`  - ${auditCannotDetect.together}`);
+    if (!trusted) out(`  - ${auditCannotDetect.otherKey}`);
+    if (r.signedFrom === undefined || r.signedFrom > 1)
+      out(
+        `  - ${auditCannotDetect.unsigned}: entries ${r.signedFrom === undefined ? `1..${r.entries}` : `1..${r.signedFrom - 1}`}`,
+      );
+    return r.ok ? 0 : 1;
   } finally {
     db.close();
+  }
+}
+
+/** base64 raw public key from a base64 string or a file (base64, PEM public or private key). */
+function parsePublicKey(value: string): string {
+  let text = value.trim();
+  if (existsSync(value)) text = readFileSync(value, 'utf8').trim();
+  try {
+    if (text.startsWith('-----BEGIN')) return rawPublicKey(createPublicKey(text));
+    publicKeyFromRaw(text);
+    return text;
+  } catch (e) {
+    throw new UsageError(
+      `--public-key ${value}: not an Ed25519 public key (${(e as Error).message}). Give base64 of the 32 raw bytes (the "key" field of a signed entry) or a PEM file`,
+    );
   }
 }

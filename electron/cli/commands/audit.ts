@@ -14,16 +14,20 @@ export function registerAudit(program: Command): void {
   audit
     .command('verify')
     .description(
-      `check the audit log's hash chain and the head kept in the store (exit ${EXIT_CODES.failed} when broken)`,
+      `check the audit log's hash chain, Ed25519 signatures and the head kept in the store, and print what it cannot prove (exit ${EXIT_CODES.ok} intact, ${EXIT_CODES.failed} broken, ${EXIT_CODES.usage} bad workspace or key)`,
     )
     .addOption(workspaceOption())
+    .option(
+      '--public-key <key>',
+      'trusted public key: base64 of the 32 raw bytes (a signed entry\'s "key") or a PEM file (default: the local signing key file\'s public half)',
+    )
     .action(
-      exitWith(async (o: { workspace?: string }) => {
+      exitWith(async (o: { workspace?: string; publicKey?: string }) => {
         const { loadWorkspace, formatIssues } = await import('../../core/config/load-workspace.ts');
         const r = await loadWorkspace(resolveWorkspace(o.workspace));
         if (!r.ok) throw new UsageError(`the workspace is invalid:\n${formatIssues(r.issues)}`);
         const { auditVerifyCommand } = await import('../run-commands.ts');
-        return auditVerifyCommand(r.workspace.store.path);
+        return auditVerifyCommand(r.workspace.store.path, o.publicKey === undefined ? {} : { publicKey: o.publicKey });
       }),
     );
 }

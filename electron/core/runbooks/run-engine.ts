@@ -214,15 +214,7 @@ export class RunEngine {
     this.#plans.delete(plan.planId);
     const actor = options.actor ?? this.#o.actor;
     try {
-      this.#o.journal.createRun({
-        id: runId,
-        env: plan.env,
-        runbook: plan.runbook,
-        plan,
-        actor,
-        overrides,
-        createdAt: this.#now(),
-      });
+      // Audit first: a refused append (damaged log) must not leave a journal row `running` forever.
       this.#o.audit.append({
         actor,
         action: 'run.start',
@@ -235,6 +227,15 @@ export class RunEngine {
           steps: plan.steps.map((s) => s.id),
           planVerdicts: plan.verdicts.filter((v) => v.verdict !== 'pass'),
         },
+      });
+      this.#o.journal.createRun({
+        id: runId,
+        env: plan.env,
+        runbook: plan.runbook,
+        plan,
+        actor,
+        overrides,
+        createdAt: this.#now(),
       });
       for (const o of overrides)
         this.#o.audit.append({

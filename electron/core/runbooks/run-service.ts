@@ -23,6 +23,7 @@ import { formatIssues } from '../config/load-workspace.ts';
 import type { Environment, Workspace } from '../config/workspace-schema.ts';
 import type { EnvironmentServices } from '../environment/environment-services.ts';
 import { AuditLog, auditLogPathFor } from './audit-log.ts';
+import { defaultAuditKeyPath, loadOrCreateAuditKey } from './audit-key.ts';
 import { createBuiltinStepRegistry } from './builtin-steps.ts';
 import { EnvLock, type EnvLockInfo } from './env-lock.ts';
 import { loadRunbook } from './load-runbook.ts';
@@ -84,7 +85,11 @@ export class RunService {
   constructor(o: RunServiceOptions) {
     this.#o = o;
     this.journal = new RunJournal(o.db);
-    this.audit = new AuditLog(auditLogPathFor(o.workspace.store.path), { db: o.db });
+    // Entries are signed with a key kept outside the store (audit-key.ts), loaded on the first append.
+    this.audit = new AuditLog(auditLogPathFor(o.workspace.store.path), {
+      db: o.db,
+      signer: () => loadOrCreateAuditKey(defaultAuditKeyPath()),
+    });
     this.locks = new EnvLock(o.db, { audit: this.audit, onChange: (env) => this.#checkLock(env) });
     this.engine = new RunEngine({
       registry: this.#registry,

@@ -89,7 +89,7 @@ export const storeMigrations: readonly { readonly id: number; readonly sql: stri
         heartbeat_at INTEGER NOT NULL
       );
       CREATE TABLE audit_head (
-        file TEXT    PRIMARY KEY,         -- absolute path of the audit JSON-lines file
+        file TEXT    PRIMARY KEY,         -- absolute path of the audit JSON-lines file (a name since migration 5)
         seq  INTEGER NOT NULL,
         hash TEXT    NOT NULL
       );
@@ -120,6 +120,16 @@ export const storeMigrations: readonly { readonly id: number; readonly sql: stri
         updated_at INTEGER NOT NULL,   -- epoch ms
         PRIMARY KEY (run_id, phase, step_id, key)
       );
+    `,
+  },
+  {
+    // Audit head (audit-log.ts): keyed by the audit file's NAME, not its absolute path, so a moved
+    // workspace still verifies; signed_from = seq of the first Ed25519-signed entry (NULL: none yet).
+    id: 5,
+    sql: `
+      UPDATE audit_head SET file = substr(file, length(rtrim(file, replace(file, '/', ''))) + 1);
+      UPDATE audit_head SET file = substr(file, length(rtrim(file, replace(file, '\\', ''))) + 1);
+      ALTER TABLE audit_head ADD COLUMN signed_from INTEGER;
     `,
   },
 ];

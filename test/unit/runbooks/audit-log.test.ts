@@ -57,7 +57,7 @@ test('a fresh log verifies; entries chain from the genesis hash, one canonical l
     const { hash, ...rest } = lines[2];
     assert.equal(hashAuditEntry(rest), hash);
     assert.equal(canonicalJson(lines[2]), s.bytes.toString('utf8').split('\n')[2]);
-    assert.deepEqual(readAuditHead(s.db, s.file), { seq: 5, hash: lines[4].hash });
+    assert.deepEqual(readAuditHead(s.db, s.file), { seq: 5, hash: lines[4].hash, signedFrom: null });
   } finally {
     s.close();
   }
@@ -168,7 +168,12 @@ test('a missing file does not verify; an empty one verifies with 0 entries', () 
   try {
     assert.equal(verifyAuditLog(join(dir, 'none.jsonl')).ok, false);
     writeFileSync(join(dir, 'empty.jsonl'), '');
-    assert.deepEqual(verifyAuditLog(join(dir, 'empty.jsonl')), { ok: true, entries: 0, lastHash: genesisHash });
+    assert.deepEqual(verifyAuditLog(join(dir, 'empty.jsonl')), {
+      ok: true,
+      entries: 0,
+      lastHash: genesisHash,
+      warnings: [],
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
