@@ -211,6 +211,25 @@ export const SplitBrainStatusSchema = z.object({
 });
 export type SplitBrainStatus = z.infer<typeof SplitBrainStatusSchema>;
 
+/** DR posture (see electron/core/monitor/compute-posture.ts): can the environment fail over again now? */
+export const PostureStateSchema = z.enum(['protected', 'degraded', 'unprotected']);
+export type PostureState = z.infer<typeof PostureStateSchema>;
+
+export const PostureSchema = z.object({
+  state: PostureStateSchema,
+  /** One sentence: what makes it so (the failing check, or the replica and its lag). */
+  reason: z.string(),
+  /** The standby site judged (null when there is none or it cannot be told). */
+  standbySite: z.string().nullable(),
+  /** The replica that would be promoted (null when there is none). */
+  replica: z.string().nullable(),
+  /** The facts behind the verdict, one line each. */
+  evidence: z.array(z.string()),
+  /** Runbook that restores protection (failback / rejoin); null when protected or none fits. */
+  restoreRunbook: z.string().nullable(),
+});
+export type Posture = z.infer<typeof PostureSchema>;
+
 /** Everything the dashboard shows for one environment, at one instant. */
 export const EnvironmentSnapshotSchema = z.object({
   environment: z.string(),
@@ -224,6 +243,8 @@ export const EnvironmentSnapshotSchema = z.object({
   activeSite: z.string().nullable(),
   /** Set while more than one node is observed writable; null otherwise (or when unknown). */
   splitBrain: SplitBrainStatusSchema.nullable(),
+  /** DR posture; absent from an older core (shown as unknown, never as protected). */
+  posture: PostureSchema.optional(),
 });
 export type EnvironmentSnapshot = z.infer<typeof EnvironmentSnapshotSchema>;
 

@@ -12,6 +12,12 @@ export function formatStatus(s: EnvironmentSnapshot): string {
     `environment ${s.environment} — active site: ${s.activeSite ?? 'UNKNOWN (providers disagree or unreachable)'}`,
   ];
   if (s.splitBrain) lines.push(`SPLIT BRAIN: ${s.splitBrain.detail}`);
+  const p = s.posture;
+  lines.push(
+    p
+      ? `posture: ${p.state.toUpperCase()} — ${p.reason}${p.restoreRunbook ? `. Restore: standby plan ${p.restoreRunbook}` : ''}`
+      : 'posture: UNKNOWN — not computed',
+  );
   for (const site of s.sites) {
     lines.push(`site ${site.name} (${site.role}, ${site.address}): ${site.state.toUpperCase()} — ${site.reason}`);
     lines.push(
@@ -43,6 +49,8 @@ export function formatStatus(s: EnvironmentSnapshot): string {
     );
   }
   lines.push(`RPO now: ${s.rpo.verdict.toUpperCase()} — ${s.rpo.explanation}`);
-  lines.push(`RTO estimate: ${s.rto.verdict.toUpperCase()} — ${s.rto.explanation}`);
+  // an RTO "ok" with nothing to fail over to would be the lie this line exists to avoid
+  const noStandby = p?.state === 'unprotected' ? 'NO STANDBY (estimate applies once protection is restored) — ' : '';
+  lines.push(`RTO estimate: ${noStandby || `${s.rto.verdict.toUpperCase()} — `}${s.rto.explanation}`);
   return lines.join('\n');
 }

@@ -95,14 +95,27 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
   const emit = <E extends ConsoleEventName>(event: E, payload: ConsoleEventPayload<E>) => bus.emit(event, payload);
   const onLoopError = options.onLoopError ?? (() => {});
   const monitors = new Map<string, EnvironmentMonitor>();
+  // the runbooks as last listed: the posture names the one restoring protection (read async,
+  // refreshed at start and on every one-shot poll, so a snapshot never waits on the disk)
+  let runbookList: { name: string; kind: string | null }[] = [];
+  const listRunbooks = () =>
+    runs.listRunbooks().then(
+      (l) => void (runbookList = l),
+      () => {},
+    );
   for (const env of ws.environments) {
     monitors.set(
       env.name,
-      new EnvironmentMonitor(environments.get(env.name)!, store, {
-        snapshot: (snapshot) => emit('snapshot', { env: env.name, snapshot }),
-        samples: (metric, key, points) => emit('samples', { env: env.name, metric, key, points }),
-        error: onLoopError,
-      }),
+      new EnvironmentMonitor(
+        environments.get(env.name)!,
+        store,
+        {
+          snapshot: (snapshot) => emit('snapshot', { env: env.name, snapshot }),
+          samples: (metric, key, points) => emit('samples', { env: env.name, metric, key, points }),
+          error: onLoopError,
+        },
+        () => runbookList,
+      ),
     );
   }
 
@@ -145,6 +158,7 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
   parts.push({
     name: 'monitors',
     start: () => {
+      void listRunbooks();
       for (const m of monitors.values()) m.start();
     },
     stop: async () => {
@@ -179,7 +193,9 @@ export async function createCore(workspacePath: string, options: CoreOptions = {
     },
     async pollOnce(env) {
       const m = monitors.get(env);
-      return m ? m.pollOnce() : null;
+      if (!m) return null;
+      await listRunbooks();
+      return m.pollOnce();
     },
     stop() {
       stopping ??= (async () => {

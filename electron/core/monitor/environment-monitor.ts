@@ -23,6 +23,7 @@ import { startPollLoop, type PollLoop } from '../platform/poll-loop.ts';
 import { computeSiteStatus } from './compute-site-status.ts';
 import { detectSplitBrain } from './detect-split-brain.ts';
 import { computeRpo, computeRto } from './compute-objectives.ts';
+import { computePosture, type PostureRunbook } from './compute-posture.ts';
 
 export interface MonitorEvents {
   snapshot(snapshot: EnvironmentSnapshot): void;
@@ -47,15 +48,24 @@ export class EnvironmentMonitor {
   private last: EnvironmentSnapshot | null = null;
   private refreshing: Promise<void> | null = null;
   private readonly store: SampleStore;
+  private readonly runbooks: () => PostureRunbook[];
 
   /**
    * @param services the environment's services (DNS providers, database adapters, slot routers):
    *        shared with the run engine, closed by their owner, never by the monitor
    * @param store sample store (lag and probe latency series)
    * @param events callbacks for snapshots, new samples and loop errors
+   * @param runbooks the workspace's runbooks now (names the one that restores protection in the
+   *        posture); handed over by create-core, since the monitor never imports the runbooks
    */
-  constructor(services: EnvironmentServices, store: SampleStore, events: MonitorEvents) {
+  constructor(
+    services: EnvironmentServices,
+    store: SampleStore,
+    events: MonitorEvents,
+    runbooks: () => PostureRunbook[] = () => [],
+  ) {
     const env = services.env;
+    this.runbooks = runbooks;
     this.env = env;
     this.events = events;
     this.store = store;
@@ -191,7 +201,7 @@ export class EnvironmentMonitor {
     });
     const pointing = new Set(dns.map((r) => r.pointsTo));
     const activeSite = pointing.size === 1 ? ([...pointing][0] ?? null) : null;
-    const snap: EnvironmentSnapshot = {
+    const base = {
       environment: this.env.name,
       generatedAt: now,
       sites,
@@ -202,6 +212,14 @@ export class EnvironmentMonitor {
       activeSite,
       splitBrain: detectSplitBrain(databases),
     };
+    const posture = computePosture({
+      snapshot: base,
+      rpoSeconds: this.env.objectives.rpoSeconds,
+      pollIntervalMs: this.env.pollIntervalMs,
+      runbooks: this.runbooks(),
+      now,
+    });
+    const snap: EnvironmentSnapshot = { ...base, posture };
     this.last = snap;
     return snap;
   }

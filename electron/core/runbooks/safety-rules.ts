@@ -372,9 +372,18 @@ function verdictFor(rule: SafetyRuleName, stepId: string, refusalOverridable: bo
   });
 }
 
+/**
+ * A degraded target is not a green pass: its own evidence says something there is failing. It
+ * blocks as `unknown` (overridable with a typed, audited reason when the degradation does not
+ * affect serving, e.g. a non-live slot down), never silently passes.
+ */
 function siteVerdict(v: ReturnType<typeof verdictFor>, what: string, site: SiteStatus): SafetyVerdict {
-  if (site.state === 'healthy' || site.state === 'degraded')
-    return v('pass', `${what}, which is ${site.state} (${site.reason})`);
+  if (site.state === 'healthy') return v('pass', `${what}, which is healthy (${site.reason})`);
+  if (site.state === 'degraded')
+    return v(
+      'unknown',
+      `${what}, which is degraded (${site.reason}): not a pass; override with a reason if this does not affect serving`,
+    );
   if (site.state === 'unhealthy') return v('refuse', `${what}, which is unhealthy (${site.reason})`);
   return v('unknown', `${what}, whose health is unknown (${site.reason})`);
 }

@@ -3,7 +3,7 @@
  * than colour (colour-blind operators, grey-scale screenshots in incident reports), and
  * unknown or stale data never borrows the healthy look.
  */
-import type { DnsFlag, HealthState, Verdict } from '../../../shared/status.ts';
+import type { DnsFlag, HealthState, PostureState, Verdict } from '../../../shared/status.ts';
 
 /** Visual tone; each maps to one CSS colour family. */
 export type Tone = 'ok' | 'warn' | 'bad' | 'unknown' | 'stale' | 'neutral';
@@ -55,9 +55,11 @@ function baseBadge(state: ObservedState): Badge {
 
 /**
  * Badge for an RPO/RTO verdict: `ok` (within objective), `breach`, `unknown`. A stale `ok`
- * takes the stale tone, like a stale healthy state.
+ * takes the stale tone, like a stale healthy state. `unprotected` (the DR posture says nothing
+ * is left to fail over to) outranks the verdict: an objective met by no standby is "no standby".
  */
-export function verdictBadge(verdict: Verdict, opts: { stale?: boolean } = {}): Badge {
+export function verdictBadge(verdict: Verdict, opts: { stale?: boolean; unprotected?: boolean } = {}): Badge {
+  if (opts.unprotected) return { tone: 'bad', icon: 'cross', label: 'no standby' };
   switch (verdict) {
     case 'ok':
       return opts.stale
@@ -97,5 +99,24 @@ export function connectionBadge(state: ConnectionState): Badge {
       return { tone: 'warn', icon: 'sync', label: 'reconnecting' };
     case 'auth-refused':
       return { tone: 'bad', icon: 'lock', label: 'auth refused' };
+  }
+}
+
+/**
+ * Badge for the DR posture; a missing posture (an older core) is unknown, never protected, and
+ * a stale `protected` loses its green like a stale healthy state.
+ */
+export function postureBadge(state: PostureState | null, opts: { stale?: boolean } = {}): Badge {
+  switch (state) {
+    case 'protected':
+      return opts.stale
+        ? { tone: 'stale', icon: 'clock', label: 'protected' }
+        : { tone: 'ok', icon: 'check', label: 'protected' };
+    case 'degraded':
+      return { tone: 'warn', icon: 'warn', label: 'degraded' };
+    case 'unprotected':
+      return { tone: 'bad', icon: 'cross', label: 'unprotected' };
+    default:
+      return { tone: 'unknown', icon: 'question', label: 'unknown' };
   }
 }

@@ -385,3 +385,17 @@ test('fence-before-promote: a fence planned on a node that cannot be asked now (
   assert.equal(live[0]?.verdict, 'refuse');
   assert.equal(live[0]?.overridable, true);
 });
+
+test('record-points-at-healthy-site: a degraded target is not a green pass (blocks, overridable)', () => {
+  const degraded = only(
+    evaluateSafety(
+      planInput([step('dns', [toFailover])], { failover: { state: 'degraded', slots: { blue: 'healthy' } } }),
+    ),
+    'record-points-at-healthy-site',
+  );
+  assert.equal(degraded[0]?.verdict, 'unknown');
+  assert.equal(degraded[0]!.overridable, true);
+  assert.match(degraded[0]!.evidence, /which is degraded .*not a pass/);
+  const healthy = only(evaluateSafety(planInput([step('dns', [toFailover])])), 'record-points-at-healthy-site');
+  assert.equal(healthy[0]?.verdict, 'pass');
+});

@@ -10,6 +10,7 @@ import { ReplicationPanel } from './replication-panel.tsx';
 import { RpoCard } from './rpo-card.tsx';
 import { RtoCard } from './rto-card.tsx';
 import { SiteCard } from './site-card.tsx';
+import { PostureCard } from './posture-card.tsx';
 import './overview.css';
 
 const roleOrder = { production: 0, failover: 1 } as const;
@@ -53,6 +54,7 @@ export function EnvironmentOverview() {
     pollIntervalMs,
     snapshotStale: age.kind !== 'fresh',
   };
+  const unprotected = snap.posture?.state === 'unprotected';
   return (
     <div className="overview">
       {age.kind === 'stale' && (
@@ -70,6 +72,7 @@ export function EnvironmentOverview() {
       {snapshotError && (
         <DataNotice tone="bad" title="The last refresh failed" error={snapshotError} testId="notice-error" />
       )}
+      <PostureCard posture={snap.posture ?? null} stale={clock.snapshotStale} />
       <div className="overview-grid">
         {sites.map((site) => (
           <SiteCard
@@ -80,8 +83,8 @@ export function EnvironmentOverview() {
           />
         ))}
         <div className="objectives">
-          <RpoCard rpo={snap.rpo} stale={clock.snapshotStale} />
-          <RtoCard rto={snap.rto} stale={clock.snapshotStale} />
+          <RpoCard rpo={snap.rpo} stale={clock.snapshotStale} unprotected={unprotected} />
+          <RtoCard rto={snap.rto} stale={clock.snapshotStale} unprotected={unprotected} />
         </div>
         <DnsPanel records={snap.dns} sites={snap.sites} clock={clock} />
         <ReplicationPanel

@@ -6,8 +6,16 @@ import { verdictBadge } from '../../ui/state-badge.ts';
 import { ObjectiveBar } from '../../ui/objective-bar.tsx';
 import { StateBadge } from '../../ui/state-badge.tsx';
 
-export function RpoCard({ rpo, stale }: { rpo: RpoStatus; stale: boolean }) {
-  const badge = verdictBadge(rpo.verdict, { stale });
+export function RpoCard({
+  rpo,
+  stale,
+  unprotected = false,
+}: {
+  rpo: RpoStatus;
+  stale: boolean;
+  unprotected?: boolean;
+}) {
+  const badge = verdictBadge(rpo.verdict, { stale, unprotected });
   const gauge = objectiveGauge(rpo.nowSeconds, rpo.objectiveSeconds);
   return (
     <section

@@ -6,8 +6,16 @@ import { verdictBadge } from '../../ui/state-badge.ts';
 import { ObjectiveBar } from '../../ui/objective-bar.tsx';
 import { StateBadge } from '../../ui/state-badge.tsx';
 
-export function RtoCard({ rto, stale }: { rto: RtoStatus; stale: boolean }) {
-  const badge = verdictBadge(rto.verdict, { stale });
+export function RtoCard({
+  rto,
+  stale,
+  unprotected = false,
+}: {
+  rto: RtoStatus;
+  stale: boolean;
+  unprotected?: boolean;
+}) {
+  const badge = verdictBadge(rto.verdict, { stale, unprotected });
   const { segments, gauge } = rtoSegments(rto);
   return (
     <section
