@@ -349,15 +349,19 @@ export class RunService {
       this.journal.setRecoveryBasis(run.id, basis.from, basis.startedAt);
     }
     const abort = new AbortController();
+    // Every record the run moves, checked at every provider's nameservers (not only the last one).
+    const recordMoves = moves.flatMap((m) =>
+      m.type === 'dns-point' && m.toSite ? [{ record: m.record, toSite: m.toSite }] : [],
+    );
     const done = measureRecovery({
       env,
-      record: last.record,
-      toSite: last.toSite,
+      moves: recordMoves,
       startedAt: basis.startedAt,
       signal: abort.signal,
     })
-      .then((ms) => {
-        if (ms === null) return;
+      .then((measured) => {
+        if (measured === null) return;
+        const ms = measured.ms;
         this.journal.setRecoveryMs(e.runId, ms);
         // the journal keeps whole ms: tell the same numbers getRun will show
         this.#o.onRecoveryMeasured?.(e.runId, run.env, {
@@ -378,6 +382,8 @@ export class RunService {
               fromSite: basis.fromSite,
               toSite: last.toSite,
               record: last.record,
+              records: [...new Set(recordMoves.map((m) => m.record))],
+              evidence: measured.evidence,
               reason: basis.reason,
             },
           });
