@@ -274,7 +274,7 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
       r.old > p.ttlSeconds
         ? {
             deadline: Math.max(drainDeadline(ctx, r.rec) ?? 0, ctx.now() + r.old * 1000),
-            why: `old TTL ${r.old} s of ${r.rec.name}`,
+            why: reads.length > 1 ? `old TTL ${r.old} s of ${r.rec.name}` : `old TTL ${r.old} s`,
           }
         : owedWait(ctx, r.rec, p.ttlSeconds, reads.length > 1),
     );
@@ -286,7 +286,9 @@ export const dnsSetTtlKind: StepKind<DnsSetTtlParams> = {
     const totalMs = deadline - ctx.now();
     const servedText = `TTL ≤ ${p.ttlSeconds} s served by ${checked.join(' | ')}`;
     if (totalMs > 0) {
-      ctx.log.info(`${servedText}; waiting ${Math.ceil(totalMs / 1000)} s once for ${reads.length} record(s) (${why})`);
+      ctx.log.info(
+        `${servedText}; waiting ${Math.ceil(totalMs / 1000)} s (${why})${reads.length > 1 ? `, once for all ${reads.length} records` : ''}`,
+      );
       await countdown(ctx, deadline, totalMs, (s) => `old TTL drains in ${s} s`, progress);
     } else ctx.log.info(`${servedText}; no wait (${why})`);
   },
