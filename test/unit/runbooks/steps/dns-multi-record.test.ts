@@ -11,10 +11,14 @@ import type {
   DnsRecordType,
   SetRecordSetOptions,
 } from '../../../../electron/core/dns/dns-provider.ts';
+import { formatIssues, parseWorkspace } from '../../../../electron/core/config/load-workspace.ts';
 import { DnsProviderError } from '../../../../electron/core/dns/dns-provider-error.ts';
+import { createBuiltinStepRegistry } from '../../../../electron/core/runbooks/builtin-steps.ts';
+import { parseRunbook } from '../../../../electron/core/runbooks/load-runbook.ts';
 import { StepError } from '../../../../electron/core/runbooks/step-error.ts';
 import { dnsSetRecordsKind, dnsSetRecordsParams } from '../../../../electron/core/runbooks/steps/dns-set-records.ts';
 import { dnsSetTtlKind, dnsSetTtlParams } from '../../../../electron/core/runbooks/steps/dns-set-ttl.ts';
+import { validWorkspaceYaml } from '../../config/valid-workspace.ts';
 import { FakeDnsProvider, set, stepWorld, type StepWorld } from './step-fakes.ts';
 
 /** One provider holding several records, each a {@link FakeDnsProvider} (which models one record). */
@@ -199,4 +203,36 @@ test('dns.set-records with two records: plan has a change and a dns-point effect
   assert.equal(v.ok, true, v.evidence);
   assert.match(v.evidence, /^app\.lab\.test: .* \| api\.lab\.test: /);
   assert.equal((await dnsSetRecordsKind.isDone(w.ctx(), p)).done, true);
+});
+
+test('validate reports an unknown record of a records list at its own line, and a list with a single-record field mixed in', () => {
+  const ws = parseWorkspace(validWorkspaceYaml, '/w/workspace.yaml');
+  assert.ok(ws.ok);
+  const registry = createBuiltinStepRegistry();
+  const rb = `version: 1
+name: two
+kind: custom
+steps:
+  - id: ttl
+    kind: dns.set-ttl
+    params:
+      ttlSeconds: 5
+      records:
+        - app.lab.test
+        - www.lab.test
+`;
+  const r = parseRunbook(rb, '/rb/two.yaml', registry, { environments: ws.workspace.environments });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.issues.length, 1, formatIssues(r.issues));
+  assert.equal(r.issues[0]!.field, 'steps[0].params.records[1]');
+  assert.equal(r.issues[0]!.line, 11);
+  assert.match(r.issues[0]!.message, /record "www\.lab\.test" does not exist/);
+  const mixed = parseRunbook(
+    rb.replace('      ttlSeconds: 5', '      ttlSeconds: 5\n      record: app.lab.test'),
+    'm.yaml',
+    registry,
+  );
+  assert.equal(mixed.ok, false);
+  if (!mixed.ok) assert.match(formatIssues(mixed.issues), /exactly one of "record" \(one name\) or "records"/);
 });
