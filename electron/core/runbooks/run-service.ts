@@ -30,7 +30,7 @@ import { RunEngine, type RunStarted } from './run-engine.ts';
 import { RunJournal, type RunRecord } from './run-journal.ts';
 import type { Runbook } from './runbook-schema.ts';
 import { measureRecovery } from './measure-recovery.ts';
-import { recoveryBasis, type RecoveryBasis } from './recovery-basis.ts';
+import { recoveryBasisOfMoves, type RecoveryBasis } from './recovery-basis.ts';
 
 export interface RunServiceOptions {
   workspace: Workspace;
@@ -330,6 +330,10 @@ export class RunService {
       .filter((x) => x.type === 'dns-point' && x.toSite !== null);
     const last = moves.at(-1);
     if (!last || last.type !== 'dns-point' || !last.toSite) return;
+    // Every record the run moves, checked at every provider's nameservers (not only the last one).
+    const recordMoves = moves.flatMap((m) =>
+      m.type === 'dns-point' && m.toSite ? [{ record: m.record, toSite: m.toSite }] : [],
+    );
     let basis: RecoveryBasis;
     if (run.recoveryFrom !== null && run.recoveryStartedAt !== null) {
       basis = {
@@ -339,20 +343,15 @@ export class RunService {
         reason: 'chosen when the run first started',
       };
     } else {
-      basis = recoveryBasis(
+      basis = recoveryBasisOfMoves(
         this.#o.latestSnapshot(run.env),
-        last.record,
-        last.toSite,
+        recordMoves,
         run.createdAt,
         (id) => this.#o.recordedFailingSince?.(run.env, id) ?? null,
       );
       this.journal.setRecoveryBasis(run.id, basis.from, basis.startedAt);
     }
     const abort = new AbortController();
-    // Every record the run moves, checked at every provider's nameservers (not only the last one).
-    const recordMoves = moves.flatMap((m) =>
-      m.type === 'dns-point' && m.toSite ? [{ record: m.record, toSite: m.toSite }] : [],
-    );
     const done = measureRecovery({
       env,
       moves: recordMoves,
