@@ -72,3 +72,22 @@ export function recoveryBasis(
     reason: `the entry of ${fromSite} was unhealthy (${entry.reason ?? 'failing'}) since its first failed probe${earlier ? ' (as recorded by a console that was watching before this one started)' : ''}`,
   };
 }
+
+/**
+ * The recovery basis of a run that moves several records (`moves`, in plan order): the earliest
+ * `first-failed-probe` basis among them — the outage users saw began when the first site a
+ * moved record pointed at started failing — else the `run-start` basis of the last move.
+ * Same parameters as {@link recoveryBasis}, with `moves` for `record` / `toSite`.
+ * @throws Error when `moves` is empty (a run that moves no record measures no recovery).
+ */
+export function recoveryBasisOfMoves(
+  snapshot: EnvironmentSnapshot | null,
+  moves: readonly { record: string; toSite: string }[],
+  runStartedAt: number,
+  recordedFailingSince: (probeId: string) => number | null = () => null,
+): RecoveryBasis {
+  if (moves.length === 0) throw new Error('recoveryBasisOfMoves: no record is moved');
+  const bases = moves.map((m) => recoveryBasis(snapshot, m.record, m.toSite, runStartedAt, recordedFailingSince));
+  const failed = bases.filter((b) => b.from === 'first-failed-probe').sort((a, b) => a.startedAt - b.startedAt);
+  return failed[0] ?? bases.at(-1)!;
+}

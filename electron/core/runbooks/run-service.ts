@@ -31,7 +31,7 @@ import { RunEngine, type RunStarted } from './run-engine.ts';
 import { RunJournal, type RunRecord } from './run-journal.ts';
 import type { Runbook } from './runbook-schema.ts';
 import { measureRecovery } from './measure-recovery.ts';
-import { recoveryBasis, type RecoveryBasis } from './recovery-basis.ts';
+import { recoveryBasisOfMoves, type RecoveryBasis } from './recovery-basis.ts';
 
 export interface RunServiceOptions {
   workspace: Workspace;
@@ -335,6 +335,10 @@ export class RunService {
       .filter((x) => x.type === 'dns-point' && x.toSite !== null);
     const last = moves.at(-1);
     if (!last || last.type !== 'dns-point' || !last.toSite) return;
+    // Every record the run moves, checked at every provider's nameservers (not only the last one).
+    const recordMoves = moves.flatMap((m) =>
+      m.type === 'dns-point' && m.toSite ? [{ record: m.record, toSite: m.toSite }] : [],
+    );
     let basis: RecoveryBasis;
     if (run.recoveryFrom !== null && run.recoveryStartedAt !== null) {
       basis = {
@@ -344,10 +348,9 @@ export class RunService {
         reason: 'chosen when the run first started',
       };
     } else {
-      basis = recoveryBasis(
+      basis = recoveryBasisOfMoves(
         this.#o.latestSnapshot(run.env),
-        last.record,
-        last.toSite,
+        recordMoves,
         run.createdAt,
         (id) => this.#o.recordedFailingSince?.(run.env, id) ?? null,
       );
@@ -356,13 +359,13 @@ export class RunService {
     const abort = new AbortController();
     const done = measureRecovery({
       env,
-      record: last.record,
-      toSite: last.toSite,
+      moves: recordMoves,
       startedAt: basis.startedAt,
       signal: abort.signal,
     })
-      .then((ms) => {
-        if (ms === null) return;
+      .then((measured) => {
+        if (measured === null) return;
+        const ms = measured.ms;
         this.journal.setRecoveryMs(e.runId, ms);
         // the journal keeps whole ms: tell the same numbers getRun will show
         this.#o.onRecoveryMeasured?.(e.runId, run.env, {
@@ -383,6 +386,8 @@ export class RunService {
               fromSite: basis.fromSite,
               toSite: last.toSite,
               record: last.record,
+              records: [...new Set(recordMoves.map((m) => m.record))],
+              evidence: measured.evidence,
               reason: basis.reason,
             },
           });

@@ -1,7 +1,7 @@
 /** Which instant a failover's recovery time counts from (electron/core/runbooks/recovery-basis.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { recoveryBasis } from '../../../electron/core/runbooks/recovery-basis.ts';
+import { recoveryBasis, recoveryBasisOfMoves } from '../../../electron/core/runbooks/recovery-basis.ts';
 import type { EnvironmentSnapshot } from '../../../shared/status.ts';
 import { labSnapshot, type SnapshotOptions } from './fakes.ts';
 
@@ -104,4 +104,21 @@ test('a streak recorded earlier in the store (another console watched longer) mo
     'run-start',
     'a healthy site is never a failure, whatever the store says',
   );
+});
+
+test('several records moved: the earliest first failed probe among them, else the last move run-start', () => {
+  const moves = [
+    { record: 'app.lab.test', toSite: 'failover' },
+    { record: 'other.lab.test', toSite: 'failover' },
+  ];
+  const failing = recoveryBasisOfMoves(snap({ primary: { state: 'unhealthy' } }, 41_200), moves, RUN_START);
+  assert.deepEqual(
+    [failing.from, failing.startedAt],
+    ['first-failed-probe', 41_200],
+    'app.lab.test pointed at the failing primary',
+  );
+  const healthy = recoveryBasisOfMoves(snap({}, null), moves, RUN_START);
+  assert.equal(healthy.from, 'run-start');
+  assert.match(healthy.reason, /other\.lab\.test/, 'the last move decides when no site was failing');
+  assert.throws(() => recoveryBasisOfMoves(null, [], RUN_START), /no record is moved/);
 });

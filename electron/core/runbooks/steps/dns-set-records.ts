@@ -5,8 +5,12 @@
  * ```yaml
  * - id: dns
  *   kind: dns.set-records
- *   params: { record: app.lab.test, site: failover, ttlSeconds: 5 }
+ *   params: { records: [app.lab.test, api.lab.test], site: failover, ttlSeconds: 5 }   # or { record: app.lab.test, … }
  * ```
+ *
+ * Several records are handled in one step, each as one record is: a record already pointed and
+ * served is skipped (not written), the others are written (compare-and-swap per record and
+ * provider), then every record is awaited at every provider's nameservers.
  *
  * - plan: reads the record at each provider's API and nameservers; one change per provider
  *   (`powerdns: app.lab.test A`: `127.0.0.2 TTL 30` → `127.0.0.3 TTL 5`), the exact write as
@@ -34,14 +38,23 @@ import { stepService } from '../step-services.ts';
 import { awaitServed } from '../../dns/await-served.ts';
 import { describeViews, describeWriteOf, parseShownSet, queryCommandText, showSet } from '../../dns/describe-views.ts';
 import { allHold, allServe, readRecordViews, type ProviderView } from '../../dns/record-set-views.ts';
-import { stepDnsZone, writeEveryProvider } from './dns-step-zone.ts';
-import { messageOf, recordOf, siteForValue, siteOf } from './step-lookup.ts';
+import {
+  hasOneRecordForm,
+  oneRecordFormIssue,
+  recordListParams,
+  recordNames,
+  aboutRecord,
+  recordReferences,
+  stepDnsZone,
+  stepRecords,
+  writeEveryProvider,
+} from './dns-step-zone.ts';
+import { messageOf, siteForValue, siteOf } from './step-lookup.ts';
 
-/** Params of `dns.set-records`: exactly one of `site` / `value`. */
+/** Params of `dns.set-records`: exactly one of `record` / `records`, exactly one of `site` / `value`. */
 export const dnsSetRecordsParams = z
   .object({
-    /** A record of the environment (`records[].name`), e.g. `app.lab.test`. */
-    record: z.string().min(1),
+    ...recordListParams,
     /** Point the record at this site's value (`records[].values[site]`). */
     site: z.string().min(1).optional(),
     /** Or an explicit value (A/AAAA address, CNAME target). */
@@ -54,6 +67,7 @@ export const dnsSetRecordsParams = z
     servedTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
   })
   .strict()
+  .refine(hasOneRecordForm, oneRecordFormIssue)
   .refine((p) => (p.site === undefined) !== (p.value === undefined), {
     message: 'give exactly one of "site" or "value"',
     path: ['site'],
@@ -67,8 +81,8 @@ const BACKOFF_MS = 250;
 function target(
   ctx: StepContext,
   p: DnsSetRecordsParams,
+  rec: RecordConfig,
 ): { rec: RecordConfig; values: string[]; toSite: string | null } {
-  const rec = recordOf(ctx.env, p.record);
   let raw: string;
   if (p.site !== undefined) {
     siteOf(ctx.env, p.site);
@@ -138,126 +152,182 @@ async function restoreTargetHealthy(
   return `not restored: it would point ${rec.name} back at site ${name}, whose entry ${site.router.entryUrl} fails now (${r.error ?? `HTTP ${r.status}`}); the record stays as it is — restore it by hand once ${name} is healthy`;
 }
 
+/** Plan of one record (the step's plan is the records' plans in order). */
+async function planRecord(ctx: StepContext, p: DnsSetRecordsParams, rec: RecordConfig): Promise<StepPlan> {
+  const { values, toSite } = target(ctx, p, rec);
+  const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
+  const want = wanted(views, rec, values, p.ttlSeconds);
+  const changes: StepChange[] = views.map((v) => ({
+    target: `${v.provider.name}: ${rec.name} ${rec.type}`,
+    before: showSet(v.api),
+    after: showSet(want.get(v.provider.name)),
+  }));
+  const commands: string[] = [];
+  const notes: string[] = [];
+  for (const v of views) {
+    const w = want.get(v.provider.name)!;
+    if (v.api === undefined)
+      notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
+    if (v.api !== undefined && allHold([v], want))
+      notes.push(`${v.provider.name} already holds ${showSet(w)}: not written`);
+    else commands.push(describeWriteOf(v, rec, w));
+    if (!v.provider.capabilities.compareAndSwap)
+      notes.push(
+        `${v.provider.name} (${v.provider.kind}) has no atomic compare-and-swap: the write is checked by a read just before it`,
+      );
+  }
+  for (const v of views)
+    for (const s of v.served) commands.push(queryCommandText(s.server, rec, want.get(v.provider.name)!));
+  if (toSite === null) notes.push(`${values.join(', ')} is no site's value of ${rec.name}`);
+  notes.push(`now: ${describeViews(views)}`);
+  return {
+    changes,
+    commands,
+    alreadyDone: allHold(views, want) && allServe(views, want),
+    notes,
+    effects: [{ type: 'dns-point', record: rec.name, toSite, values }],
+  };
+}
+
+/** Rollback of one record (see the file comment). */
+async function rollbackRecord(
+  ctx: StepContext,
+  p: DnsSetRecordsParams,
+  rec: RecordConfig,
+  recorded: StepPlan,
+): Promise<{ ok: boolean; evidence: string }> {
+  const dns = stepService(ctx, 'dns');
+  const want = new Map<string, DnsRecordSet | null>();
+  const unknown: string[] = [];
+  for (const prov of dns.providers) {
+    const c = recorded.changes.find((x) => x.target === `${prov.name}: ${rec.name} ${rec.type}`);
+    if (!c) continue;
+    const before = parseShownSet(c.before);
+    if (before === undefined) unknown.push(prov.name);
+    else want.set(prov.name, before);
+  }
+  const guard = await restoreTargetHealthy(ctx, rec, want);
+  if (guard) return { ok: false, evidence: guard };
+  const noop = (): void => {};
+  if (want.size > 0) await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, noop);
+  const served =
+    want.size > 0
+      ? await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs)
+      : { ok: true, views: await readRecordViews(stepDnsZone(ctx), rec, { served: true }) };
+  const restored = [...want].map(([n, s]) => `${n} → ${showSet(s)}`).join(', ');
+  const ok = served.ok && allHold(served.views, want) && unknown.length === 0;
+  const lost = unknown.length ? `; not restored (the plan did not know their value before): ${unknown.join(', ')}` : '';
+  return { ok, evidence: `restored ${restored || 'nothing'}${lost}. Now: ${describeViews(served.views)}` };
+}
+
 /** `dns.set-records` (see the file comment). */
 export const dnsSetRecordsKind: StepKind<DnsSetRecordsParams> = {
   kind: 'dns.set-records',
   params: dnsSetRecordsParams,
   defaultTimeoutMs: 60_000,
   references: (p) => [
-    { kind: 'record', name: p.record, path: ['record'] },
+    ...recordReferences(p),
     ...(p.site !== undefined ? [{ kind: 'site' as const, name: p.site, path: ['site'] }] : []),
   ],
   describe: (p) =>
-    `Point ${p.record} at ${p.site !== undefined ? `site ${p.site}` : p.value} at every DNS provider${p.ttlSeconds !== undefined ? ` (TTL ${p.ttlSeconds} s)` : ''}`,
+    `Point ${recordNames(p).join(', ')} at ${p.site !== undefined ? `site ${p.site}` : p.value} at every DNS provider${p.ttlSeconds !== undefined ? ` (TTL ${p.ttlSeconds} s)` : ''}`,
 
   async plan(ctx, p): Promise<StepPlan> {
-    const { rec, values, toSite } = target(ctx, p);
-    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
-    const want = wanted(views, rec, values, p.ttlSeconds);
-    const changes: StepChange[] = views.map((v) => ({
-      target: `${v.provider.name}: ${rec.name} ${rec.type}`,
-      before: showSet(v.api),
-      after: showSet(want.get(v.provider.name)),
-    }));
-    const commands: string[] = [];
-    const notes: string[] = [];
-    for (const v of views) {
-      const w = want.get(v.provider.name)!;
-      if (v.api === undefined)
-        notes.push(`${v.provider.name}: API unreadable now (${v.apiError}); the step will read it again and retry`);
-      if (v.api !== undefined && allHold([v], want))
-        notes.push(`${v.provider.name} already holds ${showSet(w)}: not written`);
-      else commands.push(describeWriteOf(v, rec, w));
-      if (!v.provider.capabilities.compareAndSwap)
-        notes.push(
-          `${v.provider.name} (${v.provider.kind}) has no atomic compare-and-swap: the write is checked by a read just before it`,
-        );
+    const out: StepPlan = { changes: [], commands: [], alreadyDone: true, notes: [], effects: [] };
+    for (const rec of stepRecords(ctx, p)) {
+      const r = await planRecord(ctx, p, rec);
+      out.changes.push(...r.changes);
+      out.commands.push(...r.commands);
+      out.notes.push(...r.notes);
+      out.effects.push(...r.effects);
+      out.alreadyDone &&= r.alreadyDone;
     }
-    for (const v of views)
-      for (const s of v.served) commands.push(queryCommandText(s.server, rec, want.get(v.provider.name)!));
-    if (p.ttlSeconds === undefined) notes.push('no ttlSeconds given: each provider keeps its current TTL');
-    if (toSite === null) notes.push(`${values.join(', ')} is no site's value of ${rec.name}`);
-    notes.push(`now: ${describeViews(views)}`);
-    return {
-      changes,
-      commands,
-      alreadyDone: allHold(views, want) && allServe(views, want),
-      notes,
-      effects: [{ type: 'dns-point', record: rec.name, toSite, values }],
-    };
+    if (p.ttlSeconds === undefined) out.notes.push('no ttlSeconds given: each provider keeps its current TTL');
+    return out;
   },
 
   async isDone(ctx, p) {
-    const { rec, values } = target(ctx, p);
-    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
-    const want = wanted(views, rec, values, p.ttlSeconds);
-    return { done: allHold(views, want) && allServe(views, want), evidence: describeViews(views) };
+    let done = true;
+    const evidence: string[] = [];
+    for (const rec of stepRecords(ctx, p)) {
+      const { values } = target(ctx, p, rec);
+      const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
+      const want = wanted(views, rec, values, p.ttlSeconds);
+      done &&= allHold(views, want) && allServe(views, want);
+      evidence.push(aboutRecord(p, rec, describeViews(views)));
+    }
+    return { done, evidence: evidence.join(' | ') };
   },
 
   async act(ctx, p, progress) {
-    const { rec, values } = target(ctx, p);
-    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
-    // An unreadable provider gets the given TTL, else the record's configured one (its own is unknown).
-    const want = wanted(views, rec, values, p.ttlSeconds);
-    const { changed } = await writeEveryProvider(
-      ctx,
-      rec,
-      want,
-      { attempts: p.apiAttempts, backoffMs: BACKOFF_MS },
-      progress,
-    );
-    const served = await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs, progress);
-    if (!served.ok) {
-      throw new StepError(
-        'timeout',
-        `not every nameserver serves ${rec.name} ${rec.type} ${values.join(', ')} after ${served.elapsedMs} ms: ${describeViews(served.views)}`,
-        {
-          hint: 'a nameserver that does not pick up the change (zone transfer, cache) must be checked on its server; resume the run once it serves the answer',
-          where: rec.name,
-          retryable: true,
-        },
+    const todo: { rec: RecordConfig; values: string[]; want: Map<string, DnsRecordSet> }[] = [];
+    for (const rec of stepRecords(ctx, p)) {
+      const { values } = target(ctx, p, rec);
+      const views = await readRecordViews(stepDnsZone(ctx), rec, { served: true });
+      // An unreadable provider gets the given TTL, else the record's configured one (its own is unknown).
+      const want = wanted(views, rec, values, p.ttlSeconds);
+      // Per-record idempotence: a record every provider holds and serves (an earlier try, or
+      // someone else) is not written or awaited again.
+      if (allHold(views, want) && allServe(views, want)) {
+        ctx.log.info(`${rec.name} ${rec.type}: every provider already holds and serves ${values.join(', ')}; skipped`);
+        continue;
+      }
+      todo.push({ rec, values, want });
+    }
+    const changed: string[] = [];
+    for (const t of todo) {
+      const r = await writeEveryProvider(
+        ctx,
+        t.rec,
+        t.want,
+        { attempts: p.apiAttempts, backoffMs: BACKOFF_MS },
+        progress,
       );
+      changed.push(...r.changed.map((n) => `${n} (${t.rec.name})`));
+    }
+    let slowest = 0;
+    for (const t of todo) {
+      const served = await awaitServed(stepDnsZone(ctx), t.rec, t.want, p.servedTimeoutMs, progress);
+      if (!served.ok) {
+        throw new StepError(
+          'timeout',
+          `not every nameserver serves ${t.rec.name} ${t.rec.type} ${t.values.join(', ')} after ${served.elapsedMs} ms: ${describeViews(served.views)}`,
+          {
+            hint: 'a nameserver that does not pick up the change (zone transfer, cache) must be checked on its server; resume the run once it serves the answer',
+            where: t.rec.name,
+            retryable: true,
+          },
+        );
+      }
+      slowest = Math.max(slowest, served.elapsedMs);
     }
     ctx.log.info(
-      `changed at ${changed.length ? changed.join(', ') : 'no provider (all held it)'}; every nameserver serves it after ${served.elapsedMs} ms`,
+      `changed at ${changed.length ? changed.join(', ') : 'no provider (all held it)'}; every nameserver serves ${todo.length ? todo.map((t) => t.rec.name).join(', ') : 'every record'} after ${slowest} ms`,
     );
   },
 
   async verify(ctx, p) {
-    const { rec, values } = target(ctx, p);
-    const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
-    const want = wanted(views, rec, values, p.ttlSeconds);
-    const served = await awaitServed(stepDnsZone(ctx), rec, want, 3000);
-    const ok = served.ok && allHold(served.views, want);
-    return { ok, evidence: describeViews(served.views) };
+    let ok = true;
+    const evidence: string[] = [];
+    for (const rec of stepRecords(ctx, p)) {
+      const { values } = target(ctx, p, rec);
+      const views = await readRecordViews(stepDnsZone(ctx), rec, { served: false });
+      const want = wanted(views, rec, values, p.ttlSeconds);
+      const served = await awaitServed(stepDnsZone(ctx), rec, want, 3000);
+      ok &&= served.ok && allHold(served.views, want);
+      evidence.push(aboutRecord(p, rec, describeViews(served.views)));
+    }
+    return { ok, evidence: evidence.join(' | ') };
   },
 
   async rollback(ctx, p, recorded) {
-    const rec = recordOf(ctx.env, p.record);
-    const dns = stepService(ctx, 'dns');
-    const want = new Map<string, DnsRecordSet | null>();
-    const unknown: string[] = [];
-    for (const prov of dns.providers) {
-      const c = recorded.changes.find((x) => x.target === `${prov.name}: ${rec.name} ${rec.type}`);
-      if (!c) continue;
-      const before = parseShownSet(c.before);
-      if (before === undefined) unknown.push(prov.name);
-      else want.set(prov.name, before);
+    let ok = true;
+    const evidence: string[] = [];
+    for (const rec of stepRecords(ctx, p)) {
+      const r = await rollbackRecord(ctx, p, rec, recorded);
+      ok &&= r.ok;
+      evidence.push(aboutRecord(p, rec, r.evidence));
     }
-    const guard = await restoreTargetHealthy(ctx, rec, want);
-    if (guard) return { ok: false, evidence: guard };
-    const noop = (): void => {};
-    if (want.size > 0)
-      await writeEveryProvider(ctx, rec, want, { attempts: p.apiAttempts, backoffMs: BACKOFF_MS }, noop);
-    const served =
-      want.size > 0
-        ? await awaitServed(stepDnsZone(ctx), rec, want, p.servedTimeoutMs)
-        : { ok: true, views: await readRecordViews(stepDnsZone(ctx), rec, { served: true }) };
-    const restored = [...want].map(([n, s]) => `${n} → ${showSet(s)}`).join(', ');
-    const ok = served.ok && allHold(served.views, want) && unknown.length === 0;
-    const lost = unknown.length
-      ? `; not restored (the plan did not know their value before): ${unknown.join(', ')}`
-      : '';
-    return { ok, evidence: `restored ${restored || 'nothing'}${lost}. Now: ${describeViews(served.views)}` };
+    return { ok, evidence: evidence.join(' | ') };
   },
 };
