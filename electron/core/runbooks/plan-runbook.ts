@@ -10,6 +10,7 @@ import type { RunTarget } from './execute-step.ts';
 import { memoryStepState } from './run-journal.ts';
 import type { PlannedStep, RuleSummary, RunPlan } from './run-plan.ts';
 import type { Runbook } from './runbook-schema.ts';
+import { judgeReadiness } from './readiness-rules.ts';
 import { evaluateSafety, safetyRuleNames, type SafetyVerdict } from './safety-rules.ts';
 import { toOpError } from '../platform/op-error.ts';
 import type { StepContext } from './step-kind.ts';
@@ -99,6 +100,17 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
     })),
     judge: 'plan',
   });
+  // Preflight: every provider, nameserver and node a step needs answers now (judged again by
+  // the engine right before the first irreversible step).
+  verdicts.push(
+    ...(await judgeReadiness({
+      env: target.env,
+      services: target.services,
+      snapshot,
+      steps: runbook.steps.map((step) => ({ id: step.id, kind: s.registry.get(step.kind)!, params: step.params })),
+      timeoutMs: Math.min(s.planTimeoutMs, 5_000),
+    })),
+  );
   runbook.steps.forEach((step, i) => {
     const err = planned[i]!.error;
     if (err)
