@@ -9,8 +9,9 @@
  * - `dns-provider-ready`: every DNS provider a step writes answers an authenticated read of each
  *   record the step writes (`getRecordSet`: PowerDNS API with its key, RFC 2136 TSIG query);
  * - `nameservers-answer`: every nameserver of those providers answers a direct query for it;
- * - `hosts-reachable`: every database node a promote, lag wait or rejoin needs is observed
- *   (the fence of a dead primary is judged by `fence-before-promote`, not here).
+ * - `hosts-reachable`: every database node a promote or lag wait acts on, and every rejoin
+ *   source, is observed — unless an earlier step rebuilds it (rejoin); the fence of a dead
+ *   primary is judged by `fence-before-promote`, not here.
  *
  * What a step needs is read from its kind's `references(params)`: records for DNS steps (every
  * provider of the environment is written), nodes for database steps.
@@ -33,8 +34,16 @@ export const irreversibleKinds: ReadonlySet<string> = new Set([
   'dns.set-ttl',
 ]);
 
-/** Kinds whose `node` references must be reachable (a fence may target a dead node on purpose). */
-const nodeNeedingKinds: ReadonlySet<string> = new Set(['db.promote', 'db.await-lag', 'db.rejoin']);
+/**
+ * Where each database kind names the node it needs answering: the node promoted or waited on,
+ * the source a rejoin copies from. A fence may target a dead node on purpose (judged by
+ * `fence-before-promote`), and a rejoin's own node is the one being rebuilt.
+ */
+const neededNodePath: Readonly<Record<string, string>> = {
+  'db.promote': 'node',
+  'db.await-lag': 'node',
+  'db.rejoin': 'source',
+};
 
 /** One step as readiness sees it: its id, kind and validated params. */
 export interface ReadinessStep {
@@ -81,6 +90,9 @@ export async function judgeReadiness(input: ReadinessInput): Promise<SafetyVerdi
     return p;
   };
   const out: Promise<SafetyVerdict>[] = [];
+  // Nodes an earlier step rebuilds (db.rejoin starts them again): down now is expected, e.g. the
+  // old primary in a failback; that step's own checks decide.
+  const rebuilt = new Set<string>();
   for (const step of input.steps) {
     const refs = referencesOf(step);
     const records = step.kind.kind.startsWith('dns.') ? refs.filter((r) => r.kind === 'record') : [];
@@ -145,9 +157,11 @@ export async function judgeReadiness(input: ReadinessInput): Promise<SafetyVerdi
         }
       }
     }
-    if (nodeNeedingKinds.has(step.kind.kind))
-      for (const ref of refs.filter((r) => r.kind === 'node'))
-        out.push(Promise.resolve(nodeVerdict(input, step.id, ref.name)));
+    const path = neededNodePath[step.kind.kind];
+    for (const ref of refs.filter((r) => r.kind === 'node' && r.path.join('.') === path && !rebuilt.has(r.name)))
+      out.push(Promise.resolve(nodeVerdict(input, step.id, ref.name)));
+    if (step.kind.kind === 'db.rejoin')
+      for (const ref of refs.filter((r) => r.kind === 'node' && r.path.join('.') === 'node')) rebuilt.add(ref.name);
   }
   return Promise.all(out);
 }

@@ -303,3 +303,44 @@ test('a step whose effect is already in place is not refused by safety rules', a
     h.close();
   }
 });
+
+test('judgeReadiness: a node rebuilt by an earlier rejoin may be down now; a rejoin source may not', async () => {
+  const kind = (k: string): StepKind => ({ ...fakeNodeKind, kind: k }) as StepKind;
+  const rejoinKind: StepKind = {
+    ...(fakeNodeKind as StepKind),
+    kind: 'db.rejoin',
+    references: (p) => [
+      { kind: 'node', name: (p as { node: string }).node, path: ['node'] },
+      { kind: 'node', name: (p as { source: string }).source, path: ['source'] },
+    ],
+  };
+  const down = { state: 'unknown' as const, role: 'unknown' as const, reason: 'connection refused' };
+  // failback: the old primary is stopped (fenced) until the rejoin rebuilds it
+  const failback = await judgeReadiness({
+    env: labEnvironment(),
+    services: {},
+    snapshot: labSnapshot({ db: { 'pg-primary': down } }),
+    steps: [
+      { id: 'rejoin', kind: rejoinKind, params: { node: 'pg-primary', source: 'pg-replica' } },
+      { id: 'lag', kind: kind('db.await-lag'), params: { node: 'pg-primary' } },
+      { id: 'promote', kind: kind('db.promote'), params: { node: 'pg-primary' } },
+    ],
+  });
+  assert.deepEqual(
+    failback.filter((v) => v.verdict !== 'pass'),
+    [],
+  );
+  assert.ok(
+    failback.some((v) => v.stepId === 'rejoin' && v.verdict === 'pass'),
+    'the source was judged',
+  );
+  const sourceDown = await judgeReadiness({
+    env: labEnvironment(),
+    services: {},
+    snapshot: labSnapshot({ db: { 'pg-replica': down } }),
+    steps: [{ id: 'rejoin', kind: rejoinKind, params: { node: 'pg-primary', source: 'pg-replica' } }],
+  });
+  assert.equal(sourceDown.length, 1);
+  assert.equal(sourceDown[0]!.verdict, 'refuse');
+  assert.match(sourceDown[0]!.evidence, /pg-replica .*connection refused/);
+});
