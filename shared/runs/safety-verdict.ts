@@ -11,6 +11,10 @@ export const safetyRuleNames = [
   'fence-before-promote',
   'lag-within-rpo',
   'target-healthy-before-traffic',
+  /** Readiness (preflight, electron/core/runbooks/readiness-rules.ts): judged in the plan and before the first irreversible step. */
+  'dns-provider-ready',
+  'nameservers-answer',
+  'hosts-reachable',
   /** Not a rule of the issue: a step whose plan could not be computed (verdict `unknown`). */
   'plan-computed',
 ] as const;

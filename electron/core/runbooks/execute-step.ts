@@ -20,6 +20,7 @@ import {
 import { StepError, isRetryable, toOpError } from './step-error.ts';
 import type { StepContext, StepKind, StepProgress, StepServices } from './step-kind.ts';
 import type { StepEffect, StepPlan } from './step-plan.ts';
+import { unresolvedReferences } from './unresolved-references.ts';
 import type { Environment } from '../config/workspace-schema.ts';
 import type { EnvironmentSnapshot } from '../../../shared/status.ts';
 
@@ -85,11 +86,29 @@ export async function executeStep(spec: StepSpec, deps: StepRunDeps): Promise<St
   let plan: StepPlan | null = before.plan;
   let verdicts: SafetyVerdict[] = [];
   if (!spec.rollbackOf) {
+    // Whatever was overridden at plan time (`plan-computed`), a name that resolves to nothing in
+    // this environment is never acted on: refused here, not overridable.
+    const unresolved = unresolvedReferences(spec.kind, spec.params, deps.target.env);
+    if (unresolved.length > 0) {
+      const refused: SafetyVerdict = {
+        rule: 'plan-computed',
+        stepId: id,
+        verdict: 'refuse',
+        evidence: `step ${id} names what environment ${deps.target.env.name} does not define: ${unresolved.join(', ')}`,
+        overridable: false,
+      };
+      journal.updateStep(runId, phase, id, { verdicts: [refused] });
+      return { state: 'refused', verdicts: [refused] };
+    }
     const planned = await computePlan(spec, deps, ctx);
     if (!planned.ok && planned.retryable) return finishFailed(spec, deps, planned.error, true, null);
     plan = planned.ok ? planned.plan : null;
     verdicts = await judge(spec, deps, plan, planned.ok ? null : planned.error);
-    const { blocking, overridden } = applyOverrides(verdicts, deps.overrides);
+    // A step whose effect is already in place (e.g. a node this run already promoted) changes
+    // nothing: its verdicts are kept for the record but block nothing.
+    const { blocking, overridden } = plan?.alreadyDone
+      ? { blocking: [], overridden: [] }
+      : applyOverrides(verdicts, deps.overrides);
     journal.updateStep(runId, phase, id, { plan, verdicts });
     for (const o of overridden) {
       deps.audit.append({

@@ -10,6 +10,7 @@ import type { RunTarget } from './execute-step.ts';
 import { memoryStepState } from './run-journal.ts';
 import type { PlannedStep, RuleSummary, RunPlan } from './run-plan.ts';
 import type { Runbook } from './runbook-schema.ts';
+import { judgeReadiness } from './readiness-rules.ts';
 import { evaluateSafety, safetyRuleNames, type SafetyVerdict } from './safety-rules.ts';
 import { toOpError } from '../platform/op-error.ts';
 import type { StepContext } from './step-kind.ts';
@@ -90,6 +91,9 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
       }
     }),
   );
+  // A step whose plan says its effect is already in place changes nothing: it is not judged
+  // (its effects still count for the steps after it, e.g. a fence already done).
+  const alreadyDone = new Set(runbook.steps.filter((_, i) => planned[i]!.plan?.alreadyDone === true).map((x) => x.id));
   const verdicts: SafetyVerdict[] = evaluateSafety({
     snapshot,
     steps: runbook.steps.map((step, i) => ({
@@ -98,7 +102,20 @@ export async function planRunbook(runbook: Runbook, target: RunTarget, s: PlanSe
       state: 'planned',
     })),
     judge: 'plan',
-  });
+  }).filter((v) => !alreadyDone.has(v.stepId));
+  // Preflight: every provider, nameserver and node a step needs answers now (judged again by
+  // the engine right before the first irreversible step).
+  verdicts.push(
+    ...(await judgeReadiness({
+      env: target.env,
+      services: target.services,
+      snapshot,
+      steps: runbook.steps
+        .filter((step) => !alreadyDone.has(step.id))
+        .map((step) => ({ id: step.id, kind: s.registry.get(step.kind)!, params: step.params })),
+      timeoutMs: Math.min(s.planTimeoutMs, 5_000),
+    })),
+  );
   runbook.steps.forEach((step, i) => {
     const err = planned[i]!.error;
     if (err)

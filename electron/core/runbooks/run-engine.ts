@@ -6,8 +6,10 @@
  * then optionally rolling-back → rolled-back | rollback-failed.
  * - A step refused by a safety rule pauses the run (`safety`): fix the cause, or resume with an
  *   override (overridable verdicts only).
- * - A step failing with a retryable error (after its retries) pauses the run (`step-failed`); a
- *   non-retryable one fails it. With `onFailure: rollback` both run the rollbacks at once.
+ * - A step failing with a retryable or resumable error (after its retries: auth, unreachable,
+ *   timeout, conflict — resumable-error.ts) pauses the run (`step-failed`); any other fails it.
+ * - Right before the first irreversible step still to run (fence, promote, DNS write), the
+ *   readiness rules (readiness-rules.ts) are judged again; a refusal pauses the run (`safety`). With `onFailure: rollback` both run the rollbacks at once.
  * - A `continueOnError` step that fails lets the run go on (later steps' safety rules see it as
  *   failed); the run then ends `failed`, naming it and the overrides used, and a resume tries it
  *   again.
@@ -33,6 +35,8 @@ import type { RunJournal, RunRecord } from './run-journal.ts';
 import type { RunPlan } from './run-plan.ts';
 import type { Runbook, RunbookStep } from './runbook-schema.ts';
 import { planRunbook } from './plan-runbook.ts';
+import { isIrreversible, judgeReadiness } from './readiness-rules.ts';
+import { pausesRun } from './resumable-error.ts';
 import { lockHint, lockedMessage, unverifiedDetail } from './run-messages.ts';
 import { outcomeOf, rollbacksOffered } from './run-outcome.ts';
 import {
@@ -491,6 +495,7 @@ export class RunEngine {
       phase: 'run',
       steps: run.plan.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title })),
     });
+    let preflightDone = false;
     for (const step of run.runbook.steps) {
       const rec = j.step(runId, 'run', step.id)!;
       if (rec.state === 'verified' || rec.state === 'skipped') continue;
@@ -538,6 +543,23 @@ export class RunEngine {
         continue;
       }
       const overrides = j.getRun(runId)!.overrides;
+      if (!preflightDone && isIrreversible(step.kind)) {
+        // Once per drive (so again on every resume), right before the first irreversible step
+        // still to run: everything the remaining steps need must answer now.
+        preflightDone = true;
+        const refused = await this.#preflight(runId, run, target, actor, overrides, step.id, emit);
+        if (refused.length > 0)
+          return this.#pause(
+            runId,
+            run.env,
+            'safety',
+            step.id,
+            `readiness refused before step ${step.id} (${step.kind}):\n${formatVerdicts(refused)}`,
+            refused,
+            actor,
+            emit,
+          );
+      }
       const result = await executeStep(
         this.#spec('run', step, kind),
         this.#stepDeps(runId, target, actor, overrides, emit, step.id),
@@ -618,18 +640,82 @@ export class RunEngine {
       });
       return this.#rollback(runId, target, actor, onEvent, `${detail}; `);
     }
-    if (result.retryable)
+    if (pausesRun(result.error, result.retryable))
       return this.#pause(
         runId,
         run.env,
         'step-failed',
         stepId,
-        `${detail} (retryable: resume when the cause is fixed, or abort and roll back)`,
+        `${detail} (${result.retryable ? 'retryable' : result.error.kind}: resume when the cause is fixed, or abort and roll back)`,
         [],
         actor,
         emit,
       );
     return this.#end(runId, run.env, 'failed', detail, actor, emit);
+  }
+
+  /**
+   * Readiness rules (readiness-rules.ts) over the steps not yet done, from `stepId` on, with a
+   * fresh snapshot. Logs each verdict on the step, audits each override used.
+   * @returns the verdicts that block (refused and not overridden).
+   */
+  async #preflight(
+    runId: string,
+    run: RunRecord,
+    target: RunTarget,
+    actor: string,
+    overrides: SafetyOverride[],
+    stepId: string,
+    emit: (e: RunEvent) => void,
+  ): Promise<SafetyVerdict[]> {
+    const j = this.#o.journal;
+    const from = run.runbook.steps.findIndex((s) => s.id === stepId);
+    const remaining = run.runbook.steps.slice(from).filter((s) => {
+      const st = j.step(runId, 'run', s.id)?.state;
+      return st !== 'verified' && st !== 'skipped';
+    });
+    let verdicts: SafetyVerdict[];
+    try {
+      verdicts = await judgeReadiness({
+        env: target.env,
+        services: target.services,
+        snapshot: await target.snapshot(),
+        steps: remaining.map((s) => ({ id: s.id, kind: this.#o.registry.get(s.kind)!, params: s.params })),
+        timeoutMs: Math.min(this.#o.planTimeoutMs ?? 15_000, 5_000),
+      });
+    } catch (e) {
+      verdicts = [
+        {
+          rule: 'hosts-reachable',
+          stepId,
+          verdict: 'unknown',
+          evidence: `cannot observe the environment: ${(e as Error).message}`,
+          overridable: true,
+        },
+      ];
+    }
+    const { blocking, overridden } = applyOverrides(verdicts, overrides);
+    const at = this.#now();
+    for (const v of verdicts) {
+      const message = `readiness ${v.rule} (${v.stepId}): ${v.verdict} — ${v.evidence}`;
+      const level = v.verdict === 'pass' ? 'info' : 'warn';
+      j.appendLog(runId, 'run', stepId, { t: at, level, message });
+      emit({ type: 'step-log', runId, phase: 'run', stepId, at, level, message });
+    }
+    for (const o of overridden)
+      this.#o.audit.append({
+        actor,
+        action: 'safety.override-applied',
+        details: {
+          runId,
+          stepId: o.verdict.stepId,
+          rule: o.verdict.rule,
+          verdict: o.verdict.verdict,
+          evidence: o.verdict.evidence,
+          reason: o.override.reason,
+        },
+      });
+    return blocking;
   }
 
   async #rollback(

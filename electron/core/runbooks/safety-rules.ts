@@ -354,7 +354,12 @@ function targetHealthyBeforeTraffic(input: SafetyInput, i: number): SafetyVerdic
 }
 
 /** The rules of issue 3 §2, by name (each a pure function of the input and a step index). */
-export const safetyRules: Readonly<Record<Exclude<SafetyRuleName, 'plan-computed'>, Rule>> = {
+export const safetyRules: Readonly<
+  Record<
+    Exclude<SafetyRuleName, 'plan-computed' | 'dns-provider-ready' | 'nameservers-answer' | 'hosts-reachable'>,
+    Rule
+  >
+> = {
   'record-points-at-healthy-site': recordPointsAtHealthySite,
   'last-healthy-slot': lastHealthySlot,
   'fence-before-promote': fenceBeforePromote,

@@ -25,6 +25,9 @@ export const ruleTitles: Record<SafetyRuleName, string> = {
   'fence-before-promote': 'Never two writable primaries (fence before promote)',
   'lag-within-rpo': 'Replication lag within the RPO before promotion',
   'target-healthy-before-traffic': 'The target site is healthy before traffic moves',
+  'dns-provider-ready': 'Every DNS provider the run writes answers an authenticated read',
+  'nameservers-answer': 'Every nameserver the run verifies answers',
+  'hosts-reachable': 'Every database node a later step needs is reachable',
   'plan-computed': 'Every step’s plan could be computed',
 };
 
