@@ -17,7 +17,7 @@ export type DnsProviderErrorKind = 'unreachable' | 'auth' | 'timeout' | 'conflic
  * - `timeout`: no answer within the per-request bound (message says how many ms).
  * - `conflict`: a compare-and-swap expectation did not hold (RFC 2136 NXRRSET/YXRRSET, or the
  *   pre-write read differed).
- * - `invalid-input`: bad name/value/config, zone not found, non-loopback target.
+ * - `invalid-input`: bad name/value/config, zone not found, an API key over plain http to a non-loopback host.
  *
  * `message` never contains a secret.
  */

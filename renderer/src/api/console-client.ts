@@ -23,7 +23,7 @@ import {
 import { fail, type Result } from '../../../shared/result.ts';
 import { defaultBackoff, reconnectDelayMs, type BackoffOptions } from './backoff.ts';
 import type { ConnectionState } from '../ui/state-badge.ts';
-import { httpUrlForWs, wsUrlFor } from './ws-token.ts';
+import { httpUrlForWs, wsUrlFor } from './ws-url.ts';
 import { decodeServerMessage } from './ws-wire.ts';
 
 export type Transport = 'ipc' | 'ws';
@@ -344,5 +344,5 @@ export function createWsClient(opts: WsClientOptions): ConsoleClient {
  */
 export function createConsoleClient(): ConsoleClient {
   if (window.standby) return createIpcClient(window.standby);
-  return createWsClient({ url: wsUrlFor(window.location, null) });
+  return createWsClient({ url: wsUrlFor(window.location) });
 }
