@@ -69,7 +69,7 @@ describe('lab from a project directory the lab user cannot enter', { skip }, () 
   });
 
   after(async () => {
-    const down = await run(join(project, 'bin/standby-lab'), ['down', '--dir', labDir], 60_000);
+    const down = await run(join(project, 'bin/standby-lab'), ['down', '--dir', labDir, '--rm'], 60_000);
     const running = Object.entries(pids).filter(([, pid]) => pidRunning(pid));
     rmSync(project, { recursive: true, force: true });
     assert.equal(down.code, 0, down.out);

@@ -433,7 +433,7 @@ steps:
 );
 
 test(
-  'a DNS provider stopped mid-run: the step retries, the run pauses (resumable) naming which provider serves which answer; resumed, each provider saw one change',
+  'a DNS provider stopped after the plan: readiness pauses the run before any write; forced past it, the step retries and pauses (resumable) naming which provider serves which answer; resumed, each provider saw one change',
   { skip },
   async () => {
     const rb = runbook(`version: 1
@@ -455,10 +455,27 @@ steps:
       assert.ok(r.ok, r.ok ? '' : r.error.message);
       if (!r.ok) return;
       runId = r.value.runId;
+      // Readiness is judged again right before the first DNS write: nothing is written while a
+      // provider the step writes cannot be read, so DNS is never split between providers.
       assert.equal(r.value.status, 'paused', r.value.detail ?? '');
-      assert.equal(r.value.pauseReason, 'step-failed');
+      assert.equal(r.value.pauseReason, 'safety', r.value.detail ?? '');
+      assert.match(r.value.detail ?? '', /dns-provider-ready/);
+      assert.match(r.value.detail ?? '', /powerdns/);
+      assert.deepEqual(await dig(ns.bind), ['30 127.0.0.2'], 'BIND untouched by the readiness pause');
+      // Forced past readiness (a typed reason, audited), the step meets the stopped provider itself.
+      const reason = 'integration test: exercise the step retry path';
+      const forced = await engine.resumeRun(runId, {
+        overrides: [
+          { rule: 'dns-provider-ready', reason },
+          { rule: 'nameservers-answer', reason },
+        ],
+      });
+      assert.ok(forced.ok, forced.ok ? '' : forced.error.message);
+      if (!forced.ok) return;
+      assert.equal(forced.value.status, 'paused', forced.value.detail ?? '');
+      assert.equal(forced.value.pauseReason, 'step-failed');
       assert.match(
-        r.value.detail ?? '',
+        forced.value.detail ?? '',
         new RegExp(
           `could not set app\\.lab\\.test A at powerdns \\(.+\\) after 3 tries\\. Now: powerdns API unreadable \\(.+\\), ${ns.powerdns.replace(/\./g, '\\.')} does not answer \\(.+\\); bind API 127\\.0\\.0\\.3 TTL 5, ${ns.bind.replace(/\./g, '\\.')} serves 127\\.0\\.0\\.3 TTL 5 \\(retryable`,
         ),
