@@ -12,6 +12,7 @@ import type { Environment } from '../config/workspace-schema.ts';
 import { RunbookSchema, type Runbook } from './runbook-schema.ts';
 import type { StepReference } from './step-kind.ts';
 import type { StepRegistry } from './step-registry.ts';
+import { referenceNamesIn, referenceWhat, sameReferenceName } from './unresolved-references.ts';
 import { readYamlFile, YamlSource, type YamlPath } from '../config/yaml-source.ts';
 
 const docs = 'see README "Runbooks"';
@@ -126,39 +127,13 @@ function checkParams(
   return { ok: true, params: r.data as Record<string, unknown> };
 }
 
-const what: Record<StepReference['kind'], string> = {
-  site: 'site',
-  node: 'database node',
-  record: 'record',
-  provider: 'DNS provider',
-  slot: 'slot',
-};
-
-/** Names of kind `r.kind` in `env` (records compared without case or trailing dot, like the steps do). */
-function namesIn(env: Environment, r: StepReference): string[] {
-  switch (r.kind) {
-    case 'site':
-      return env.sites.map((s) => s.name);
-    case 'node':
-      return env.databases.map((d) => d.name);
-    case 'record':
-      return env.records.map((x) => x.name);
-    case 'provider':
-      return env.dnsProviders.map((p) => p.name);
-    case 'slot':
-      return env.sites.find((s) => s.name === r.site)?.slots.map((s) => s.name) ?? [];
-  }
-}
-
-const norm = (r: StepReference, name: string) => (r.kind === 'record' ? name.replace(/\.$/, '').toLowerCase() : name);
-
 /** The issue of a reference found in none of `envs` (none when it exists in one). */
 function referenceIssue(
   r: StepReference,
   envs: readonly Environment[],
 ): { ref: StepReference; message: string; hint: string }[] {
-  const known = [...new Set(envs.flatMap((e) => namesIn(e, r)))];
-  if (known.some((n) => norm(r, n) === norm(r, r.name))) return [];
+  const known = [...new Set(envs.flatMap((e) => referenceNamesIn(e, r)))];
+  if (known.some((n) => sameReferenceName(r, n))) return [];
   const where =
     envs.length === 1 ? `environment ${envs[0]!.name}` : `any environment (${envs.map((e) => e.name).join(', ')})`;
   const of = r.kind === 'slot' ? ` of site "${r.site}"` : '';
@@ -166,8 +141,8 @@ function referenceIssue(
   return [
     {
       ref: r,
-      message: `${what[r.kind]} "${r.name}"${of} does not exist in ${where}${near ? ` (did you mean "${near}"?)` : ''}`,
-      hint: known.length ? `use one of: ${known.join(', ')}` : `the workspace defines no ${what[r.kind]}${of}`,
+      message: `${referenceWhat[r.kind]} "${r.name}"${of} does not exist in ${where}${near ? ` (did you mean "${near}"?)` : ''}`,
+      hint: known.length ? `use one of: ${known.join(', ')}` : `the workspace defines no ${referenceWhat[r.kind]}${of}`,
     },
   ];
 }

@@ -20,14 +20,15 @@ export function unresolvedReferences(kind: StepKind, params: unknown, env: Envir
     return [`its parameters cannot be read (${(e as Error).message})`];
   }
   return refs
-    .filter((r) => !namesIn(env, r).some((n) => norm(r, n) === norm(r, r.name)))
+    .filter((r) => !referenceNamesIn(env, r).some((n) => sameReferenceName(r, n)))
     .map(
       (r) =>
-        `${what[r.kind]} "${r.name}"${r.kind === 'slot' ? ` of site "${r.site}"` : ''} (params.${r.path.join('.')})`,
+        `${referenceWhat[r.kind]} "${r.name}"${r.kind === 'slot' ? ` of site "${r.site}"` : ''} (params.${r.path.join('.')})`,
     );
 }
 
-const what: Record<StepReference['kind'], string> = {
+/** How a reference's kind reads in a message. */
+export const referenceWhat: Record<StepReference['kind'], string> = {
   site: 'site',
   node: 'database node',
   record: 'record',
@@ -35,7 +36,8 @@ const what: Record<StepReference['kind'], string> = {
   slot: 'slot',
 };
 
-function namesIn(env: Environment, r: StepReference): string[] {
+/** Names of kind `r.kind` that `env` defines (slots: of the reference's site). */
+export function referenceNamesIn(env: Environment, r: StepReference): string[] {
   switch (r.kind) {
     case 'site':
       return env.sites.map((s) => s.name);
@@ -50,5 +52,7 @@ function namesIn(env: Environment, r: StepReference): string[] {
   }
 }
 
-/** Records compare without case or trailing dot, like the steps and the loader do. */
+/** Whether `name` is the name `r` gives; records compare without case or trailing dot, as the steps do. */
+export const sameReferenceName = (r: StepReference, name: string): boolean => norm(r, name) === norm(r, r.name);
+
 const norm = (r: StepReference, name: string) => (r.kind === 'record' ? name.replace(/\.$/, '').toLowerCase() : name);
