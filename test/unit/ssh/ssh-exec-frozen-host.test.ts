@@ -15,8 +15,22 @@ import { SshPool } from '../../../electron/core/ssh/ssh-pool.ts';
 import { exec } from '../../../electron/core/ssh/ssh-exec.ts';
 import type { SshConfig } from '../../../electron/core/config/workspace-schema.ts';
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-const userKey = ssh2.utils.generateKeyPairSync('ed25519');
+/**
+ * An ed25519 key pair ssh2 can read back. ssh2's own generator strips leading zero bytes from
+ * the public key, so about 1 pair in 256 is refused by its parser ("Malformed OpenSSH …":
+ * mscdex/ssh2 issues #1390, #1513); such a pair is drawn again, at most 20 times.
+ */
+function readableKeyPair(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const bad = [pair.private, pair.public].some((k) => ssh2.utils.parseKey(k) instanceof Error);
+    if (!bad) return pair;
+  }
+  throw new Error('ssh2 generated 20 unreadable ed25519 key pairs in a row');
+}
+
+const hostKey = readableKeyPair();
+const userKey = readableKeyPair();
 const dir = mkdtempSync(join(tmpdir(), 'sb-frozen-'));
 let frozen = false;
 let connections = 0;
